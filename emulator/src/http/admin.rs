@@ -1,0 +1,169 @@
+//! Handlers for `/admin/*` data routes (spec §3).
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::{auth, decode_json_body, ok_json, truthy, Params};
+use crate::error::{ApiError, ApiResult};
+use crate::store::App;
+use crate::{query as instaql, transact as instaml, users, Emulator};
+
+/// The pieces every JSON admin handler starts from.
+struct JsonRequest {
+    headers: HeaderMap,
+    params: Params,
+    body: Option<Value>,
+}
+
+impl JsonRequest {
+    fn new(
+        emulator: &Emulator,
+        headers: HeaderMap,
+        params: Result<Query<Params>, QueryRejection>,
+        body: Result<Bytes, BytesRejection>,
+    ) -> ApiResult<JsonRequest> {
+        let body = body.map_err(|_| ApiError::PayloadTooLarge { limit: emulator.config().max_body_bytes })?;
+        let body = decode_json_body(&headers, &body)?;
+        let params = params.map(|Query(p)| p).unwrap_or_default();
+        Ok(JsonRequest { headers, params, body })
+    }
+
+    fn field(&self, name: &str) -> Option<&Value> {
+        self.body.as_ref().and_then(|b| b.get(name)).filter(|v| !v.is_null())
+    }
+
+    /// A required body field, checked with `accept` (`get-param!`).
+    fn required(&self, name: &str, accept: impl Fn(&Value) -> bool) -> ApiResult<&Value> {
+        let Some(value) = self.field(name) else {
+            return Err(ApiError::param_missing(&["body", name], None));
+        };
+        if accept(value) {
+            Ok(value)
+        } else {
+            Err(ApiError::param_malformed(&["body", name], value.clone(), None))
+        }
+    }
+}
+
+fn respond(result: ApiResult<Value>) -> Response {
+    match result {
+        Ok(value) => ok_json(value),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// An app to read from: unknown apps (reachable only through `as-guest`) read as empty.
+fn app_or_empty(store: &crate::Store, app_id: Uuid) -> std::borrow::Cow<'_, App> {
+    match store.apps.get(&app_id) {
+        Some(app) => std::borrow::Cow::Borrowed(app),
+        None => std::borrow::Cow::Owned(App::new(app_id, Uuid::nil())),
+    }
+}
+
+/// `POST /admin/query` (§3.1). Order: app id → `query` → auth → validation → execution.
+pub async fn query(
+    State(emulator): State<Emulator>,
+    params: Result<Query<Params>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    respond((|| {
+        let request = JsonRequest::new(&emulator, headers, params, body)?;
+        auth::app_id_untrusted(&request.headers, &request.params)?;
+        let query = request.required("query", Value::is_object)?.clone();
+        let inference = truthy(request.field("inference?"));
+        let store = emulator.store();
+        let perms = auth::perms(&store, &request.headers, &request.params)?;
+        let app = app_or_empty(&store, perms.app_id);
+        instaql::run(&app, &query, inference, &perms)
+    })())
+}
+
+/// `POST /admin/transact` (§3.2). Order: app id → `steps` → auth → validation → execution.
+pub async fn transact(
+    State(emulator): State<Emulator>,
+    params: Result<Query<Params>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    respond((|| {
+        let request = JsonRequest::new(&emulator, headers, params, body)?;
+        auth::app_id_untrusted(&request.headers, &request.params)?;
+        let steps = request.required("steps", |v| v.is_array() || v.is_object())?.clone();
+        let throw_on_missing_attrs = truthy(request.field("throw-on-missing-attrs?"));
+        let mut store = emulator.store();
+        let perms = auth::perms(&store, &request.headers, &request.params)?;
+        let Some(app) = store.apps.get(&perms.app_id) else {
+            return Err(ApiError::record_not_found("app", json!({"args": [{"id": perms.app_id.to_string()}]})));
+        };
+        let mut draft = app.clone();
+        let (tx_id, now) = store.next_tx();
+        instaml::apply(&mut draft, &steps, throw_on_missing_attrs, &perms, now)?;
+        store.apps.insert(perms.app_id, draft);
+        Ok(serde_json::to_value(instant_edge::models::TransactResponse { tx_id })
+            .unwrap_or_else(|_| json!({"tx-id": tx_id})))
+    })())
+}
+
+/// `POST /admin/refresh_tokens` (§3.11): find or create the user, issue a new refresh token.
+pub async fn refresh_tokens(
+    State(emulator): State<Emulator>,
+    params: Result<Query<Params>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    respond((|| {
+        let request = JsonRequest::new(&emulator, headers, params, body)?;
+        let mut store = emulator.store();
+        let app_id = auth::app_id_authed(&store, &request.headers, &request.params)?;
+        let email = match request.field("email") {
+            None => None,
+            Some(raw) => Some(
+                raw.as_str()
+                    .and_then(users::coerce_email)
+                    .ok_or_else(|| ApiError::param_malformed(&["body", "email"], raw.clone(), None))?,
+            ),
+        };
+        let id = match request.field("id") {
+            None => None,
+            Some(raw) => Some(
+                raw.as_str()
+                    .and_then(auth::coerce_uuid)
+                    .ok_or_else(|| ApiError::param_malformed(&["body", "id"], raw.clone(), None))?,
+            ),
+        };
+        if email.is_none() && id.is_none() {
+            return Err(ApiError::validation_msg(
+                "body",
+                request.body.clone().unwrap_or(Value::Null),
+                "Please provide an `email` or `id`",
+            ));
+        }
+        let extra_fields = match request.field("extra-fields") {
+            None => Map::new(),
+            Some(Value::Object(map)) => map.clone(),
+            Some(other) => {
+                return Err(ApiError::param_malformed(&["body", "extra-fields"], other.clone(), None))
+            }
+        };
+        let (_, now) = store.next_tx();
+        let Some(app) = store.apps.get_mut(&app_id) else {
+            return Err(ApiError::record_not_found("app", json!({"args": [{"id": app_id.to_string()}]})));
+        };
+        let mut draft = app.clone();
+        let (user, created) =
+            users::find_or_create(&mut draft, email.as_deref(), id, &extra_fields, now)?;
+        let token = users::issue_refresh_token(&mut draft, user);
+        let mut record = users::record(&draft, user);
+        if let Value::Object(map) = &mut record {
+            map.insert("refresh_token".into(), json!(token.to_string()));
+        }
+        *app = draft;
+        Ok(json!({"user": record, "created": created}))
+    })())
+}

@@ -1,0 +1,141 @@
+//! The HTTP face of the emulator: routes, body decoding, CORS and error rendering, as the real
+//! server does them (spec §1, §2).
+
+mod admin;
+mod auth;
+mod control;
+mod cors;
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::{HeaderValue, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::Emulator;
+
+pub use auth::Perms;
+
+/// Builds the router: admin routes, the control surface, CORS and the 404 fallback.
+pub fn router(emulator: Emulator) -> Router {
+    let limit = emulator.config().max_body_bytes;
+    Router::new()
+        .route("/admin/query", post(admin::query).fallback(not_found))
+        .route("/admin/transact", post(admin::transact).fallback(not_found))
+        .route("/admin/refresh_tokens", post(admin::refresh_tokens).fallback(not_found))
+        .merge(control::routes())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(cors::cors))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(emulator)
+}
+
+async fn not_found() -> Response {
+    ApiError::RouteNotFound.into_response()
+}
+
+/// A JSON response with the real server's content type and status 200.
+pub fn ok_json(value: Value) -> Response {
+    json_response(StatusCode::OK, &value)
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response {
+    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    let mut response = (status, text).into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response
+}
+
+fn trace_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        match self {
+            ApiError::Instant { error_type, message, hint, .. } => json_response(
+                status,
+                &json!({"type": error_type, "message": message, "hint": hint, "trace-id": trace_id()}),
+            ),
+            ApiError::RouteNotFound => {
+                json_response(status, &json!({"message": "Oops! We couldn't match this route."}))
+            }
+            ApiError::MalformedJson => {
+                let mut response = (status, "Malformed JSON in request body.").into_response();
+                response
+                    .headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+                response
+            }
+            ApiError::PayloadTooLarge { limit } => json_response(
+                status,
+                &json!({
+                    "type": "payload-too-large",
+                    "message": format!("The request body is larger than this emulator accepts ({limit} bytes)."),
+                    "hint": {"limit-bytes": limit, "see": "--max-body-bytes"},
+                    "trace-id": trace_id(),
+                }),
+            ),
+        }
+    }
+}
+
+/// Query-string parameters (`?app_id=...`).
+pub type Params = HashMap<String, String>;
+
+/// Decodes a request body as ring-json does (§1.2): only JSON content types are parsed; anything
+/// else reads as "no body", so every body parameter is missing.
+pub fn decode_json_body(headers: &HeaderMap, body: &Bytes) -> Result<Option<Value>, ApiError> {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !is_json_content_type(content_type) {
+        return Ok(None);
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(body).map(Some).map_err(|_| ApiError::MalformedJson)
+}
+
+/// `^application/(.+\+)?json` (ring-json `json-request?`), parameters after `;` allowed.
+fn is_json_content_type(content_type: &str) -> bool {
+    let Some(rest) = content_type.trim_start().to_ascii_lowercase().strip_prefix("application/").map(str::to_owned)
+    else {
+        return false;
+    };
+    if rest.starts_with("json") {
+        return true;
+    }
+    match rest.find("+json") {
+        Some(at) => at > 0,
+        None => false,
+    }
+}
+
+/// Truthiness as Clojure sees JSON: `false`, `null` and absence are false, all else true.
+pub fn truthy(value: Option<&Value>) -> bool {
+    !matches!(value, None | Some(Value::Null) | Some(Value::Bool(false)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json_content_type("application/json"));
+        assert!(is_json_content_type("application/json; charset=utf-8"));
+        assert!(is_json_content_type("application/vnd.api+json"));
+        assert!(!is_json_content_type("text/plain"));
+        assert!(!is_json_content_type("application/+json"));
+        assert!(!is_json_content_type(""));
+    }
+}

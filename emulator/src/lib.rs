@@ -1,0 +1,151 @@
+//! # instant-emulator
+//!
+//! A local, in-memory emulator of the InstantDB Admin HTTP API: same routes, headers, statuses,
+//! error bodies, result shapes and ordering as the real server (`shared/spec/instant-admin-api.md`).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use instant_emulator::{Config, Emulator};
+//! let emulator = Emulator::new(Config::default())?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! println!("app id {}", emulator.default_app_id());
+//! emulator.serve(listener).await?;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod http;
+pub mod query;
+pub mod schema;
+pub mod store;
+pub mod system_catalog;
+pub mod transact;
+pub mod users;
+pub mod values;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::store::App;
+
+/// Start-up settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Id of the default app (random when absent).
+    pub app_id: Option<Uuid>,
+    /// Admin token of the default app (random when absent).
+    pub admin_token: Option<Uuid>,
+    /// A schema (`i.schema(...)` JSON, platform spec §4.1) applied to the default app.
+    pub schema: Option<Value>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { app_id: None, admin_token: None, schema: None, max_body_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+/// Every app of this emulator plus the server-wide transaction counter and clock.
+#[derive(Debug)]
+pub struct Store {
+    /// Apps by id.
+    pub apps: HashMap<Uuid, App>,
+    last_tx_id: u64,
+    last_tx_ms: i64,
+}
+
+impl Store {
+    /// The next transaction id and its start time. Ids strictly increase; times never repeat,
+    /// so "created earlier" is always observable in the default order.
+    pub fn next_tx(&mut self) -> (u64, i64) {
+        self.last_tx_id += 1;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        self.last_tx_ms = now.max(self.last_tx_ms + 1);
+        (self.last_tx_id, self.last_tx_ms)
+    }
+}
+
+/// A running emulator's state, cheap to clone and share with the HTTP layer.
+#[derive(Clone)]
+pub struct Emulator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Mutex<Store>,
+    config: Config,
+    default_app: (Uuid, Uuid),
+}
+
+impl Emulator {
+    /// Builds the emulator with its default app (and the start-up schema, if any).
+    pub fn new(config: Config) -> Result<Emulator, String> {
+        let app_id = config.app_id.unwrap_or_else(Uuid::new_v4);
+        let admin_token = config.admin_token.unwrap_or_else(Uuid::new_v4);
+        let mut store = Store { apps: HashMap::new(), last_tx_id: 0, last_tx_ms: 0 };
+        let mut app = App::new(app_id, admin_token);
+        if let Some(schema) = &config.schema {
+            let (_, now) = store.next_tx();
+            schema::apply(&mut app, schema, now)?;
+        }
+        store.apps.insert(app_id, app);
+        Ok(Emulator {
+            inner: Arc::new(Inner { store: Mutex::new(store), config, default_app: (app_id, admin_token) }),
+        })
+    }
+
+    /// Id of the default app.
+    pub fn default_app_id(&self) -> Uuid {
+        self.inner.default_app.0
+    }
+
+    /// Admin token of the default app.
+    pub fn default_admin_token(&self) -> Uuid {
+        self.inner.default_app.1
+    }
+
+    /// The configuration it started with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Locks the store. A panic while holding the lock cannot corrupt it (every write goes to a
+    /// copy first), so a poisoned lock is simply taken over.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.inner.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Drops every app and recreates the default one as it was at start.
+    pub fn reset(&self) -> Result<(), String> {
+        let (app_id, admin_token) = self.inner.default_app;
+        let mut app = App::new(app_id, admin_token);
+        let mut store = self.store();
+        if let Some(schema) = &self.inner.config.schema {
+            let (_, now) = store.next_tx();
+            schema::apply(&mut app, schema, now)?;
+        }
+        store.apps.clear();
+        store.apps.insert(app_id, app);
+        Ok(())
+    }
+
+    /// The HTTP router (admin routes plus the `/__emulator/` control surface).
+    pub fn router(&self) -> axum::Router {
+        http::router(self.clone())
+    }
+
+    /// Serves HTTP on `listener` until the process ends.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        axum::serve(listener, self.router()).await
+    }
+}

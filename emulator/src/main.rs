@@ -1,0 +1,131 @@
+//! `instant-emulator`: serve the emulated Instant Admin API on loopback.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+
+use instant_emulator::{Config, Emulator};
+use uuid::Uuid;
+
+const USAGE: &str = "\
+instant-emulator: a local emulator of the InstantDB Admin API
+
+USAGE: instant-emulator [OPTIONS]
+
+  --host ADDR          address to listen on (default 127.0.0.1; loopback only unless you say so)
+  --port N             port (default 8888; 0 picks a free one)
+  --port-file FILE     write the chosen port to FILE once listening
+  --env-file FILE      write INSTANT_API_URI, INSTANT_APP_ID, INSTANT_APP_ADMIN_TOKEN to FILE
+  --app-id UUID        id of the default app (default: random)
+  --admin-token UUID   admin token of the default app (default: random)
+  --schema FILE        schema JSON (what i.schema(...) produces) for the default app
+  --max-body-bytes N   largest request body accepted (default 67108864)
+  -h, --help           this text
+";
+
+struct Args {
+    host: IpAddr,
+    port: u16,
+    port_file: Option<String>,
+    env_file: Option<String>,
+    config: Config,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        port: 8888,
+        port_file: None,
+        env_file: None,
+        config: Config::default(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            print!("{USAGE}");
+            std::process::exit(0);
+        }
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let uuid = |v: &str| Uuid::parse_str(v.trim()).map_err(|_| format!("{flag}: not a UUID: {v}"));
+        match flag.as_str() {
+            "--host" => args.host = value.parse().map_err(|_| format!("--host: bad address {value}"))?,
+            "--port" => args.port = value.parse().map_err(|_| format!("--port: bad port {value}"))?,
+            "--port-file" => args.port_file = Some(value),
+            "--env-file" => args.env_file = Some(value),
+            "--app-id" => args.config.app_id = Some(uuid(&value)?),
+            "--admin-token" => args.config.admin_token = Some(uuid(&value)?),
+            "--max-body-bytes" => {
+                args.config.max_body_bytes =
+                    value.parse().map_err(|_| format!("--max-body-bytes: bad number {value}"))?
+            }
+            "--schema" => {
+                let text = std::fs::read_to_string(&value)
+                    .map_err(|e| format!("--schema: cannot read {value}: {e}"))?;
+                let json = serde_json::from_str(&text)
+                    .map_err(|e| format!("--schema: {value} is not JSON: {e}"))?;
+                args.config.schema = Some(json);
+            }
+            _ => return Err(format!("unknown option {flag}\n\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("instant-emulator: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let emulator = match Emulator::new(args.config) {
+        Ok(e) => e,
+        Err(message) => {
+            eprintln!("instant-emulator: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("instant-emulator: cannot listen on {}:{}: {e}", args.host, args.port);
+            return ExitCode::FAILURE;
+        }
+    };
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(args.port);
+    let host = match args.host {
+        IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    };
+    let base = format!("http://{host}:{port}");
+    let env = format!(
+        "INSTANT_API_URI={base}\nINSTANT_APP_ID={}\nINSTANT_APP_ADMIN_TOKEN={}\n",
+        emulator.default_app_id(),
+        emulator.default_admin_token()
+    );
+    if let Some(path) = &args.env_file {
+        if let Err(e) = std::fs::write(path, &env) {
+            eprintln!("instant-emulator: cannot write {path}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Some(path) = &args.port_file {
+        if let Err(e) = std::fs::write(path, port.to_string()) {
+            eprintln!("instant-emulator: cannot write {path}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    println!("instant-emulator listening on {base}\n{env}");
+    let serve = emulator.serve(listener);
+    tokio::select! {
+        result = serve => {
+            if let Err(e) = result {
+                eprintln!("instant-emulator: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,439 @@
+//! The data store of one emulated server: apps, their attributes and their triples (spec §5.1).
+//!
+//! Everything here is plain in-memory data. An [`App`] is `Clone` so a transaction can run on a
+//! copy and be swapped in only when every step succeeded (atomicity, spec §6.8).
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// Whether an attribute holds values or references to other entities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    /// A JSON value.
+    Blob,
+    /// A link: the value is another entity's id.
+    Ref,
+}
+
+/// The enforced type of an attribute (`checked-data-type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataType {
+    /// JSON string.
+    String,
+    /// JSON number.
+    Number,
+    /// JSON boolean.
+    Boolean,
+    /// Epoch milliseconds or a date string.
+    Date,
+}
+
+impl DataType {
+    /// Parses the wire name (`string`, `number`, `boolean`, `date`).
+    pub fn parse(name: &str) -> Option<DataType> {
+        match name {
+            "string" => Some(DataType::String),
+            "number" => Some(DataType::Number),
+            "boolean" => Some(DataType::Boolean),
+            "date" => Some(DataType::Date),
+            _ => None,
+        }
+    }
+
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataType::String => "string",
+            DataType::Number => "number",
+            DataType::Boolean => "boolean",
+            DataType::Date => "date",
+        }
+    }
+}
+
+/// One side of an attribute's name: `(identity id, namespace, label)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    /// Identity id.
+    pub id: Uuid,
+    /// Namespace (etype).
+    pub etype: String,
+    /// Label inside the namespace.
+    pub label: String,
+}
+
+/// An attribute (spec §5.1 and platform spec §4.2).
+#[derive(Clone, Debug)]
+pub struct Attr {
+    /// Attribute id.
+    pub id: Uuid,
+    /// `(etype, label)` the attribute belongs to.
+    pub forward: Ident,
+    /// For links: the name seen from the target namespace.
+    pub reverse: Option<Ident>,
+    /// Blob or ref.
+    pub value_type: ValueType,
+    /// Cardinality `one` (else `many`).
+    pub cardinality_one: bool,
+    /// `unique?`.
+    pub unique: bool,
+    /// `index?`.
+    pub indexed: bool,
+    /// `required?`.
+    pub required: bool,
+    /// `checked-data-type`.
+    pub checked_type: Option<DataType>,
+    /// `on-delete: cascade` (deleting the link's target deletes the source).
+    pub on_delete_cascade: bool,
+    /// `on-delete-reverse: cascade` (deleting the source deletes the targets).
+    pub on_delete_reverse_cascade: bool,
+    /// Part of the system catalog (`$users`, `$files`).
+    pub system: bool,
+}
+
+impl Attr {
+    /// A plain value attribute, as auto-created by a transaction (§6.4).
+    pub fn blob(etype: &str, label: &str) -> Attr {
+        Attr {
+            id: Uuid::new_v4(),
+            forward: Ident { id: Uuid::new_v4(), etype: etype.into(), label: label.into() },
+            reverse: None,
+            value_type: ValueType::Blob,
+            cardinality_one: true,
+            unique: false,
+            indexed: false,
+            required: false,
+            checked_type: None,
+            on_delete_cascade: false,
+            on_delete_reverse_cascade: false,
+            system: false,
+        }
+    }
+
+    /// A link attribute `(etype, label) ↔ (rev_etype, rev_label)`, has-many and not unique.
+    pub fn link(etype: &str, label: &str, rev_etype: &str, rev_label: &str) -> Attr {
+        Attr {
+            reverse: Some(Ident {
+                id: Uuid::new_v4(),
+                etype: rev_etype.into(),
+                label: rev_label.into(),
+            }),
+            value_type: ValueType::Ref,
+            cardinality_one: false,
+            ..Attr::blob(etype, label)
+        }
+    }
+
+    /// Whether this is a link.
+    pub fn is_ref(&self) -> bool {
+        self.value_type == ValueType::Ref
+    }
+
+    /// `etype.label`, as error messages print it.
+    pub fn ident_name(&self) -> String {
+        format!("{}.{}", self.forward.etype, self.forward.label)
+    }
+
+    /// The namespace a link points to (its reverse etype).
+    pub fn target_etype(&self) -> Option<&str> {
+        self.reverse.as_ref().map(|r| r.etype.as_str())
+    }
+
+    /// The attribute object as `GET /admin/schema` and `add-attr` spell it (spec §3.17).
+    pub fn to_wire(&self) -> Value {
+        let mut attr = json!({
+            "id": self.id.to_string(),
+            "forward-identity": [self.forward.id.to_string(), self.forward.etype, self.forward.label],
+            "value-type": if self.is_ref() { "ref" } else { "blob" },
+            "cardinality": if self.cardinality_one { "one" } else { "many" },
+            "unique?": self.unique,
+            "index?": self.indexed,
+            "required?": self.required,
+            "inferred-types": null,
+            "catalog": if self.system { "system" } else { "user" },
+        });
+        if let (Some(rev), Some(obj)) = (&self.reverse, attr.as_object_mut()) {
+            obj.insert("reverse-identity".into(), json!([rev.id.to_string(), rev.etype, rev.label]));
+        }
+        if let Some(obj) = attr.as_object_mut() {
+            if let Some(t) = self.checked_type {
+                obj.insert("checked-data-type".into(), json!(t.name()));
+            }
+            if self.on_delete_cascade {
+                obj.insert("on-delete".into(), json!("cascade"));
+            }
+            if self.on_delete_reverse_cascade {
+                obj.insert("on-delete-reverse".into(), json!("cascade"));
+            }
+        }
+        attr
+    }
+}
+
+/// The attributes of one app.
+#[derive(Clone, Debug, Default)]
+pub struct Attrs {
+    list: Vec<Attr>,
+}
+
+impl Attrs {
+    /// Every attribute, in creation order.
+    pub fn iter(&self) -> impl Iterator<Item = &Attr> {
+        self.list.iter()
+    }
+
+    /// Adds an attribute.
+    pub fn push(&mut self, attr: Attr) {
+        self.list.push(attr);
+    }
+
+    /// Removes an attribute by id.
+    pub fn remove(&mut self, id: Uuid) -> Option<Attr> {
+        let at = self.list.iter().position(|a| a.id == id)?;
+        Some(self.list.remove(at))
+    }
+
+    /// By id.
+    pub fn get(&self, id: Uuid) -> Option<&Attr> {
+        self.list.iter().find(|a| a.id == id)
+    }
+
+    /// By id, mutably.
+    pub fn get_mut(&mut self, id: Uuid) -> Option<&mut Attr> {
+        self.list.iter_mut().find(|a| a.id == id)
+    }
+
+    /// The attribute named `label` on namespace `etype` (its forward identity).
+    pub fn fwd(&self, etype: &str, label: &str) -> Option<&Attr> {
+        self.list.iter().find(|a| a.forward.etype == etype && a.forward.label == label)
+    }
+
+    /// The link seen from `etype` as `label` through its reverse identity.
+    pub fn rev(&self, etype: &str, label: &str) -> Option<&Attr> {
+        self.list.iter().find(|a| {
+            a.reverse.as_ref().is_some_and(|r| r.etype == etype && r.label == label)
+        })
+    }
+
+    /// Every attribute whose forward namespace is `etype`.
+    pub fn of_etype<'a>(&'a self, etype: &'a str) -> impl Iterator<Item = &'a Attr> + 'a {
+        self.list.iter().filter(move |a| a.forward.etype == etype)
+    }
+
+    /// Whether any attribute mentions `etype` (forward or reverse).
+    pub fn knows_etype(&self, etype: &str) -> bool {
+        self.list.iter().any(|a| {
+            a.forward.etype == etype || a.reverse.as_ref().is_some_and(|r| r.etype == etype)
+        })
+    }
+}
+
+/// One stored value with the start time of the transaction that wrote it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stored {
+    /// The JSON value (for links: the target id as a lower-case string).
+    pub value: Value,
+    /// Transaction start, ms since the epoch.
+    pub created_at: i64,
+}
+
+/// Triples `(entity, attribute, value, created-at)` with the indexes queries need.
+#[derive(Clone, Debug, Default)]
+pub struct Triples {
+    eav: HashMap<Uuid, HashMap<Uuid, Vec<Stored>>>,
+    entities_by_attr: HashMap<Uuid, BTreeSet<Uuid>>,
+    sources_by_target: HashMap<Uuid, HashMap<Uuid, BTreeSet<Uuid>>>,
+}
+
+/// Parses a link value (a UUID string) into the target id.
+pub fn ref_target(value: &Value) -> Option<Uuid> {
+    value.as_str().and_then(|s| Uuid::parse_str(s).ok())
+}
+
+impl Triples {
+    /// The values of `(entity, attr)`.
+    pub fn values(&self, entity: Uuid, attr: Uuid) -> &[Stored] {
+        self.eav.get(&entity).and_then(|m| m.get(&attr)).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The single value of a cardinality-one `(entity, attr)`.
+    pub fn value(&self, entity: Uuid, attr: Uuid) -> Option<&Stored> {
+        self.values(entity, attr).first()
+    }
+
+    /// Whether `(entity, attr)` has any value.
+    pub fn has(&self, entity: Uuid, attr: Uuid) -> bool {
+        !self.values(entity, attr).is_empty()
+    }
+
+    /// Entities that have a value for `attr`, in id order.
+    pub fn entities_with(&self, attr: Uuid) -> impl Iterator<Item = Uuid> + '_ {
+        self.entities_by_attr.get(&attr).into_iter().flatten().copied()
+    }
+
+    /// Entities linking to `target` through `attr`, in id order.
+    pub fn sources(&self, attr: Uuid, target: Uuid) -> impl Iterator<Item = Uuid> + '_ {
+        self.sources_by_target
+            .get(&attr)
+            .and_then(|m| m.get(&target))
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+
+    /// Every `(attr, values)` of an entity.
+    pub fn attrs_of(&self, entity: Uuid) -> impl Iterator<Item = (Uuid, &[Stored])> + '_ {
+        self.eav.get(&entity).into_iter().flatten().map(|(a, v)| (*a, v.as_slice()))
+    }
+
+    /// Writes a value. Cardinality-one attributes are replaced (an equal value keeps its
+    /// original timestamp, so re-writing `id` never moves serverCreatedAt); many-valued links
+    /// gain the target unless it is already there. Returns whether anything changed.
+    pub fn add(&mut self, entity: Uuid, attr: &Attr, value: Value, created_at: i64) -> bool {
+        let current = self.values(entity, attr.id);
+        if current.iter().any(|s| s.value == value) && (current.len() == 1 || !attr.cardinality_one)
+        {
+            return false;
+        }
+        if attr.cardinality_one {
+            self.remove_all(entity, attr);
+        }
+        if attr.is_ref() {
+            if let Some(target) = ref_target(&value) {
+                self.sources_by_target
+                    .entry(attr.id)
+                    .or_default()
+                    .entry(target)
+                    .or_default()
+                    .insert(entity);
+            }
+        }
+        self.entities_by_attr.entry(attr.id).or_default().insert(entity);
+        self.eav
+            .entry(entity)
+            .or_default()
+            .entry(attr.id)
+            .or_default()
+            .push(Stored { value, created_at });
+        true
+    }
+
+    /// Replaces the value of a cardinality-one attribute in place, keeping its timestamp.
+    pub fn replace_value(&mut self, entity: Uuid, attr: &Attr, value: Value, created_at: i64) {
+        let created = self.value(entity, attr.id).map(|s| s.created_at).unwrap_or(created_at);
+        self.remove_all(entity, attr);
+        self.add(entity, attr, value, created);
+    }
+
+    /// Removes one value. Returns whether it was there.
+    pub fn retract(&mut self, entity: Uuid, attr: &Attr, value: &Value) -> bool {
+        let Some(values) = self.eav.get_mut(&entity).and_then(|m| m.get_mut(&attr.id)) else {
+            return false;
+        };
+        let before = values.len();
+        values.retain(|s| &s.value != value);
+        if values.len() == before {
+            return false;
+        }
+        let now_empty = values.is_empty();
+        if attr.is_ref() {
+            if let Some(target) = ref_target(value) {
+                self.unindex_source(attr.id, target, entity);
+            }
+        }
+        if now_empty {
+            self.drop_entry(entity, attr.id);
+        }
+        true
+    }
+
+    /// Removes every value of `(entity, attr)`.
+    pub fn remove_all(&mut self, entity: Uuid, attr: &Attr) {
+        let Some(values) = self.eav.get_mut(&entity).and_then(|m| m.remove(&attr.id)) else {
+            return;
+        };
+        if attr.is_ref() {
+            for stored in &values {
+                if let Some(target) = ref_target(&stored.value) {
+                    self.unindex_source(attr.id, target, entity);
+                }
+            }
+        }
+        self.drop_entry(entity, attr.id);
+    }
+
+    fn unindex_source(&mut self, attr: Uuid, target: Uuid, source: Uuid) {
+        if let Some(by_target) = self.sources_by_target.get_mut(&attr) {
+            if let Some(sources) = by_target.get_mut(&target) {
+                sources.remove(&source);
+                if sources.is_empty() {
+                    by_target.remove(&target);
+                }
+            }
+        }
+    }
+
+    fn drop_entry(&mut self, entity: Uuid, attr: Uuid) {
+        if let Some(m) = self.eav.get_mut(&entity) {
+            m.remove(&attr);
+            if m.is_empty() {
+                self.eav.remove(&entity);
+            }
+        }
+        if let Some(set) = self.entities_by_attr.get_mut(&attr) {
+            set.remove(&entity);
+        }
+    }
+
+    /// Drops every triple of an attribute (attribute deletion).
+    pub fn remove_attr(&mut self, attr: &Attr) {
+        let entities: Vec<Uuid> = self.entities_with(attr.id).collect();
+        for e in entities {
+            self.remove_all(e, attr);
+        }
+    }
+}
+
+/// One app: its credentials, attributes, data and users' refresh tokens.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// App id.
+    pub id: Uuid,
+    /// The admin token that authorises admin calls.
+    pub admin_token: Uuid,
+    /// Attributes (system catalog first).
+    pub attrs: Attrs,
+    /// Data.
+    pub triples: Triples,
+    /// Refresh token → user id.
+    pub refresh_tokens: HashMap<Uuid, Uuid>,
+}
+
+impl App {
+    /// A fresh app holding only the system catalog.
+    pub fn new(id: Uuid, admin_token: Uuid) -> App {
+        let mut attrs = Attrs::default();
+        for attr in crate::system_catalog::attrs() {
+            attrs.push(attr);
+        }
+        App { id, admin_token, attrs, triples: Triples::default(), refresh_tokens: HashMap::new() }
+    }
+
+    /// Whether `entity` exists in namespace `etype` (has its `id` triple).
+    pub fn exists(&self, etype: &str, entity: Uuid) -> bool {
+        self.attrs.fwd(etype, "id").is_some_and(|a| self.triples.has(entity, a.id))
+    }
+
+    /// The entity whose unique attribute `attr` equals `value`.
+    pub fn find_unique(&self, attr: &Attr, value: &Value) -> Option<Uuid> {
+        if attr.is_ref() {
+            let target = ref_target(value)?;
+            return self.triples.sources(attr.id, target).next();
+        }
+        self.triples
+            .entities_with(attr.id)
+            .find(|e| self.triples.values(*e, attr.id).iter().any(|s| crate::values::json_eq(&s.value, value)))
+    }
+}

@@ -1,0 +1,10 @@
+//! Wire types, spelled exactly as the Instant server spells them (kebab-case, `?` suffixes).
+//!
+//! These are shared by the client and the emulator; the spec (`shared/spec/instant-admin-api.md`)
+//! is the independent check on both.
+
+mod error_body;
+mod transact;
+
+pub use error_body::ErrorBody;
+pub use transact::TransactResponse;
