@@ -1,5 +1,183 @@
-//! Schema JSON → attributes. (being written)
+//! Applies schema JSON — what `i.schema(...)` produces (platform spec §4.1) — to an app's
+//! attributes, the way the server reads it: `config.unique`, `config.indexed`,
+//! `required === true`, typed only for `string|number|boolean|date`; links take their
+//! cardinality from `forward.has` and uniqueness from `reverse.has == "one"`.
+//!
+//! Attributes that already exist are updated in place (same id, data kept); new indexed
+//! attributes back-fill `null` for existing entities (spec §5.9).
+
 use serde_json::Value;
-use crate::store::App;
-/// Applies a schema.
-pub fn apply(_app: &mut App, _schema: &Value, _now: i64) -> Result<(), String> { Ok(()) }
+
+use crate::store::{App, Attr, DataType};
+
+/// Applies `schema` to `app`. Errors are plain messages for the control surface.
+///
+/// ```
+/// use instant_emulator::store::App;
+/// use serde_json::json;
+/// let mut app = App::new(uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+/// let schema = json!({"entities": {"goals": {"attrs": {"title": {"valueType": "string",
+///     "required": true, "config": {"indexed": true, "unique": false}}}}}});
+/// instant_emulator::schema::apply(&mut app, &schema, 0).unwrap();
+/// assert!(app.attrs.fwd("goals", "title").unwrap().indexed);
+/// ```
+pub fn apply(app: &mut App, schema: &Value, now: i64) -> Result<(), String> {
+    let Some(schema) = schema.as_object() else {
+        return Err("the schema must be a JSON object".into());
+    };
+    let entities = match schema.get("entities") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(map)) => Some(map),
+        Some(_) => return Err("`entities` must be an object".into()),
+    };
+    for (etype, entity) in entities.into_iter().flatten() {
+        let attrs = match entity.get("attrs") {
+            None | Some(Value::Null) => continue,
+            Some(Value::Object(attrs)) => attrs,
+            Some(_) => return Err(format!("`entities.{etype}.attrs` must be an object")),
+        };
+        if attrs.is_empty() {
+            continue;
+        }
+        ensure_id_attr(app, etype);
+        for (label, def) in attrs {
+            if label == "id" {
+                continue;
+            }
+            apply_blob(app, etype, label, def, now)?;
+        }
+    }
+    let links = match schema.get("links") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(map)) => Some(map),
+        Some(_) => return Err("`links` must be an object".into()),
+    };
+    for (name, link) in links.into_iter().flatten() {
+        apply_link(app, name, link)?;
+    }
+    Ok(())
+}
+
+fn ensure_id_attr(app: &mut App, etype: &str) {
+    if app.attrs.fwd(etype, "id").is_none() {
+        app.attrs.push(Attr { unique: true, ..Attr::blob(etype, "id") });
+    }
+}
+
+fn apply_blob(app: &mut App, etype: &str, label: &str, def: &Value, now: i64) -> Result<(), String> {
+    if !def.is_object() {
+        return Err(format!("`entities.{etype}.attrs.{label}` must be an object"));
+    }
+    let config = def.get("config");
+    let flag = |key: &str| config.and_then(|c| c.get(key)).and_then(Value::as_bool).unwrap_or(false);
+    let unique = flag("unique");
+    let indexed = flag("indexed");
+    let required = def.get("required") == Some(&Value::Bool(true));
+    let checked_type = def.get("valueType").and_then(Value::as_str).and_then(DataType::parse);
+    let existing = app.attrs.fwd(etype, label).map(|a| (a.id, a.system, a.is_ref(), a.indexed));
+    let attr_id = match existing {
+        Some((_, true, _, _)) => return Ok(()),
+        Some((_, _, true, _)) => {
+            return Err(format!("`{etype}.{label}` is a link and cannot become an attribute"))
+        }
+        Some((id, _, _, was_indexed)) => {
+            if let Some(attr) = app.attrs.get_mut(id) {
+                attr.unique = unique;
+                attr.indexed = indexed;
+                attr.required = required;
+                attr.checked_type = checked_type;
+            }
+            if was_indexed || !indexed {
+                return Ok(());
+            }
+            id
+        }
+        None => {
+            let attr = Attr { unique, indexed, required, checked_type, ..Attr::blob(etype, label) };
+            let id = attr.id;
+            app.attrs.push(attr);
+            if !indexed {
+                return Ok(());
+            }
+            id
+        }
+    };
+    backfill_nulls(app, etype, attr_id, now);
+    Ok(())
+}
+
+/// Gives every entity of `etype` without a value for `attr_id` an explicit `null` (spec §5.9
+/// `new-indexed-blobs-get-nulls`).
+pub fn backfill_nulls(app: &mut App, etype: &str, attr_id: uuid::Uuid, now: i64) {
+    let (Some(id_attr), Some(attr)) = (app.attrs.fwd(etype, "id"), app.attrs.get(attr_id)) else {
+        return;
+    };
+    let missing: Vec<uuid::Uuid> = app
+        .triples
+        .entities_with(id_attr.id)
+        .filter(|e| !app.triples.has(*e, attr_id))
+        .collect();
+    let attr = attr.clone();
+    for entity in missing {
+        app.triples.add(entity, &attr, Value::Null, now);
+    }
+}
+
+fn apply_link(app: &mut App, name: &str, link: &Value) -> Result<(), String> {
+    let side = |key: &str| -> Result<(String, String, String, Option<String>), String> {
+        let def = link.get(key).ok_or_else(|| format!("`links.{name}.{key}` is missing"))?;
+        let text = |field: &str| -> Result<String, String> {
+            def.get(field)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| format!("`links.{name}.{key}.{field}` must be a string"))
+        };
+        let on_delete = def.get("onDelete").and_then(Value::as_str).map(str::to_owned);
+        Ok((text("on")?, text("has")?, text("label")?, on_delete))
+    };
+    let (fwd_on, fwd_has, fwd_label, fwd_delete) = side("forward")?;
+    let (rev_on, rev_has, rev_label, rev_delete) = side("reverse")?;
+    for has in [&fwd_has, &rev_has] {
+        if has != "one" && has != "many" {
+            return Err(format!("`links.{name}`: `has` must be \"one\" or \"many\", got {has:?}"));
+        }
+    }
+    let cardinality_one = fwd_has == "one";
+    let unique = rev_has == "one";
+    let required = link.pointer("/forward/required") == Some(&Value::Bool(true));
+    let on_delete_cascade = fwd_delete.as_deref() == Some("cascade");
+    let on_delete_reverse_cascade = rev_delete.as_deref() == Some("cascade");
+    let existing = app.attrs.fwd(&fwd_on, &fwd_label).map(|a| (a.id, a.system, a.is_ref()));
+    match existing {
+        Some((_, true, _)) => return Ok(()),
+        Some((_, _, false)) => {
+            return Err(format!("`{fwd_on}.{fwd_label}` is an attribute and cannot become a link"))
+        }
+        Some((id, _, true)) => {
+            if let Some(attr) = app.attrs.get_mut(id) {
+                if let Some(rev) = attr.reverse.as_mut() {
+                    rev.etype = rev_on;
+                    rev.label = rev_label;
+                }
+                attr.cardinality_one = cardinality_one;
+                attr.unique = unique;
+                attr.required = required;
+                attr.on_delete_cascade = on_delete_cascade;
+                attr.on_delete_reverse_cascade = on_delete_reverse_cascade;
+            }
+        }
+        None => {
+            ensure_id_attr(app, &fwd_on);
+            ensure_id_attr(app, &rev_on);
+            app.attrs.push(Attr {
+                cardinality_one,
+                unique,
+                required,
+                on_delete_cascade,
+                on_delete_reverse_cascade,
+                ..Attr::link(&fwd_on, &fwd_label, &rev_on, &rev_label)
+            });
+        }
+    }
+    Ok(())
+}

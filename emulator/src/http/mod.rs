@@ -13,14 +13,14 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::header::{HeaderValue, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::Router;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::Emulator;
 
-pub use auth::Perms;
+pub use auth::{coerce_uuid, Perms};
 
 /// Builds the router: admin routes, the control surface, CORS and the 404 fallback.
 pub fn router(emulator: Emulator) -> Router {

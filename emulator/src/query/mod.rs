@@ -1,0 +1,394 @@
+//! InstaQL evaluation (spec §5): parse and validate the query, resolve `where` paths against the
+//! app's attributes, filter, order, paginate and render the object tree the real server returns.
+
+mod parse;
+mod resolve;
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::Perms;
+use crate::store::{ref_target, App, Attr};
+use crate::values;
+use parse::{Cursor, Form, Options};
+use resolve::{Resolved, Walk};
+
+/// Runs `query` (a JSON object) against `app` and returns the object tree (spec §5.9).
+///
+/// ```
+/// use instant_emulator::{http::Perms, query, store::App};
+/// use serde_json::json;
+/// let app = App::new(uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+/// let admin = Perms { app_id: app.id, admin: true, user: None };
+/// let result = query::run(&app, &json!({"goals": {}}), false, &admin).unwrap();
+/// assert_eq!(result, json!({"goals": []}));
+/// ```
+pub fn run(app: &App, query: &Value, inference: bool, perms: &Perms) -> ApiResult<Value> {
+    let mut map = query.as_object().cloned().unwrap_or_default();
+    map.remove("$$ruleParams");
+    let forms = parse::parse(&map)?;
+    let root = Value::Object(map);
+    let evaluator = Evaluator { app, inference, perms, root: &root };
+    let mut out = Map::new();
+    for form in &forms {
+        out.insert(form.key.clone(), evaluator.top_level(form)?);
+    }
+    Ok(Value::Object(out))
+}
+
+struct Evaluator<'a> {
+    app: &'a App,
+    inference: bool,
+    perms: &'a Perms,
+    root: &'a Value,
+}
+
+/// What rows are sorted by: an optional value and the entity id.
+struct SortKey {
+    value: Option<Value>,
+    millis: Option<i64>,
+    entity: Uuid,
+}
+
+impl Evaluator<'_> {
+    fn order_error(&self, form: &Form, messages: Vec<String>) -> ApiError {
+        let mut path = form.path.clone();
+        path.extend(["$".to_owned(), "order".to_owned()]);
+        let errors = messages
+            .into_iter()
+            .map(|m| json!({"expected": "supported-order?", "in": path, "message": m}))
+            .collect();
+        ApiError::validation("query", self.root.clone(), errors)
+    }
+
+    /// The attribute a top-level form orders by, checked as `page-info-of-form` does.
+    fn top_level_order_attr(&self, form: &Form, etype: &str) -> ApiResult<Option<Attr>> {
+        if !form.options.paginates() {
+            return Ok(None);
+        }
+        let key = form.options.order.as_ref().map(|o| o.key.as_str()).unwrap_or("serverCreatedAt");
+        let label = if key == "serverCreatedAt" { "id" } else { key };
+        let Some(attr) = self.app.attrs.fwd(etype, label) else {
+            return Err(self.order_error(form, vec![format!("There is no `{label}` attribute for {etype}.")]));
+        };
+        if key != "serverCreatedAt" {
+            let name = attr.ident_name();
+            let mut problems = Vec::new();
+            if !attr.indexed {
+                problems.push(format!(
+                    "The `{name}` attribute is not indexed. Only indexed and typed attributes can be used to order by."
+                ));
+            }
+            if attr.checked_type.is_none() {
+                problems.push(format!(
+                    "The `{name}` attribute is not typed. Only typed and indexed attributes can be used to order by."
+                ));
+            }
+            if !attr.cardinality_one {
+                problems.push(format!(
+                    "The `{name}` attribute has cardinality `many`. Only attributes with cardinality `one` can be used to order by."
+                ));
+            }
+            if !problems.is_empty() {
+                return Err(self.order_error(form, problems));
+            }
+        }
+        for (which, cursor) in [("before", &form.options.before), ("after", &form.options.after)] {
+            let Some(cursor) = cursor else { continue };
+            if cursor.attr == attr.id {
+                continue;
+            }
+            let order_label = |a: &Attr| {
+                if a.forward.label == "id" { "serverCreatedAt".to_owned() } else { a.forward.label.clone() }
+            };
+            let other = match self.app.attrs.get(cursor.attr) {
+                Some(c) => format!("orders by `{}`.", order_label(c)),
+                None => "orders by a missing attribute.".to_owned(),
+            };
+            let mut path = form.path.clone();
+            path.extend(["$".to_owned(), which.to_owned()]);
+            let message = format!(
+                "Invalid {which} cursor. The query orders by `{}`, but the query that returned the cursor {other}",
+                order_label(attr)
+            );
+            return Err(ApiError::validation(
+                "query",
+                self.root.clone(),
+                vec![json!({"expected": "valid-cursor?", "in": path, "message": message})],
+            ));
+        }
+        Ok(Some(attr.clone()))
+    }
+
+    fn top_level(&self, form: &Form) -> ApiResult<Value> {
+        let etype = form.key.as_str();
+        if form.options.aggregate {
+            if !self.perms.admin {
+                return Err(ApiError::validation_msg(
+                    "query",
+                    self.root.clone(),
+                    "Aggregates are currently only available for admin queries.",
+                ));
+            }
+            if !form.children.is_empty() {
+                return Err(ApiError::validation_msg(
+                    "query",
+                    self.root.clone(),
+                    "Aggregates cannot be combined with nested queries.",
+                ));
+            }
+        }
+        self.top_level_order_attr(form, etype)?;
+        let walk = Walk { app: self.app, root: self.root };
+        let Resolved::Ready(conds) = walk.resolve(etype, &form.options.conds, &form.path)? else {
+            return Ok(json!([]));
+        };
+        self.check_children(form, etype)?;
+        if form.options.aggregate {
+            return Ok(json!([]));
+        }
+        let mut rows: Vec<Uuid> = self
+            .entities_of(etype)
+            .into_iter()
+            .filter(|e| self.visible(etype, *e) && conds.iter().all(|c| walk.holds(*e, c)))
+            .collect();
+        let order_attr = self.order_attr(etype, &form.options);
+        let desc = form.options.order.as_ref().is_some_and(|o| o.desc);
+        self.sort(&mut rows, order_attr.as_ref(), desc);
+        let rows = self.paginate(rows, &form.options, order_attr.as_ref(), desc);
+        let rendered: Vec<Value> = rows
+            .into_iter()
+            .filter_map(|e| self.render(etype, e, form).transpose())
+            .collect::<ApiResult<_>>()?;
+        Ok(Value::Array(rendered))
+    }
+
+    /// Validates nested forms' `where` even when no parent row exists, as the server does.
+    fn check_children(&self, form: &Form, etype: &str) -> ApiResult<()> {
+        for child in &form.children {
+            let Some((_, target, _)) = self.link(etype, &child.key) else { continue };
+            let walk = Walk { app: self.app, root: self.root };
+            if let Resolved::Ready(_) = walk.resolve(&target, &child.options.conds, &child.path)? {
+                self.check_children(child, &target)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every entity with a value attribute in `etype` (link triples alone do not make an entity
+    /// part of a namespace, spec §6.5 link).
+    fn entities_of(&self, etype: &str) -> BTreeSet<Uuid> {
+        self.app
+            .attrs
+            .of_etype(etype)
+            .filter(|a| !a.is_ref())
+            .flat_map(|a| self.app.triples.entities_with(a.id))
+            .collect()
+    }
+
+    /// Default rules for impersonated reads (spec §9.2/§9.4): app namespaces are open, `$users`
+    /// shows the user themself, other `$` namespaces nothing.
+    fn visible(&self, etype: &str, entity: Uuid) -> bool {
+        if self.perms.admin || !etype.starts_with('$') {
+            return true;
+        }
+        if etype != "$users" {
+            return false;
+        }
+        let Some(user) = self.perms.user else { return false };
+        if user == entity {
+            return true;
+        }
+        self.app
+            .attrs
+            .fwd("$users", "linkedPrimaryUser")
+            .and_then(|a| self.app.triples.value(entity, a.id))
+            .and_then(|s| ref_target(&s.value))
+            == Some(user)
+    }
+
+    fn order_attr(&self, etype: &str, options: &Options) -> Option<Attr> {
+        let order = options.order.as_ref()?;
+        if order.key == "serverCreatedAt" {
+            return None;
+        }
+        self.app.attrs.fwd(etype, &order.key).cloned()
+    }
+
+    fn sort_key(&self, entity: Uuid, order_attr: Option<&Attr>) -> SortKey {
+        match order_attr {
+            Some(attr) => SortKey {
+                value: self.app.triples.value(entity, attr.id).map(|s| s.value.clone()).filter(|v| !v.is_null()),
+                millis: None,
+                entity,
+            },
+            None => SortKey { value: None, millis: Some(self.created_at(entity)), entity },
+        }
+    }
+
+    /// serverCreatedAt: when the entity's `id` triple was written.
+    fn created_at(&self, entity: Uuid) -> i64 {
+        let mut earliest = i64::MAX;
+        for (attr_id, values) in self.app.triples.attrs_of(entity) {
+            let is_id = self.app.attrs.get(attr_id).is_some_and(|a| a.forward.label == "id");
+            for stored in values {
+                if is_id {
+                    return stored.created_at;
+                }
+                earliest = earliest.min(stored.created_at);
+            }
+        }
+        earliest
+    }
+
+    fn compare_keys(a: &SortKey, b: &SortKey, order_attr: Option<&Attr>) -> Ordering {
+        let by_value = match (&a.value, &b.value) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Less,
+            (Some(_), None) => Ordering::Greater,
+            (Some(x), Some(y)) => values::compare(x, y, order_attr.and_then(|a| a.checked_type)),
+        };
+        by_value.then(a.millis.cmp(&b.millis)).then(a.entity.as_bytes().cmp(b.entity.as_bytes()))
+    }
+
+    /// Sorts rows (spec §5.5): nulls first ascending, ties by entity id; `desc` reverses both.
+    fn sort(&self, rows: &mut [Uuid], order_attr: Option<&Attr>, desc: bool) {
+        let mut keyed: Vec<SortKey> = rows.iter().map(|e| self.sort_key(*e, order_attr)).collect();
+        keyed.sort_by(|a, b| {
+            let ordering = Self::compare_keys(a, b, order_attr);
+            if desc { ordering.reverse() } else { ordering }
+        });
+        for (slot, key) in rows.iter_mut().zip(keyed) {
+            *slot = key.entity;
+        }
+    }
+
+    fn cursor_key(&self, cursor: &Cursor, order_attr: Option<&Attr>) -> SortKey {
+        let entity = cursor.entity.as_str().and_then(crate::http::coerce_uuid).unwrap_or_else(Uuid::nil);
+        match order_attr {
+            Some(_) => SortKey { value: Some(cursor.value.clone()).filter(|v| !v.is_null()), millis: None, entity },
+            None => SortKey {
+                value: None,
+                millis: Some(cursor.created_at.unwrap_or_else(|| self.created_at(entity))),
+                entity,
+            },
+        }
+    }
+
+    /// `after`/`before`, then `offset`, then `limit`/`first` or `last` (spec §5.6).
+    fn paginate(&self, rows: Vec<Uuid>, options: &Options, order_attr: Option<&Attr>, desc: bool) -> Vec<Uuid> {
+        let position = |entity: Uuid, cursor: &Cursor| {
+            let ordering = Self::compare_keys(
+                &self.sort_key(entity, order_attr),
+                &self.cursor_key(cursor, order_attr),
+                order_attr,
+            );
+            if desc { ordering.reverse() } else { ordering }
+        };
+        let mut rows: Vec<Uuid> = rows
+            .into_iter()
+            .filter(|e| match &options.after {
+                Some(c) if options.after_inclusive => position(*e, c) != Ordering::Less,
+                Some(c) => position(*e, c) == Ordering::Greater,
+                None => true,
+            })
+            .filter(|e| match &options.before {
+                Some(c) if options.before_inclusive => position(*e, c) != Ordering::Greater,
+                Some(c) => position(*e, c) == Ordering::Less,
+                None => true,
+            })
+            .collect();
+        let offset = options.offset.unwrap_or(0).min(rows.len() as u64) as usize;
+        rows.drain(..offset);
+        if let Some(limit) = options.limit {
+            rows.truncate(limit.min(rows.len() as u64) as usize);
+        }
+        if let Some(last) = options.last {
+            let keep = last.min(rows.len() as u64) as usize;
+            rows.drain(..rows.len() - keep);
+        }
+        rows
+    }
+
+    /// The link labelled `label` on `etype`: (attr, target namespace, seen forward?).
+    fn link(&self, etype: &str, label: &str) -> Option<(Attr, String, bool)> {
+        if let Some(attr) = self.app.attrs.fwd(etype, label).filter(|a| a.is_ref()) {
+            return Some((attr.clone(), attr.target_etype().unwrap_or_default().to_owned(), true));
+        }
+        let attr = self.app.attrs.rev(etype, label)?;
+        Some((attr.clone(), attr.forward.etype.clone(), false))
+    }
+
+    /// One entity as an object (spec §5.9), or `None` when it has nothing in this namespace.
+    fn render(&self, etype: &str, entity: Uuid, form: &Form) -> ApiResult<Option<Value>> {
+        let mut object = Map::new();
+        for attr in self.app.attrs.of_etype(etype) {
+            if !attr.cardinality_one {
+                continue;
+            }
+            let label = &attr.forward.label;
+            if attr.is_ref() && form.children.iter().any(|c| &c.key == label) {
+                continue;
+            }
+            if let Some(fields) = &form.options.fields {
+                if label != "id" && !fields.contains(label) {
+                    continue;
+                }
+            }
+            if let Some(stored) = self.app.triples.value(entity, attr.id) {
+                object.insert(label.clone(), stored.value.clone());
+            }
+        }
+        if !object.keys().any(|k| self.app.attrs.fwd(etype, k).is_some_and(|a| !a.is_ref())) {
+            return Ok(None);
+        }
+        for child in &form.children {
+            if let Some(value) = self.nested(etype, entity, child)? {
+                object.insert(child.key.clone(), value);
+            }
+        }
+        Ok(Some(Value::Object(object)))
+    }
+
+    /// A nested link key: an array (or, with `inference?`, a single object or null); `None`
+    /// when an impersonated caller sees nothing there (spec §5.9).
+    fn nested(&self, etype: &str, entity: Uuid, form: &Form) -> ApiResult<Option<Value>> {
+        let Some((attr, target, forward)) = self.link(etype, &form.key) else {
+            return Ok(Some(json!([])));
+        };
+        let walk = Walk { app: self.app, root: self.root };
+        let Resolved::Ready(conds) = walk.resolve(&target, &form.options.conds, &form.path)? else {
+            return Ok(Some(json!([])));
+        };
+        let linked: BTreeSet<Uuid> = if forward {
+            self.app.triples.values(entity, attr.id).iter().filter_map(|s| ref_target(&s.value)).collect()
+        } else {
+            self.app.triples.sources(attr.id, entity).collect()
+        };
+        let mut rows: Vec<Uuid> = linked
+            .into_iter()
+            .filter(|e| self.visible(&target, *e) && conds.iter().all(|c| walk.holds(*e, c)))
+            .collect();
+        let order_attr = self.order_attr(&target, &form.options);
+        let desc = form.options.order.as_ref().is_some_and(|o| o.desc);
+        self.sort(&mut rows, order_attr.as_ref(), desc);
+        let mut rendered = Vec::new();
+        for row in rows {
+            if let Some(value) = self.render(&target, row, form)? {
+                rendered.push(value);
+            }
+        }
+        if !self.perms.admin && rendered.is_empty() {
+            return Ok(None);
+        }
+        let singular = if forward { attr.cardinality_one } else { attr.unique };
+        if self.inference && singular {
+            return Ok(Some(rendered.into_iter().next().unwrap_or(Value::Null)));
+        }
+        Ok(Some(Value::Array(rendered)))
+    }
+}

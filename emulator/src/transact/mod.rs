@@ -1,0 +1,149 @@
+//! InstaML transactions (spec §6): validate steps, create missing attributes, expand steps into
+//! internal ops, run them grouped by kind, then apply the post-write checks. The caller runs this
+//! on a copy of the app and keeps the copy only on success, so a failing step applies nothing.
+
+mod attrs;
+mod exec;
+mod expand;
+mod shape;
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::Perms;
+use crate::store::App;
+
+/// An entity reference inside an op: an id, or a lookup `(unique attr, value)`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Eid {
+    /// A plain entity id.
+    Id(Uuid),
+    /// `lookup(attr, value)`.
+    Lookup {
+        /// The unique attribute.
+        attr: Uuid,
+        /// The value it must hold.
+        value: Value,
+    },
+}
+
+impl Eid {
+    /// How the server prints an eid in messages.
+    pub fn shown(&self) -> String {
+        match self {
+            Eid::Id(id) => id.to_string(),
+            Eid::Lookup { attr, value } => format!("[{attr} {value}]"),
+        }
+    }
+}
+
+/// The value half of a write.
+#[derive(Clone, Debug)]
+pub enum Written {
+    /// The entity's own id (the `id` attribute).
+    OwnId,
+    /// A JSON value for a value attribute.
+    Json(Value),
+    /// A link target.
+    Link(Eid),
+}
+
+/// `create` must not exist; `update` with `upsert: false` must exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Upsert,
+    Create,
+    Update,
+}
+
+/// Internal ops (spec §6.6), in the kinds the server groups by.
+#[derive(Clone, Debug)]
+pub enum Op {
+    AddTriple { eid: Eid, attr: Uuid, value: Written, mode: Mode },
+    DeepMerge { eid: Eid, attr: Uuid, value: Value, mode: Mode },
+    Retract { eid: Eid, attr: Uuid, value: Eid },
+    DeleteEntity { eid: Eid, etype: String },
+    DeleteAttr { attr: Uuid },
+    RuleParams,
+}
+
+impl Op {
+    fn kind(&self) -> u8 {
+        match self {
+            Op::AddTriple { .. } => 0,
+            Op::DeepMerge { .. } => 1,
+            Op::Retract { .. } => 2,
+            Op::DeleteEntity { .. } => 3,
+            Op::DeleteAttr { .. } => 4,
+            Op::RuleParams => 5,
+        }
+    }
+}
+
+/// Applies `steps` to `app` as one transaction started at `now` (ms).
+///
+/// ```
+/// use instant_emulator::{http::Perms, store::App, transact};
+/// use serde_json::json;
+/// let mut app = App::new(uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+/// let admin = Perms { app_id: app.id, admin: true, user: None };
+/// let steps = json!([["update", "goals", "8aa64e4c-64f9-472e-8a61-3fa28870e6cb", {"title": "Get fit"}]]);
+/// transact::apply(&mut app, &steps, false, &admin, 1).unwrap();
+/// assert!(app.attrs.fwd("goals", "title").is_some());
+/// ```
+pub fn apply(app: &mut App, steps: &Value, throw_on_missing_attrs: bool, perms: &Perms, now: i64) -> ApiResult<()> {
+    let list = shape::validate(steps)?;
+    let mut list = list.clone();
+    for step in &mut list {
+        drop_id_key(step);
+        crate::values::lowercase_uuids(step);
+    }
+    let created = attrs::create_missing(app, &list)?;
+    if throw_on_missing_attrs && !created.is_empty() {
+        let names: Vec<String> = created.iter().map(|a| a.ident_name()).collect();
+        return Err(ApiError::validation(
+            "steps",
+            steps.clone(),
+            vec![json!({"message": "Attributes are missing in your schema", "hint": {"attributes": names}})],
+        ));
+    }
+    for attr in created {
+        let (etype, id, indexed) = (attr.forward.etype.clone(), attr.id, attr.indexed && !attr.is_ref());
+        app.attrs.push(attr);
+        if indexed {
+            crate::schema::backfill_nulls(app, &etype, id, now);
+        }
+    }
+    attrs::add_explicit(app, &list, now)?;
+    let mut ops = Vec::new();
+    for (index, step) in list.iter().enumerate() {
+        ops.extend(expand::step(app, index, step)?);
+    }
+    exec::check_permissions(app, &ops, perms)?;
+    exec::validate_modes(app, &ops)?;
+    let mut order: Vec<u8> = Vec::new();
+    for op in &ops {
+        if !order.contains(&op.kind()) {
+            order.push(op.kind());
+        }
+    }
+    let mut run = exec::Run::new(app, now);
+    for kind in order {
+        for op in ops.iter().filter(|op| op.kind() == kind) {
+            run.op(op)?;
+        }
+    }
+    run.finish()
+}
+
+/// The step's `eid` wins over an `id` key in the attributes (`ignore-id-in-transaction`).
+fn drop_id_key(step: &mut Value) {
+    let Some(items) = step.as_array_mut() else { return };
+    let is_obj_step = items.first().and_then(Value::as_str).is_some_and(|a| {
+        matches!(a, "create" | "update" | "merge" | "link" | "unlink" | "ruleParams")
+    });
+    if let (true, Some(Value::Object(obj))) = (is_obj_step, items.get_mut(3)) {
+        obj.remove("id");
+    }
+}
