@@ -111,6 +111,16 @@ impl ApiError {
         )
     }
 
+    /// An untyped failure (spec §2.1): 500 `unknown`.
+    pub fn unknown() -> Self {
+        ApiError::Instant {
+            status: 500,
+            error_type: "unknown",
+            message: "Something went wrong. Sorry about this!".into(),
+            hint: json!({"debug-uri": "instant-emulator: see the emulator's stderr"}),
+        }
+    }
+
     /// HTTP status of this error.
     pub fn status(&self) -> u16 {
         match self {

@@ -50,10 +50,13 @@ impl JsonRequest {
     }
 }
 
-fn respond(result: ApiResult<Value>) -> Response {
-    match result {
-        Ok(value) => ok_json(value),
-        Err(error) => error.into_response(),
+/// Runs a handler body. A bug that panics answers the server's untyped 500 instead of
+/// dropping the connection; the store stays consistent because writes go to a copy first.
+fn respond(handler: impl FnOnce() -> ApiResult<Value>) -> Response {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler)) {
+        Ok(Ok(value)) => ok_json(value),
+        Ok(Err(error)) => error.into_response(),
+        Err(_) => ApiError::unknown().into_response(),
     }
 }
 
@@ -72,7 +75,7 @@ pub async fn query(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    respond((|| {
+    respond(|| {
         let request = JsonRequest::new(&emulator, headers, params, body)?;
         auth::app_id_untrusted(&request.headers, &request.params)?;
         let query = request.required("query", Value::is_object)?.clone();
@@ -81,7 +84,7 @@ pub async fn query(
         let perms = auth::perms(&store, &request.headers, &request.params)?;
         let app = app_or_empty(&store, perms.app_id);
         instaql::run(&app, &query, inference, &perms)
-    })())
+    })
 }
 
 /// `POST /admin/transact` (§3.2). Order: app id → `steps` → auth → validation → execution.
@@ -91,7 +94,7 @@ pub async fn transact(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    respond((|| {
+    respond(|| {
         let request = JsonRequest::new(&emulator, headers, params, body)?;
         auth::app_id_untrusted(&request.headers, &request.params)?;
         let steps = request.required("steps", |v| v.is_array() || v.is_object())?.clone();
@@ -107,7 +110,7 @@ pub async fn transact(
         store.apps.insert(perms.app_id, draft);
         Ok(serde_json::to_value(instant_edge::models::TransactResponse { tx_id })
             .unwrap_or_else(|_| json!({"tx-id": tx_id})))
-    })())
+    })
 }
 
 /// `POST /admin/refresh_tokens` (§3.11): find or create the user, issue a new refresh token.
@@ -117,7 +120,7 @@ pub async fn refresh_tokens(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    respond((|| {
+    respond(|| {
         let request = JsonRequest::new(&emulator, headers, params, body)?;
         let mut store = emulator.store();
         let app_id = auth::app_id_authed(&store, &request.headers, &request.params)?;
@@ -165,5 +168,5 @@ pub async fn refresh_tokens(
         }
         *app = draft;
         Ok(json!({"user": record, "created": created}))
-    })())
+    })
 }
