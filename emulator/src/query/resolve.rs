@@ -181,13 +181,8 @@ impl Walk<'_> {
                 }
                 ROp::In { values, null }
             }
-            Op::Compare(..) | Op::Like { .. } => {
-                let (name, value) = match op {
-                    Op::Compare(_, v) => (op.name(), v.clone()),
-                    Op::Like { pattern, .. } => (op.name(), pattern.clone()),
-                    _ => unreachable!(),
-                };
-                return Err(not_uuid(json!({ name: value }).to_string()));
+            Op::Compare(_, value) | Op::Like { pattern: value, .. } => {
+                return Err(not_uuid(json!({ op.name(): value }).to_string()));
             }
         })
     }
@@ -282,8 +277,10 @@ impl Walk<'_> {
                         mismatch(data_type, v, &op_path)
                     });
                 }
-                let Op::Compare(comparison, _) = op else { unreachable!() };
-                ROp::Compare(*comparison, v.clone())
+                match op {
+                    Op::Compare(comparison, _) => ROp::Compare(*comparison, v.clone()),
+                    _ => ROp::Eq(v.clone()),
+                }
             }
         })
     }
@@ -350,6 +347,8 @@ impl Walk<'_> {
             },
             _ => values::json_eq(a, b),
         };
+        // Values stored before a type was enforced are never ordered against typed literals.
+        let fits = |x: &Value| !x.is_null() && data_type.is_none_or(|t| values::fits_type(x, t));
         match op {
             ROp::Eq(v) => found.iter().any(|x| equal(x, v)),
             ROp::In { values, null } => {
@@ -359,7 +358,7 @@ impl Walk<'_> {
             ROp::Not(v) => found.is_empty() || found.iter().any(|x| !equal(x, v)),
             ROp::IsNull(true) => found.iter().all(Value::is_null),
             ROp::IsNull(false) => found.iter().any(|x| !x.is_null()),
-            ROp::Compare(comparison, v) => found.iter().filter(|x| !x.is_null()).any(|x| {
+            ROp::Compare(comparison, v) => found.iter().filter(|x| fits(x)).any(|x| {
                 let ordering = values::compare(x, v, data_type);
                 match comparison {
                     Comparison::Gt => ordering.is_gt(),
