@@ -123,6 +123,22 @@ pub fn backfill_nulls(app: &mut App, etype: &str, attr_id: uuid::Uuid, now: i64)
     }
 }
 
+/// Gives a new entity an explicit `null` for every indexed attribute of its namespace it was
+/// not given (spec §5.9: indexed attributes always have a value, so `$isNull` finds them).
+pub fn backfill_entity_nulls(app: &mut App, etype: &str, entity: uuid::Uuid, now: i64) {
+    let indexed: Vec<Attr> = app
+        .attrs
+        .of_etype(etype)
+        .filter(|a| a.indexed && !a.is_ref() && a.forward.label != "id")
+        .cloned()
+        .collect();
+    for attr in indexed {
+        if !app.triples.has(entity, attr.id) {
+            app.triples.add(entity, &attr, Value::Null, now);
+        }
+    }
+}
+
 fn apply_link(app: &mut App, name: &str, link: &Value) -> Result<(), String> {
     let side = |key: &str| -> Result<(String, String, String, Option<String>), String> {
         let def = link.get(key).ok_or_else(|| format!("`links.{name}.{key}` is missing"))?;

@@ -407,8 +407,6 @@ pub struct App {
     pub attrs: Attrs,
     /// Data.
     pub triples: Triples,
-    /// Refresh token → user id.
-    pub refresh_tokens: HashMap<Uuid, Uuid>,
 }
 
 impl App {
@@ -418,7 +416,7 @@ impl App {
         for attr in crate::system_catalog::attrs() {
             attrs.push(attr);
         }
-        App { id, admin_token, attrs, triples: Triples::default(), refresh_tokens: HashMap::new() }
+        App { id, admin_token, attrs, triples: Triples::default() }
     }
 
     /// Whether `entity` exists in namespace `etype` (has its `id` triple).

@@ -68,6 +68,22 @@ pub fn attrs() -> Vec<Attr> {
         on_delete_cascade: true,
         ..system_blob("$users", "us", "linkedPrimaryUser", "lpu")
     };
+    let tokens_id = Attr { unique: true, indexed: true, ..system_blob("$userRefreshTokens", "ur", "id", "id") };
+    let tokens_hash = Attr {
+        unique: true,
+        indexed: true,
+        checked_type: Some(DataType::String),
+        ..system_blob("$userRefreshTokens", "ur", "hashedToken", "hashedtok")
+    };
+    // Deleting a user deletes their tokens (`on-delete: cascade` on the token's side).
+    let tokens_user = Attr {
+        reverse: Some(ident("$users", "us", "$userRefreshTokens", "ur")),
+        value_type: ValueType::Ref,
+        cardinality_one: true,
+        indexed: true,
+        on_delete_cascade: true,
+        ..system_blob("$userRefreshTokens", "ur", "$user", "user")
+    };
     let files_id = Attr { unique: true, indexed: true, ..system_blob("$files", "fi", "id", "id") };
     let files_path = Attr {
         unique: true,
@@ -80,7 +96,7 @@ pub fn attrs() -> Vec<Attr> {
         Attr { checked_type: Some(DataType::Number), ..system_blob("$files", "fi", "size", "size") };
     let files_content_type = system_blob("$files", "fi", "content-type", "ctype");
     let files_disposition = system_blob("$files", "fi", "content-disposition", "cdisp");
-    let files_location = system_blob("$files", "fi", "location-id", "locid");
+    let files_location = system_blob("$files", "fi", "location-id", "lid");
     let files_key_version = system_blob("$files", "fi", "key-version", "kv");
     vec![
         users_id,
@@ -88,6 +104,9 @@ pub fn attrs() -> Vec<Attr> {
         users_type,
         users_image,
         users_primary,
+        tokens_id,
+        tokens_hash,
+        tokens_user,
         files_id,
         files_path,
         files_size,

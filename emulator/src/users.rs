@@ -80,14 +80,38 @@ pub fn find_or_create(
     for (attr, value) in fields {
         app.triples.add(user, &attr, value, now);
     }
+    crate::schema::backfill_entity_nulls(app, "$users", user, now);
     Ok((user, true))
 }
 
-/// Issues a new refresh token for `user`.
-pub fn issue_refresh_token(app: &mut App, user: Uuid) -> Uuid {
+/// Issues a new refresh token for `user`: a random UUID whose SHA-256 is stored as a
+/// `$userRefreshTokens` entity linked to the user (spec §7.2); the token itself is not kept.
+pub fn issue_refresh_token(app: &mut App, user: Uuid, now: i64) -> Uuid {
     let token = Uuid::new_v4();
-    app.refresh_tokens.insert(token, user);
+    let entity = Uuid::new_v4();
+    let attr = |label: &str| app.attrs.fwd("$userRefreshTokens", label).cloned();
+    if let (Some(id), Some(hash), Some(owner)) = (attr("id"), attr("hashedToken"), attr("$user")) {
+        app.triples.add(entity, &id, json!(entity.to_string()), now);
+        app.triples.add(entity, &hash, json!(token_hash(token)), now);
+        app.triples.add(entity, &owner, json!(user.to_string()), now);
+    }
     token
+}
+
+/// The user a refresh token belongs to, found by the token's hash.
+pub fn by_refresh_token(app: &App, token: Uuid) -> Option<Uuid> {
+    let hash_attr = app.attrs.fwd("$userRefreshTokens", "hashedToken")?;
+    let owner_attr = app.attrs.fwd("$userRefreshTokens", "$user")?;
+    let entity = app.find_unique(hash_attr, &json!(token_hash(token)))?;
+    let owner = app.triples.value(entity, owner_attr.id)?;
+    crate::store::ref_target(&owner.value).filter(|user| app.exists("$users", *user))
+}
+
+/// Lower-case hex SHA-256 of the token's canonical (hyphenated, lower-case) text.
+fn token_hash(token: Uuid) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(token.to_string().as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// The user record auth endpoints return (spec §7.1): `app_id`, `id`, `created_at`, the

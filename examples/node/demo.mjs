@@ -1,11 +1,16 @@
-// Loads a small data set into an Instant Admin API (the emulator by default) over plain HTTP
-// and prints a few query results. Until our own client exists this speaks the wire directly.
+// Loads a small data set into an Instant Admin API (the emulator, under `cargo xtask demo`) and
+// prints a few query results. Until our own client exists this speaks the wire directly with
+// plain `fetch`: POST /admin/transact and /admin/query with the `app-id` and
+// `authorization: Bearer <admin token>` headers.
 //
 //   INSTANT_API_URI=... INSTANT_APP_ID=... INSTANT_APP_ADMIN_TOKEN=... node examples/node/demo.mjs
+//
+// The app should have examples/demo-schema.json (goals.title/priority and todos.done are
+// indexed and typed, which `order` and comparison operators need).
 
 import { randomUUID } from 'node:crypto';
 
-const apiURI = process.env.INSTANT_API_URI;
+const apiURI = process.env.INSTANT_API_URI?.replace(/\/+$/, '');
 const appId = process.env.INSTANT_APP_ID;
 const adminToken = process.env.INSTANT_APP_ADMIN_TOKEN;
 if (!apiURI || !appId || !adminToken) {
@@ -13,8 +18,9 @@ if (!apiURI || !appId || !adminToken) {
   process.exit(2);
 }
 
+/** One Admin API call; a non-200 answer becomes an error carrying the server's type and message. */
 async function admin(path, body) {
-  const response = await fetch(`${apiURI.replace(/\/+$/, '')}/admin/${path}`, {
+  const response = await fetch(`${apiURI}/admin/${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -23,17 +29,33 @@ async function admin(path, body) {
     },
     body: JSON.stringify(body),
   });
-  const payload = await response.json();
+  const text = await response.text();
   if (response.status !== 200) {
-    throw new Error(`${path} → ${response.status} ${payload.type}: ${payload.message}`);
+    let detail = text;
+    try {
+      const error = JSON.parse(text);
+      detail = `${error.type}: ${error.message}`;
+    } catch {}
+    throw new Error(`POST /admin/${path} answered ${response.status} ${detail}`);
   }
-  return payload;
+  return JSON.parse(text);
 }
 
-const show = (title, value) => console.log(`\n${title}\n${JSON.stringify(value, null, 2)}`);
+/** Prints a query and its answer, one entity per line. */
+async function show(title, query, inference = false) {
+  const result = await admin('query', { query, 'inference?': inference });
+  console.log(`\n${title}\n  query:  ${JSON.stringify(query)}${inference ? '  (inference? true)' : ''}`);
+  for (const [namespace, entities] of Object.entries(result)) {
+    console.log(`  ${namespace}:`);
+    for (const entity of entities) {
+      console.log(`    ${JSON.stringify(entity)}`);
+    }
+  }
+}
 
 const fitness = randomUUID();
 const launch = randomUUID();
+const reading = randomUUID();
 const todos = [
   [randomUUID(), 'Run 5k', false, fitness],
   [randomUUID(), 'Stretch', true, fitness],
@@ -45,23 +67,28 @@ const { 'tx-id': txId } = await admin('transact', {
   steps: [
     ['update', 'goals', fitness, { title: 'Get fit', priority: 2 }],
     ['update', 'goals', launch, { title: 'Launch instant-edge', priority: 1 }],
+    ['update', 'goals', reading, { title: 'Read more books', priority: 3 }],
     ...todos.map(([id, text, done]) => ['update', 'todos', id, { text, done }]),
     ...todos.map(([id, , , goal]) => ['link', 'todos', id, { goal }]),
   ],
 });
-console.log(`Loaded 2 goals and ${todos.length} todos in transaction ${txId} (${apiURI}).`);
+console.log(`Loaded 3 goals and ${todos.length} todos in transaction ${txId} at ${apiURI} (app ${appId}).`);
 
-show('Goals with their todos:', await admin('query', { query: { goals: { todos: {} } } }));
-show(
-  'Goals by priority, with only the open todos:',
-  await admin('query', {
-    query: { goals: { $: { order: { priority: 'asc' } }, todos: { $: { where: { done: false } } } } },
-  }),
-);
-show(
-  'Todos whose goal title starts with "Launch" (a dotted-path where), with inference:',
-  await admin('query', {
-    query: { todos: { $: { where: { 'goal.title': { $like: 'Launch%' } } }, goal: {} } },
-    'inference?': true,
-  }),
-);
+await show('Goals with their todos (a nested query; same-transaction entities come in id order):', {
+  goals: { todos: {} },
+});
+await show('Each todo with its goal (the reverse link; with inference a has-one link is an object):', {
+  todos: { goal: { $: { fields: ['title'] } } },
+}, true);
+await show('Goals by priority, highest first, only those above 1, with their open todos:', {
+  goals: {
+    $: { where: { priority: { $gt: 1 } }, order: { priority: 'desc' } },
+    todos: { $: { where: { done: false } } },
+  },
+});
+await show('Todos whose goal title starts with "Launch" (a $like on a dotted path):', {
+  todos: { $: { where: { 'goal.title': { $like: 'Launch%' } }, fields: ['text', 'done'] } },
+});
+await show('Goals with no todos yet, or whose title ends in "fit" (or, $isNull on a dotted path):', {
+  goals: { $: { where: { or: [{ 'todos.id': { $isNull: true } }, { title: { $like: '%fit' } }] }, fields: ['title'] } },
+});

@@ -1,10 +1,12 @@
-// Shared set-up: every test file gets its own app on the emulator started by `cargo xtask test`,
-// and the official client pointed at it with `apiURI`.
-import { init } from '@instantdb/admin';
+// Shared set-up: every test file gets its own app on the emulator that `cargo xtask test` started,
+// and the official client pointed at it with `apiURI`. Spec references (§x) are to
+// shared/spec/instant-admin-api.md; "platform §x" to shared/spec/instant-platform-api.md.
+import assert from 'node:assert/strict';
+import { init, i } from '@instantdb/admin';
 
 export const apiURI = process.env.INSTANT_API_URI;
 if (!apiURI) {
-  throw new Error('INSTANT_API_URI is not set: run these tests with `cargo xtask test`');
+  throw new Error('INSTANT_API_URI is not set: run these tests with `cargo xtask test js`');
 }
 
 /** Creates a fresh app (optionally with a schema) through the emulator's control surface. */
@@ -12,6 +14,7 @@ export async function freshApp(schema) {
   const response = await fetch(`${apiURI}/__emulator/apps`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
+    // The schema travels exactly as `i.schema(...)` serialises it (platform §4.1).
     body: JSON.stringify(schema ? { schema } : {}),
   });
   if (response.status !== 200) {
@@ -21,29 +24,32 @@ export async function freshApp(schema) {
   return { appId, adminToken };
 }
 
-/** The official client for a fresh app. `schema` is only given to the emulator, not to `init`. */
+/**
+ * The official client for a fresh app. `schema` is given to the emulator only; pass
+ * `{ schema }` in `initOptions` too to make the client send `inference?` and
+ * `throw-on-missing-attrs?` as true (it sends `!!config.schema` for both).
+ */
 export async function freshDb(schema, initOptions = {}) {
   const { appId, adminToken } = await freshApp(schema);
   const db = init({ appId, adminToken, apiURI, ...initOptions });
   return { db, appId, adminToken };
 }
 
-/** The schema JSON `i.schema(...)` gives for goals/todos/owner, as in the docs. */
-export const goalsSchema = {
+/** goals ↔ todos (has-many / reverse has-one), goals → $users owner (has-one), as in the docs. */
+export const goalsSchema = i.schema({
   entities: {
-    goals: {
-      attrs: {
-        title: { valueType: 'string', required: true, config: { indexed: true, unique: false } },
-        priority: { valueType: 'number', required: false, config: { indexed: true, unique: false } },
-        slug: { valueType: 'string', required: false, config: { indexed: true, unique: true } },
-      },
-    },
-    todos: {
-      attrs: {
-        text: { valueType: 'string', required: false, config: { indexed: false, unique: false } },
-        done: { valueType: 'boolean', required: false, config: { indexed: true, unique: false } },
-      },
-    },
+    goals: i.entity({
+      title: i.string().indexed(),
+      priority: i.number().indexed().optional(),
+      slug: i.string().unique().indexed().optional(),
+    }),
+    todos: i.entity({
+      text: i.string().optional(),
+      done: i.boolean().indexed().optional(),
+    }),
+    $users: i.entity({
+      email: i.string().unique().indexed().optional(),
+    }),
   },
   links: {
     goalsTodos: {
@@ -55,8 +61,38 @@ export const goalsSchema = {
       reverse: { on: '$users', has: 'many', label: 'goals' },
     },
   },
-  rooms: {},
-};
+});
 
-/** Ids sorted the way the server breaks ties (byte order of the UUID = lower-case hex order). */
+/** Ids sorted the way the server breaks ties (§5.5: byte order of the UUID = lower-case hex order). */
 export const byId = (ids) => [...ids].sort();
+
+/** The ids of a result array, in order. */
+export const ids = (entities) => entities.map((entity) => entity.id);
+
+/**
+ * Asserts that `promise` rejects with the client's `InstantAPIError` (§2.5) carrying this status
+ * and body `type`; `message` is compared exactly when a string, matched when a RegExp.
+ * Returns the error for further checks.
+ */
+export async function rejectsWithApiError(promise, { status, type, message }) {
+  let error;
+  await assert.rejects(promise, (err) => {
+    error = err;
+    return true;
+  });
+  assert.equal(error.name, 'InstantAPIError', `expected an InstantAPIError, got ${error.name}: ${error.message}`);
+  assert.equal(error.status, status, `status (body: ${JSON.stringify(error.body)})`);
+  assert.equal(error.body.type, type, `type (body: ${JSON.stringify(error.body)})`);
+  if (typeof message === 'string') {
+    assert.equal(error.body.message, message);
+  } else if (message) {
+    assert.match(error.body.message, message);
+  }
+  // The client copies the body's fields onto the error (§2.5).
+  assert.equal(error.message, error.body.message);
+  assert.deepEqual(error.hint, error.body.hint);
+  return error;
+}
+
+/** Resolves after `ms` milliseconds: transactions apart in time get distinct serverCreatedAt (§5.5). */
+export const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

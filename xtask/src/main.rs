@@ -1,26 +1,46 @@
-//! `cargo xtask <command>`: the project's task runner (std only, so it builds in seconds).
+//! `cargo xtask <command>`: the project's task runner. Std only, so it builds in a second on a
+//! fresh machine and never waits on the crates it orchestrates.
 //!
 //! | Command | What it does |
 //! |---|---|
-//! | `test` | every test layer: `cargo test --workspace`, then the official `@instantdb/admin` client (tests/js) against a real emulator |
-//! | `demo [--keep]` | starts the emulator, loads sample data over HTTP, prints query results |
+//! | `test [rust\|js]` | every test layer (or one): `cargo test --workspace`, then the official `@instantdb/admin` client (tests/js) against a real emulator; one summary line per layer |
+//! | `demo [--keep]` | starts the emulator with the demo schema, loads sample data over HTTP, prints query results; `--keep` keeps it serving |
+
+mod emulator;
+mod tally;
 
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitCode};
+
+use emulator::Emulator;
+use tally::{run_counted, Counts, Runner};
 
 type Result<T> = std::result::Result<T, String>;
 
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  test [rust|js]   run every test layer (or only the named one) and print a summary
+  demo [--keep]    start the emulator, load sample data, print query results
+                   (--keep: then keep serving and print its URL, app id and admin token)";
+
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("test") => test(),
-        Some("demo") => demo(args.iter().any(|a| a == "--keep")),
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["test"] => test(true, true),
+        ["test", "rust"] => test(true, false),
+        ["test", "js"] => test(false, true),
+        ["demo"] => demo(false),
+        ["demo", "--keep"] => demo(true),
+        ["help" | "-h" | "--help"] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         _ => {
-            eprintln!("usage: cargo xtask <test | demo [--keep]>");
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -33,10 +53,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// The workspace root (xtask/..).
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// The cargo that runs us (`cargo xtask` sets `CARGO`), so toolchain overrides carry over.
 fn cargo() -> String {
     env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
@@ -50,160 +72,157 @@ fn run(command: &mut Command, what: &str) -> Result<()> {
     }
 }
 
-/// Runs every test layer; prints one summary line per layer.
-fn test() -> Result<()> {
+/// What one layer ended with: its counts, or why it could not run to the end.
+struct Layer {
+    name: &'static str,
+    what: &'static str,
+    counts: Counts,
+    problem: Option<String>,
+}
+
+impl Layer {
+    fn failed(&self) -> bool {
+        self.problem.is_some() || self.counts.failed > 0
+    }
+
+    fn summary(&self) -> String {
+        let Counts { passed, failed, skipped } = self.counts;
+        let mut line = format!("{}: {passed} passed, {failed} failed, {skipped} skipped   ({})", self.name, self.what);
+        if let Some(problem) = &self.problem {
+            line.push_str(&format!("   FAILED: {problem}"));
+        }
+        line
+    }
+}
+
+/// Runs the test layers in order, each one whatever happened to the previous, then prints one
+/// line per layer and a total line; fails when any layer failed.
+fn test(rust: bool, js: bool) -> Result<()> {
     let root = root();
-    let mut summary = Vec::new();
-    let mut failed = false;
+    let mut layers = Vec::new();
+    if rust {
+        layers.push(rust_layer(&root));
+    }
+    if js {
+        layers.push(js_layer(&root));
+    }
 
-    println!("==> layer 1-3: cargo test --workspace");
-    let rust = run(Command::new(cargo()).arg("test").arg("--workspace").current_dir(&root), "cargo test");
-    failed |= rust.is_err();
-    summary.push(format!("rust (unit, doc, emulator HTTP): {}", verdict(&rust)));
-
-    println!("==> layer 6: official @instantdb/admin client against the emulator");
-    let js = js_layer(&root);
-    failed |= js.is_err();
-    summary.push(format!("js (@instantdb/admin vs emulator): {}", verdict(&js)));
-
+    let mut total = Counts::default();
     println!("\n==> summary");
-    for line in &summary {
-        println!("    {line}");
+    for layer in &layers {
+        total.add(layer.counts);
+        println!("{}", layer.summary());
     }
-    if failed {
-        Err("some test layers failed".into())
-    } else {
+    // Last line in the plain "N passed, N failed, N skipped" form CI reads.
+    println!("total: {} passed, {} failed, {} skipped", total.passed, total.failed, total.skipped);
+    let failed: Vec<&str> = layers.iter().filter(|l| l.failed()).map(|l| l.name).collect();
+    if failed.is_empty() {
         Ok(())
+    } else {
+        Err(format!("failed layers: {}", failed.join(", ")))
     }
 }
 
-fn verdict(result: &Result<()>) -> String {
+/// Layers 1–3 of DESIGN.md "Tests": unit, doc and emulator HTTP tests.
+fn rust_layer(root: &Path) -> Layer {
+    println!("==> cargo test --workspace --no-fail-fast");
+    let mut layer = Layer { name: "rust", what: "cargo test --workspace: unit, doc, emulator HTTP", counts: Counts::default(), problem: None };
+    let mut command = Command::new(cargo());
+    command.args(["test", "--workspace", "--no-fail-fast"]).current_dir(root);
+    match run_counted(&mut command, Runner::Cargo) {
+        Ok((status, counts)) => {
+            layer.counts = counts;
+            if !status.success() && counts.failed == 0 {
+                layer.problem = Some(format!("cargo test exited with {status} (build error?)"));
+            }
+        }
+        Err(e) => layer.problem = Some(format!("cannot run cargo test: {e}")),
+    }
+    layer
+}
+
+/// Layer 6: the official `@instantdb/admin` client against a real emulator process.
+fn js_layer(root: &Path) -> Layer {
+    println!("==> tests/js: the official @instantdb/admin client against the emulator");
+    let mut layer = Layer { name: "js", what: "node --test tests/js: @instantdb/admin vs emulator", counts: Counts::default(), problem: None };
+    let result = (|| -> Result<(std::process::ExitStatus, Counts)> {
+        require_node()?;
+        let dir = root.join("tests/js");
+        npm_ci(&dir)?;
+        let binary = Emulator::build(root)?;
+        let emulator = Emulator::start(root, &binary, &[])?;
+        println!("==> node --test (tests/js)");
+        let mut node = Command::new("node");
+        node.args(["--test", "--test-reporter=spec"]).current_dir(&dir);
+        emulator.export(&mut node);
+        run_counted(&mut node, Runner::Node).map_err(|e| format!("cannot run node: {e}"))
+        // `emulator` is dropped (killed) here, and on every `?` above.
+    })();
     match result {
-        Ok(()) => "passed".into(),
-        Err(e) => format!("FAILED: {e}"),
+        Ok((status, counts)) => {
+            layer.counts = counts;
+            if !status.success() && counts.failed == 0 {
+                layer.problem = Some(format!("node --test exited with {status}"));
+            } else if status.success() && counts.passed == 0 {
+                layer.problem = Some("node --test ran no test".into());
+            }
+        }
+        Err(e) => layer.problem = Some(e),
     }
+    layer
 }
 
-fn js_layer(root: &Path) -> Result<()> {
-    require_node()?;
-    let dir = root.join("tests/js");
-    npm_ci(&dir)?;
-    let emulator = Emulator::start(root, &[])?;
-    let mut node = Command::new("node");
-    node.arg("--test").current_dir(&dir);
-    emulator.export(&mut node);
-    run(&mut node, "node --test (tests/js)")
-}
-
+/// Node.js 20+ must be on PATH; says how to get it otherwise.
 fn require_node() -> Result<()> {
-    let output = Command::new("node")
-        .arg("--version")
-        .output()
-        .map_err(|_| "node is not installed; run `bash .ci/run` or install Node.js 20+".to_owned())?;
-    let version = String::from_utf8_lossy(&output.stdout);
-    let major: u32 = version.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    let output = Command::new("node").arg("--version").output().map_err(|_| {
+        "`node` was not found on PATH: install Node.js 20 or newer (`bash .ci/run` installs it when missing)".to_owned()
+    })?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let major: u32 = version.trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
     if major < 20 {
-        return Err(format!("Node.js 20+ is required, found {}", version.trim()));
+        return Err(format!("Node.js 20 or newer is required, found `{version}` on PATH"));
     }
     Ok(())
 }
 
-/// `npm ci` only when `node_modules` does not match `package-lock.json` (idempotent).
+/// `npm ci` in `dir`, only when `node_modules` is missing or `package-lock.json` changed since
+/// the last install (a copy of the lock file installed last is kept in node_modules as a stamp).
 fn npm_ci(dir: &Path) -> Result<()> {
-    let lock = fs::read(dir.join("package-lock.json")).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let stamp = dir.join("node_modules/.xtask-lock-stamp");
+    let lock_path = dir.join("package-lock.json");
+    let lock = fs::read(&lock_path).map_err(|e| format!("reading {}: {e}", lock_path.display()))?;
+    let stamp = dir.join("node_modules/.xtask-installed-lock");
     if fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) {
-        println!("    {}: node_modules up to date", dir.display());
+        println!("    {}: node_modules matches package-lock.json", dir.display());
         return Ok(());
     }
-    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir), "npm ci")?;
+    println!("==> npm ci ({})", dir.display());
+    let mut npm = Command::new("npm");
+    npm.args(["ci", "--no-audit", "--no-fund"]).current_dir(dir);
+    match npm.status() {
+        Err(_) => return Err("`npm` was not found on PATH: install npm (it ships with Node.js)".into()),
+        Ok(status) if !status.success() => return Err(format!("npm ci failed ({status})")),
+        Ok(_) => {}
+    }
     fs::write(&stamp, &lock).map_err(|e| format!("writing {}: {e}", stamp.display()))
 }
 
-/// A running emulator process, stopped on drop (on every exit path).
-struct Emulator {
-    child: Child,
-    env: Vec<(String, String)>,
-}
-
-impl Emulator {
-    fn start(root: &Path, extra_args: &[&str]) -> Result<Emulator> {
-        run(
-            Command::new(cargo())
-                .args(["build", "--quiet", "-p", "instant-emulator", "--profile", "emulator"])
-                .current_dir(root),
-            "building the emulator",
-        )?;
-        let binary = root.join("target/emulator/instant-emulator");
-        let work = env::temp_dir().join(format!("instant-edge-xtask-{}", std::process::id()));
-        fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-        let env_file = work.join("emulator.env");
-        let _ = fs::remove_file(&env_file);
-        let child = Command::new(&binary)
-            .args(["--port", "0", "--env-file"])
-            .arg(&env_file)
-            .args(extra_args)
-            .current_dir(root)
-            .stdout(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("starting {}: {e}", binary.display()))?;
-        let mut emulator = Emulator { child, env: Vec::new() };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(text) = fs::read_to_string(&env_file) {
-                if text.contains("INSTANT_APP_ADMIN_TOKEN=") {
-                    emulator.env = text
-                        .lines()
-                        .filter_map(|l| l.split_once('='))
-                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                        .collect();
-                    return Ok(emulator);
-                }
-            }
-            if let Ok(Some(status)) = emulator.child.try_wait() {
-                return Err(format!("the emulator exited at start ({status})"));
-            }
-            if Instant::now() > deadline {
-                return Err("the emulator did not start within 10 s".into());
-            }
-            sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn export(&self, command: &mut Command) {
-        for (key, value) in &self.env {
-            command.env(key, value);
-        }
-    }
-
-    fn get(&self, key: &str) -> &str {
-        self.env.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the emulator with the demo schema, loads sample data and prints a few queries.
+/// Starts the emulator with the demo schema, loads sample data and prints a few queries through
+/// `examples/node/demo.mjs`; with `keep`, keeps serving until Ctrl-C.
 fn demo(keep: bool) -> Result<()> {
     let root = root();
     require_node()?;
-    let emulator = Emulator::start(&root, &["--schema", "examples/demo-schema.json"])?;
+    let binary = Emulator::build(&root)?;
+    let mut emulator = Emulator::start(&root, &binary, &["--schema", "examples/demo-schema.json"])?;
     let mut node = Command::new("node");
     node.arg("examples/node/demo.mjs").current_dir(&root);
     emulator.export(&mut node);
     run(&mut node, "examples/node/demo.mjs")?;
     if keep {
-        println!("\nThe emulator keeps serving (Ctrl-C to stop):");
+        println!("\nThe emulator keeps serving the demo app (Ctrl-C to stop):");
         for key in ["INSTANT_API_URI", "INSTANT_APP_ID", "INSTANT_APP_ADMIN_TOKEN"] {
             println!("  {key}={}", emulator.get(key));
         }
-        let mut emulator = emulator;
-        let _ = emulator.child.wait();
+        emulator.wait()?;
     }
     Ok(())
 }

@@ -161,7 +161,7 @@ pub async fn refresh_tokens(
         let mut draft = app.clone();
         let (user, created) =
             users::find_or_create(&mut draft, email.as_deref(), id, &extra_fields, now)?;
-        let token = users::issue_refresh_token(&mut draft, user);
+        let token = users::issue_refresh_token(&mut draft, user, now);
         let mut record = users::record(&draft, user);
         if let Value::Object(map) = &mut record {
             map.insert("refresh_token".into(), json!(token.to_string()));

@@ -95,7 +95,7 @@ pub fn perms(store: &Store, headers: &HeaderMap, params: &Params) -> ApiResult<P
         let Some(token) = coerce_uuid(raw) else {
             return Err(ApiError::param_malformed(&["asUser", "token"], json!(raw), None));
         };
-        let user = store.apps.get(&app_id).and_then(|app| app.refresh_tokens.get(&token)).copied();
+        let user = store.apps.get(&app_id).and_then(|app| crate::users::by_refresh_token(app, token));
         return match user {
             Some(user) => Ok(Perms { app_id, admin: false, user: Some(user) }),
             None => Err(user_not_found(app_id, "refresh-token", json!(token.to_string()))),

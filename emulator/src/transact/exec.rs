@@ -34,7 +34,7 @@ pub fn validate_modes(app: &App, ops: &[Op]) -> ApiResult<()> {
             Op::AddTriple { eid, attr, mode, .. } | Op::DeepMerge { eid, attr, mode, .. } => (eid, *attr, *mode),
             _ => continue,
         };
-        if mode == Mode::Upsert {
+        if matches!(mode, Mode::Upsert | Mode::LinkTarget) {
             continue;
         }
         let etype = etype_of(app, attr);
@@ -240,9 +240,9 @@ impl<'a> Run<'a> {
     /// Runs one op.
     pub fn op(&mut self, op: &Op) -> ApiResult<()> {
         match op {
-            Op::AddTriple { eid, attr, value, .. } => {
+            Op::AddTriple { eid, attr, value, mode } => {
                 let attr = self.attr(*attr)?;
-                let entity = self.source(eid)?;
+                let entity = if *mode == Mode::LinkTarget { self.target(eid)? } else { self.source(eid)? };
                 let value = match value {
                     Written::OwnId => json!(entity.to_string()),
                     Written::Json(v) => v.clone(),
@@ -343,18 +343,7 @@ impl<'a> Run<'a> {
     /// required attributes of every entity the transaction wrote.
     pub fn finish(self) -> ApiResult<()> {
         for (etype, entity) in &self.created {
-            let indexed: Vec<Attr> = self
-                .app
-                .attrs
-                .of_etype(etype)
-                .filter(|a| a.indexed && !a.is_ref() && a.forward.label != "id")
-                .cloned()
-                .collect();
-            for attr in indexed {
-                if !self.app.triples.has(*entity, attr.id) {
-                    self.app.triples.add(*entity, &attr, Value::Null, self.now);
-                }
-            }
+            crate::schema::backfill_entity_nulls(self.app, etype, *entity, self.now);
         }
         let mut missing: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
         for (etype, entity) in &self.touched {

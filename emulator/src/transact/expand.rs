@@ -168,13 +168,13 @@ pub fn step(app: &App, index: usize, step: &Value) -> ApiResult<Vec<Op>> {
                 for target in link_targets(targets) {
                     let target_eid = eid_of(app, &other_etype, &target, index, 3)?;
                     check_lookup_namespace(app, attr, forward, &target_eid, step)?;
-                    let (from, to) = if forward {
-                        (source.clone(), target_eid)
+                    let (from, to, mode) = if forward {
+                        (source.clone(), target_eid, Mode::Upsert)
                     } else {
-                        (target_eid, source.clone())
+                        (target_eid, source.clone(), Mode::LinkTarget)
                     };
                     ops.push(if action == "link" {
-                        Op::AddTriple { eid: from, attr: attr.id, value: Written::Link(to), mode: Mode::Upsert }
+                        Op::AddTriple { eid: from, attr: attr.id, value: Written::Link(to), mode }
                     } else {
                         Op::Retract { eid: from, attr: attr.id, value: to }
                     });

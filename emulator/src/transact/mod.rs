@@ -55,6 +55,9 @@ pub enum Mode {
     Upsert,
     Create,
     Update,
+    /// The eid is a link target written from the reverse side: it must already exist and is
+    /// never created (spec §6.3).
+    LinkTarget,
 }
 
 /// Internal ops (spec §6.6), in the kinds the server groups by.

@@ -1,10 +1,18 @@
 //! Harness: a real emulator on a free loopback port per test, and a small HTTP client for it.
+//!
+//! Every test starts its own emulator (cheap: one in-memory store, one spawned server task), so
+//! tests are independent and run in parallel. Expected values come from
+//! `shared/spec/instant-admin-api.md` (cited as "spec §x") and `instant-platform-api.md` ("platform §x").
 #![allow(dead_code)]
 
 use instant_emulator::{Config, Emulator};
 use serde_json::{json, Value};
 
-/// A running emulator plus the credentials of its default app.
+/// The content-type header every JSON call sends.
+pub const JSON: (&str, &str) = ("content-type", "application/json");
+
+/// A running emulator plus the credentials of one of its apps.
+#[derive(Clone)]
 pub struct Server {
     pub base: String,
     pub app_id: String,
@@ -19,6 +27,13 @@ pub struct Answer {
     pub body: Value,
     pub text: String,
     pub headers: reqwest::header::HeaderMap,
+}
+
+impl Answer {
+    /// A response header as text (panics when absent).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).unwrap_or_else(|| panic!("header {name} missing")).to_str().expect("ascii header")
+    }
 }
 
 pub async fn start() -> Server {
@@ -40,7 +55,12 @@ pub async fn start_with_schema(schema: Value) -> Server {
 }
 
 impl Server {
-    /// POST with arbitrary headers and body text.
+    /// `Bearer <admin token>`.
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+
+    /// POST with exactly these headers and this body text.
     pub async fn post_raw(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
         let mut request = self.http.post(format!("{}{path}", self.base)).body(body.to_owned());
         for (name, value) in headers {
@@ -49,11 +69,33 @@ impl Server {
         answer(request.send().await.expect("send")).await
     }
 
-    /// POST JSON as an admin of the default app.
-    pub async fn admin(&self, path: &str, body: Value) -> Answer {
-        let auth = format!("Bearer {}", self.token);
-        let headers = [("content-type", "application/json"), ("app-id", self.app_id.as_str()), ("authorization", auth.as_str())];
+    /// Any method, these headers, no body.
+    pub async fn send(&self, method: reqwest::Method, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        answer(request.send().await.expect("send")).await
+    }
+
+    /// POST JSON with `content-type` and `app-id` headers plus `extra` (no `authorization` unless given).
+    pub async fn post_app(&self, path: &str, extra: &[(&str, &str)], body: &Value) -> Answer {
+        let mut headers = vec![JSON, ("app-id", self.app_id.as_str())];
+        headers.extend_from_slice(extra);
         self.post_raw(path, &headers, &body.to_string()).await
+    }
+
+    /// POST JSON as an admin of this app, plus `extra` headers (e.g. impersonation).
+    pub async fn admin_with(&self, path: &str, extra: &[(&str, &str)], body: &Value) -> Answer {
+        let auth = self.bearer();
+        let mut headers = vec![("authorization", auth.as_str())];
+        headers.extend_from_slice(extra);
+        self.post_app(path, &headers, body).await
+    }
+
+    /// POST JSON as an admin of this app.
+    pub async fn admin(&self, path: &str, body: Value) -> Answer {
+        self.admin_with(path, &[], &body).await
     }
 
     /// `POST /admin/query` as admin; panics unless 200.
@@ -63,7 +105,7 @@ impl Server {
         answer.body
     }
 
-    /// `POST /admin/query` with `inference?` true.
+    /// `POST /admin/query` with `inference?` true; panics unless 200.
     pub async fn query_inferred(&self, query: Value) -> Value {
         let answer = self.admin("/admin/query", json!({"query": query, "inference?": true})).await;
         assert_eq!(answer.status, 200, "query failed: {}", answer.body);
@@ -75,6 +117,13 @@ impl Server {
         let answer = self.admin("/admin/query", json!({"query": query})).await;
         assert_ne!(answer.status, 200, "expected an error, got {}", answer.body);
         answer
+    }
+
+    /// `POST /admin/query` with impersonation headers (no admin token); panics unless 200.
+    pub async fn query_as(&self, who: &[(&str, &str)], query: Value) -> Value {
+        let answer = self.post_app("/admin/query", who, &json!({"query": query})).await;
+        assert_eq!(answer.status, 200, "query failed: {}", answer.body);
+        answer.body
     }
 
     /// `POST /admin/transact` as admin; panics unless 200; returns the tx-id.
@@ -93,13 +142,54 @@ impl Server {
 
     /// Ids of the entities in `result[ns]`, in order.
     pub async fn ids(&self, query: Value, ns: &str) -> Vec<String> {
-        let result = self.query(query).await;
-        ids_of(&result[ns])
+        ids_of(&self.query(query).await[ns])
+    }
+
+    /// Ids of `ns` entities matching `where`, in default order.
+    pub async fn ids_where(&self, ns: &str, where_: Value) -> Vec<String> {
+        self.ids(json!({ns: {"$": {"where": where_}}}), ns).await
+    }
+
+    /// The entity `id` of namespace `ns` as `{ns: {}}` renders it (`Value::Null` when absent).
+    pub async fn one(&self, ns: &str, id: &str) -> Value {
+        let result = self.query(json!({ns: {"$": {"where": {"id": id}}}})).await;
+        result[ns].get(0).cloned().unwrap_or(Value::Null)
+    }
+
+    /// `POST /admin/refresh_tokens {email}` as admin; returns the new refresh token.
+    pub async fn user_token(&self, email: &str) -> String {
+        let answer = self.admin("/admin/refresh_tokens", json!({"email": email})).await;
+        assert_eq!(answer.status, 200, "refresh_tokens failed: {}", answer.body);
+        answer.body["user"]["refresh_token"].as_str().expect("refresh_token").to_owned()
+    }
+
+    /// A second app on the same emulator (control surface), with `schema` if given.
+    pub async fn new_app(&self, schema: Option<Value>) -> Server {
+        let body = match schema {
+            Some(schema) => json!({"schema": schema}),
+            None => json!({}),
+        };
+        let created = self.post_raw("/__emulator/apps", &[JSON], &body.to_string()).await;
+        assert_eq!(created.status, 200, "create app: {}", created.body);
+        Server {
+            app_id: created.body["app-id"].as_str().expect("app-id").to_owned(),
+            token: created.body["admin-token"].as_str().expect("admin-token").to_owned(),
+            ..self.clone()
+        }
     }
 }
 
 pub fn ids_of(list: &Value) -> Vec<String> {
-    list.as_array().expect("array").iter().map(|e| e["id"].as_str().expect("id").to_owned()).collect()
+    list.as_array()
+        .unwrap_or_else(|| panic!("expected an array, got {list}"))
+        .iter()
+        .map(|e| e["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+/// The empty id list, for readable `assert_eq!(…, none())`.
+pub fn none() -> Vec<String> {
+    Vec::new()
 }
 
 async fn answer(response: reqwest::Response) -> Answer {
@@ -116,20 +206,63 @@ pub fn uid(n: u32) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
 }
 
-/// Asserts a typed Instant error: status, type and message.
-pub fn assert_error(answer: &Answer, status: u16, error_type: &str, message: &str) {
+/// spec §2.1: an Instant error has `type`, `message`, a `hint` key (maybe null) and a 32-hex `trace-id`.
+pub fn assert_error_type(answer: &Answer, status: u16, error_type: &str) {
     assert_eq!(answer.status, status, "status; body {}", answer.body);
+    assert!(answer.content_type.starts_with("application/json"), "content type {}", answer.content_type);
     assert_eq!(answer.body["type"], error_type, "type; body {}", answer.body);
-    assert_eq!(answer.body["message"], message, "message; body {}", answer.body);
-    assert!(answer.body.get("hint").is_some(), "hint key present");
-    assert!(answer.body["trace-id"].as_str().is_some_and(|t| t.len() == 32), "trace-id");
+    assert!(answer.body["message"].is_string(), "message; body {}", answer.body);
+    assert!(answer.body.get("hint").is_some(), "hint key present; body {}", answer.body);
+    let trace = answer.body["trace-id"].as_str().unwrap_or("");
+    assert!(
+        trace.len() == 32 && trace.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)),
+        "trace-id is 32 lower-hex chars: {}",
+        answer.body
+    );
 }
 
-/// Schema with typed/indexed attributes and links (platform spec §4.1 shape).
+/// An Instant error with an exact message.
+pub fn assert_error(answer: &Answer, status: u16, error_type: &str, message: &str) {
+    assert_error_type(answer, status, error_type);
+    assert_eq!(answer.body["message"], message, "message; body {}", answer.body);
+}
+
+/// An Instant error whose message contains `fragment` (the spec gives the text but not its prefix).
+pub fn assert_error_contains(answer: &Answer, status: u16, error_type: &str, fragment: &str) {
+    assert_error_type(answer, status, error_type);
+    let message = answer.body["message"].as_str().unwrap_or("");
+    assert!(message.contains(fragment), "message {message:?} should contain {fragment:?}");
+}
+
+/// spec §2.4: `validation-failed` built by `throw-validation-err!` for some data-type the spec
+/// leaves open (e.g. `query` / `coerced-query`): message `Validation failed for <dt>: <msg>`,
+/// and `hint.errors` holds an entry whose `message` is `msg`.
+pub fn assert_validation(answer: &Answer, msg: &str) {
+    assert_error_type(answer, 400, "validation-failed");
+    let message = answer.body["message"].as_str().unwrap_or("");
+    assert!(
+        message.starts_with("Validation failed for ") && message.ends_with(&format!(": {msg}")),
+        "message {message:?} should be `Validation failed for <data-type>: {msg}`"
+    );
+    let errors = answer.body["hint"]["errors"].as_array().cloned().unwrap_or_default();
+    assert!(errors.iter().any(|e| e["message"] == msg), "hint.errors should hold {msg:?}: {}", answer.body);
+}
+
+/// `validation-failed`, message not pinned by the spec.
+pub fn assert_invalid(answer: &Answer) {
+    assert_error_type(answer, 400, "validation-failed");
+}
+
+/// Schema with typed/indexed attributes and links (platform §4.1 shape).
+///
+/// * goals: title (string, indexed), priority (number, indexed), due (date, indexed),
+///   slug (string, indexed, unique), notes (string, not indexed), tags (json = untyped, indexed)
+/// * todos: text (string, not indexed), done (boolean, indexed)
+/// * projects: name (string, required)
+/// * goals.todos (many) ↔ todos.goal (one, onDelete cascade on the reverse side: deleting a goal deletes its todos)
+/// * goals.owner (one) ↔ $users.goals (many), no cascade
+/// * goals.project (one, onDelete cascade: deleting a project deletes its goals) ↔ projects.goals (many)
 pub fn goals_schema() -> Value {
-    let attr = |t: &str, indexed: bool, unique: bool, required: bool| {
-        json!({"valueType": t, "required": required, "config": {"indexed": indexed, "unique": unique}})
-    };
     json!({
         "entities": {
             "goals": {"attrs": {
@@ -154,3 +287,36 @@ pub fn goals_schema() -> Value {
         "rooms": {}
     })
 }
+
+/// One attribute definition (platform §4.1).
+pub fn attr(value_type: &str, indexed: bool, unique: bool, required: bool) -> Value {
+    json!({"valueType": value_type, "required": required, "config": {"indexed": indexed, "unique": unique}})
+}
+
+/// `goals_schema` plus data, all written in ONE transaction (so one serverCreatedAt):
+///
+/// | goal | title | priority | due | slug | todos |
+/// |---|---|---|---|---|---|
+/// | uid(1) | Get fit | 2 | 1704067200000 (2024-01-01) | fit | uid(11) Run/false, uid(12) Lift/true |
+/// | uid(2) | Ship it | 1 | "2024-01-02T00:00:00Z" | ship | uid(13) Write/false |
+/// | uid(3) | Read more | — | — | — | — |
+pub async fn seeded() -> Server {
+    let s = start_with_schema(goals_schema()).await;
+    s.transact(json!([
+        ["update", "goals", uid(2), {"title": "Ship it", "priority": 1, "due": "2024-01-02T00:00:00Z", "slug": "ship"}],
+        ["update", "goals", uid(1), {"title": "Get fit", "priority": 2, "due": 1704067200000u64, "slug": "fit"}],
+        ["update", "goals", uid(3), {"title": "Read more"}],
+        ["update", "todos", uid(11), {"text": "Run", "done": false}],
+        ["update", "todos", uid(12), {"text": "Lift", "done": true}],
+        ["update", "todos", uid(13), {"text": "Write", "done": false}],
+        ["link", "goals", uid(1), {"todos": [uid(11), uid(12)]}],
+        ["link", "todos", uid(13), {"goal": uid(2)}]
+    ]))
+    .await;
+    s
+}
+
+/// `$users.id` system attr id (platform §4.4 encoding: "system"+"at" / "us/id").
+pub const USERS_ID_ATTR: &str = "96653230-13ff-ffff-a4b4-81ffffffffff";
+/// `$users.email` system attr id (platform §4.4 check value).
+pub const USERS_EMAIL_ATTR: &str = "96653230-13ff-ffff-a4b4-46010bffffff";
