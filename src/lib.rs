@@ -1,17 +1,60 @@
 //! # instant-edge
 //!
-//! A client for the [InstantDB](https://instantdb.com) Admin HTTP API, written in Rust, compiled to
-//! WebAssembly for Cloudflare Workers, Node, Deno, Bun and browsers, and usable as a plain Rust crate.
+//! A small, robust client for the [InstantDB](https://instantdb.com) Admin HTTP API, written in
+//! Rust for WebAssembly hosts (Cloudflare Workers, Node, Deno, Bun, browsers). The npm package
+//! (`pkg/`) is this crate with the `js` feature; Rust code targeting wasm32 (workers-rs, Leptos)
+//! uses it directly:
 //!
-//! This first slice holds the wire models shared with the local emulator (`instant-emulator`);
-//! the client itself arrives on top of them.
+//! ```no_run
+//! # async fn run() -> instant_edge::Result<()> {
+//! use instant_edge::{id, lookup, link_target, tx, Impersonation, Instant, Value};
 //!
+//! let db = Instant::builder("8aa64e4c-64f9-472e-8a61-3fa28870e6cb")
+//!     .api_uri("http://127.0.0.1:8888") // the emulator; nothing defaults to Instant Cloud
+//!     .admin_token("0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0")
+//!     .build()?;
+//!
+//! let (goal, todo) = (id(), id());
+//! db.transact([
+//!     tx("todos", &todo).update(Value::object([("text", "Run 5k".into())])),
+//!     tx("goals", &goal)
+//!         .update(Value::object([("title", "Get fit".into()), ("slug", "get-fit".into())]))
+//!         .link(Value::object([("todos", todo.clone().into())])),
+//! ])
+//! .await?;
+//!
+//! let goals: Value = db.query(&Value::object([("goals", Value::object([("todos", Value::empty_object())]))])).await?;
+//! let as_guest: Value = db.as_user(Impersonation::Guest).query(&Value::object([("goals", Value::empty_object())])).await?;
+//! # let _ = (goals, as_guest, lookup("slug", "get-fit"), link_target);
+//! # Ok(()) }
 //! ```
-//! use instant_edge::models::TransactResponse;
-//! let parsed: TransactResponse = serde_json::from_str(r#"{"tx-id": 42}"#).unwrap();
-//! assert_eq!(parsed.tx_id, 42);
-//! ```
+//!
+//! Layers, bottom up: [`models`] and [`Value`] (wire types); [`config`], [`validate`], [`tx`],
+//! [`request`], [`response`], [`retry`] (pure, tested natively); [`transport`] (the only I/O);
+//! [`Instant`] (the API); `js` (the `#[wasm_bindgen]` exports, feature `js`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod client;
+pub mod config;
+mod error;
 pub mod models;
+pub mod request;
+pub mod response;
+pub mod retry;
+pub mod transport;
+pub mod tx;
+mod uuid;
+pub mod validate;
+mod value;
+
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+mod js;
+
+pub use client::{CallOptions, Instant, InstantBuilder};
+pub use config::{AdminToken, Config, CLOUD_API_URI};
+pub use error::{Error, Result};
+pub use request::Impersonation;
+pub use tx::{link_target, lookup, steps_of, tx, EntityId, TxChunk};
+pub use uuid::{id, is_uuid};
+pub use value::Value;

@@ -1,0 +1,246 @@
+//! [`Instant`]: the Rust API. Cheap to clone; [`Instant::as_user`] returns a new handle.
+
+use serde::de::DeserializeOwned;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::models::TransactResponse;
+use crate::request::{self, HttpRequest, Impersonation};
+use crate::response;
+use crate::retry::{Outcome, RetryPolicy};
+use crate::transport::{self, CallControl, DefaultTransport, Json, Signal, Transport, TransportError};
+use crate::tx::{steps_of, TxChunk};
+use crate::Value;
+
+/// Per-call options: all optional.
+///
+/// ```
+/// use instant_edge::{CallOptions, Value};
+/// let opts = CallOptions::default().timeout_ms(5_000).rule_params(Value::object([("k", "v".into())]));
+/// assert_eq!(opts.timeout_ms, Some(5_000));
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct CallOptions {
+    /// Overrides the client's timeout for this call (0 = none).
+    pub timeout_ms: Option<u32>,
+    /// Cancels the call when it fires (an `AbortSignal` in the wasm build). Dropping the
+    /// call's future cancels it too.
+    pub signal: Option<Signal>,
+    /// Rule params for the permission rules of impersonated queries.
+    pub rule_params: Option<Value>,
+}
+
+impl CallOptions {
+    /// Sets the timeout.
+    pub fn timeout_ms(mut self, ms: u32) -> CallOptions {
+        self.timeout_ms = Some(ms);
+        self
+    }
+
+    /// Sets the cancellation signal.
+    pub fn signal(mut self, signal: Signal) -> CallOptions {
+        self.signal = Some(signal);
+        self
+    }
+
+    /// Sets rule params.
+    pub fn rule_params(mut self, params: Value) -> CallOptions {
+        self.rule_params = Some(params);
+        self
+    }
+}
+
+/// A client for one app.
+///
+/// ```no_run
+/// # async fn run() -> instant_edge::Result<()> {
+/// use instant_edge::{id, tx, Instant, Value};
+/// let db = Instant::builder("8aa64e4c-64f9-472e-8a61-3fa28870e6cb")
+///     .api_uri("http://127.0.0.1:8888")
+///     .admin_token("0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0")
+///     .build()?;
+/// let goal = id();
+/// db.transact([tx("goals", &goal).update(Value::object([("title", "Get fit".into())]))]).await?;
+/// let result: Value = db.query(&Value::object([("goals", Value::empty_object())])).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Instant<T: Transport = DefaultTransport> {
+    config: Config,
+    who: Option<Impersonation>,
+    transport: T,
+}
+
+/// Builds an [`Instant`]; `api_uri` is required so nothing talks to Instant Cloud by accident.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct InstantBuilder {
+    app_id: String,
+    api_uri: Option<String>,
+    admin_token: Option<String>,
+    timeout_ms: Option<u32>,
+    retries: Option<u32>,
+    has_schema: bool,
+}
+
+impl InstantBuilder {
+    /// The API base: the emulator, a self-hosted server, or [`crate::CLOUD_API_URI`].
+    pub fn api_uri(mut self, uri: impl Into<String>) -> Self {
+        self.api_uri = Some(uri.into());
+        self
+    }
+
+    /// The app's admin token.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
+    /// Default per-call timeout (0 = none).
+    pub fn timeout_ms(mut self, ms: u32) -> Self {
+        self.timeout_ms = Some(ms);
+        self
+    }
+
+    /// Retries of idempotent calls.
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// Behave as `@instantdb/admin` with a schema (`inference?`, `throw-on-missing-attrs?`).
+    pub fn schema(mut self, has_schema: bool) -> Self {
+        self.has_schema = has_schema;
+        self
+    }
+
+    /// Checks everything and makes the client.
+    pub fn build(self) -> Result<Instant> {
+        Ok(Instant::with_transport(self.config()?, DefaultTransport::default()))
+    }
+
+    /// The checked configuration.
+    pub fn config(self) -> Result<Config> {
+        let Some(api_uri) = self.api_uri else {
+            return Err(Error::invalid("apiURI", "is required (the emulator, your server, or CLOUD_API_URI)"));
+        };
+        let mut config = Config::new(&self.app_id, &api_uri)?.with_schema(self.has_schema);
+        if let Some(token) = self.admin_token {
+            config = config.with_admin_token(token)?;
+        }
+        if let Some(ms) = self.timeout_ms {
+            config = config.with_timeout_ms(ms);
+        }
+        if let Some(retries) = self.retries {
+            config = config.with_retries(retries);
+        }
+        Ok(config)
+    }
+}
+
+impl Instant {
+    /// A client over the host's `fetch`.
+    pub fn new(config: Config) -> Instant {
+        Instant::with_transport(config, DefaultTransport::default())
+    }
+
+    /// Starts a builder for app `app_id`.
+    pub fn builder(app_id: impl Into<String>) -> InstantBuilder {
+        InstantBuilder { app_id: app_id.into(), api_uri: None, admin_token: None, timeout_ms: None, retries: None, has_schema: false }
+    }
+}
+
+impl<T: Transport> Instant<T> {
+    /// A client over any transport (tests use [`transport::mock::MockTransport`] natively).
+    pub fn with_transport(config: Config, transport: T) -> Instant<T> {
+        Instant { config, who: None, transport }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A new handle whose calls act as `who` (permission rules apply). The argument is checked
+    /// when a call is made, so this never fails.
+    pub fn as_user(&self, who: Impersonation) -> Instant<T> {
+        Instant { config: self.config.clone(), who: Some(who), transport: self.transport.clone() }
+    }
+
+    /// Runs an InstaQL query and decodes the result into `R`.
+    pub async fn query<R: DeserializeOwned>(&self, query: &Value) -> Result<R> {
+        self.query_with(query, &CallOptions::default()).await
+    }
+
+    /// [`Instant::query`] with options.
+    pub async fn query_with<R: DeserializeOwned>(&self, query: &Value, opts: &CallOptions) -> Result<R> {
+        transport::decode(self.query_json(query, opts).await?)
+    }
+
+    /// Runs a query and returns the host's parsed JSON as is (the JS API passes it through).
+    pub async fn query_json(&self, query: &Value, opts: &CallOptions) -> Result<Json> {
+        self.check_who()?;
+        let request = request::query(&self.config, self.who.as_ref(), query, opts.rule_params.as_ref())?;
+        self.call(request, opts).await
+    }
+
+    /// Applies the steps of `chunks` as one transaction.
+    pub async fn transact(&self, chunks: impl IntoIterator<Item = TxChunk>) -> Result<TransactResponse> {
+        let json = self.transact_steps(&steps_of(chunks), &CallOptions::default()).await?;
+        transport::decode(json)
+    }
+
+    /// Applies raw steps (`[[action, namespace, id, args, opts?], ...]`); returns the host's JSON.
+    pub async fn transact_steps(&self, steps: &Value, opts: &CallOptions) -> Result<Json> {
+        self.check_who()?;
+        let request = request::transact(&self.config, self.who.as_ref(), steps)?;
+        self.call(request, opts).await
+    }
+
+    fn check_who(&self) -> Result<()> {
+        self.who.as_ref().map_or(Ok(()), request::check_impersonation)
+    }
+
+    /// Sends with the timeout, cancellation and retry rules.
+    async fn call(&self, request: HttpRequest, opts: &CallOptions) -> Result<Json> {
+        let timeout_ms = opts.timeout_ms.unwrap_or(self.config.timeout_ms);
+        let deadline = (timeout_ms > 0).then(|| self.transport.now_ms() + f64::from(timeout_ms));
+        let policy = RetryPolicy::new(self.config.retries);
+        let remaining = |now: f64| deadline.map(|d| (d - now).max(0.0) as u32);
+        let mut failures = 0;
+        loop {
+            if opts.signal.as_ref().is_some_and(Signal::aborted) {
+                return Err(Error::Aborted);
+            }
+            let left = remaining(self.transport.now_ms());
+            if left == Some(0) {
+                return Err(Error::Timeout { after_ms: timeout_ms });
+            }
+            let control = CallControl { timeout_ms: left.unwrap_or(0), signal: opts.signal.clone() };
+            let (error, outcome_status) = match self.transport.send(&request, &control).await {
+                Ok(answer) if answer.status == 200 => return response::success(&answer),
+                Ok(answer) => (response::failure(&answer), Some(answer)),
+                Err(TransportError::Timeout) => return Err(Error::Timeout { after_ms: timeout_ms }),
+                Err(TransportError::Aborted) => return Err(Error::Aborted),
+                Err(TransportError::Network(message)) => (Error::Network { message }, None),
+            };
+            let outcome = match &outcome_status {
+                Some(answer) => Outcome::Status {
+                    status: answer.status,
+                    retry_after: answer.retry_after.as_deref(),
+                    error_type: error.error_type(),
+                },
+                None => Outcome::Network,
+            };
+            let Some(wait) = policy.delay_ms(failures, outcome, request.idempotent, self.transport.jitter()) else {
+                return Err(error);
+            };
+            if remaining(self.transport.now_ms()).is_some_and(|left| wait >= left) {
+                return Err(error);
+            }
+            self.transport.sleep(wait).await;
+            failures += 1;
+        }
+    }
+}

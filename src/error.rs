@@ -1,0 +1,129 @@
+//! [`Error`]: one enum shaped by what the caller does next.
+
+use std::fmt;
+
+use crate::Value;
+
+/// Everything a call can fail with.
+///
+/// ```
+/// use instant_edge::{Config, Error};
+/// let err = Config::new("not-a-uuid", "http://127.0.0.1:8888").unwrap_err();
+/// assert!(matches!(err, Error::InvalidArgument { .. }));
+/// assert_eq!(err.kind(), "invalid-argument");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with an error status.
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The error `type` (`validation-failed`, `record-not-found`, ...), when the body had one.
+        error_type: Option<String>,
+        /// The server's message, or `API Error (<status>)`.
+        message: String,
+        /// `hint`, as sent (often `null`).
+        hint: Value,
+        /// `trace-id`, for support requests.
+        trace_id: Option<String>,
+        /// The whole parsed body (`{"type": null, "message": <text>}` when it was not JSON).
+        body: Value,
+    },
+    /// The request never got an answer: connection refused, DNS, reset, CORS.
+    Network {
+        /// What the host reported.
+        message: String,
+    },
+    /// The call took longer than its timeout.
+    Timeout {
+        /// The timeout that elapsed, in milliseconds.
+        after_ms: u32,
+    },
+    /// The caller cancelled the call (an `AbortSignal`).
+    Aborted,
+    /// The server answered something that cannot be read.
+    Decode {
+        /// What was wrong.
+        message: String,
+    },
+    /// Rejected before anything was sent.
+    InvalidArgument {
+        /// Which argument, e.g. `appId` or `steps[0][2]`.
+        what: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The JS-facing `kind`: `api`, `network`, `timeout`, `aborted`, `decode` or `invalid-argument`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Api { .. } => "api",
+            Error::Network { .. } => "network",
+            Error::Timeout { .. } => "timeout",
+            Error::Aborted => "aborted",
+            Error::Decode { .. } => "decode",
+            Error::InvalidArgument { .. } => "invalid-argument",
+        }
+    }
+
+    /// The HTTP status for API errors, else 0.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::Api { status, .. } => *status,
+            _ => 0,
+        }
+    }
+
+    /// The server's error `type`, for API errors that carry one.
+    pub fn error_type(&self) -> Option<&str> {
+        match self {
+            Error::Api { error_type, .. } => error_type.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(what: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::InvalidArgument { what: what.into(), message: message.into() }
+    }
+
+    /// The message shown to people (also `Display`).
+    pub fn message(&self) -> String {
+        match self {
+            Error::Api { message, .. } => message.clone(),
+            Error::Network { message } => {
+                let mut m = String::from("network error: ");
+                m.push_str(message);
+                m
+            }
+            Error::Timeout { after_ms } => {
+                let mut m = String::from("timed out after ");
+                m.push_str(&after_ms.to_string());
+                m.push_str(" ms");
+                m
+            }
+            Error::Aborted => "the call was aborted".into(),
+            Error::Decode { message } => message.clone(),
+            Error::InvalidArgument { what, message } => {
+                let mut m = String::from("invalid ");
+                m.push_str(what);
+                m.push_str(": ");
+                m.push_str(message);
+                m
+            }
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// `Result<T, instant_edge::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,176 @@
+//! The `#[wasm_bindgen]` exports behind the npm package: argument conversion, calls into
+//! [`Instant`], and errors as `InstantAPIError`-shaped JS `Error`s. No logic lives here; the
+//! `tx` Proxy and the `InstantAPIError` class are in `pkg/src/api.js`.
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+use crate::transport::{from_value, to_value};
+use crate::{CallOptions, Config, Error, Impersonation, Instant, Value};
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    if object.is_object() {
+        Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn set(object: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+/// An optional string option; present but not a string is an invalid argument.
+fn string_option(object: &JsValue, key: &str) -> Result<Option<String>, Error> {
+    let value = get(object, key);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| Error::invalid(key, "must be a string"))
+}
+
+fn number_option(object: &JsValue, key: &str) -> Result<Option<u32>, Error> {
+    let value = get(object, key);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(n) if n >= 0.0 && n <= f64::from(u32::MAX) && n.fract() == 0.0 => Ok(Some(n as u32)),
+        _ => Err(Error::invalid(key, "must be a whole number ≥ 0")),
+    }
+}
+
+/// The JS error: an `Error` named `InstantAPIError` with `kind`, `status`, `body`, `hint`,
+/// `traceId` (the pkg layer gives it the `InstantAPIError` prototype).
+fn to_js_error(error: Error) -> JsValue {
+    let js = js_sys::Error::new(&error.message());
+    js.set_name("InstantAPIError");
+    let js: JsValue = js.into();
+    set(&js, "kind", &JsValue::from_str(error.kind()));
+    set(&js, "status", &JsValue::from(error.status()));
+    let (body, hint, trace_id) = match &error {
+        Error::Api { body, hint, trace_id, .. } => (from_value(body), from_value(hint), trace_id.clone()),
+        other => {
+            let body = Value::object([("type", Value::from(other.kind())), ("message", Value::from(other.message()))]);
+            (from_value(&body), JsValue::UNDEFINED, None)
+        }
+    };
+    set(&js, "body", &body);
+    set(&js, "hint", &hint);
+    set(&js, "traceId", &trace_id.map_or(JsValue::UNDEFINED, |t| JsValue::from_str(&t)));
+    js
+}
+
+fn call_options(opts: &JsValue, with_rule_params: bool) -> Result<CallOptions, Error> {
+    let mut options = CallOptions::default();
+    if opts.is_undefined() || opts.is_null() {
+        return Ok(options);
+    }
+    if !opts.is_object() {
+        return Err(Error::invalid("options", "must be an object"));
+    }
+    options.timeout_ms = number_option(opts, "timeout")?;
+    let signal = get(opts, "signal");
+    if !signal.is_undefined() && !signal.is_null() {
+        options.signal = Some(signal.dyn_into::<AbortSignal>().map_err(|_| Error::invalid("signal", "must be an AbortSignal"))?);
+    }
+    let rule_params = get(opts, "ruleParams");
+    if with_rule_params && !rule_params.is_undefined() {
+        options.rule_params = Some(to_value(&rule_params)?);
+    }
+    Ok(options)
+}
+
+/// The wasm side of `init(...)`: one app on one server, possibly acting as a user.
+#[wasm_bindgen]
+pub struct Client {
+    db: Instant,
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// `{ appId, adminToken?, apiURI, schema?, timeout?, retries? }`; throws on bad input.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<Client, JsValue> {
+        Client::configure(&config).map(|db| Client { db }).map_err(to_js_error)
+    }
+
+    fn configure(config: &JsValue) -> Result<Instant, Error> {
+        let app_id = string_option(config, "appId")?.ok_or_else(|| Error::invalid("appId", "is required"))?;
+        let api_uri = string_option(config, "apiURI")?.ok_or_else(|| Error::invalid("apiURI", "is required"))?;
+        let mut settings = Config::new(&app_id, &api_uri)?;
+        if let Some(token) = string_option(config, "adminToken")? {
+            settings = settings.with_admin_token(token)?;
+        }
+        let schema = get(config, "schema");
+        settings = settings.with_schema(!schema.is_undefined() && !schema.is_null() && schema.is_truthy());
+        if let Some(ms) = number_option(config, "timeout")? {
+            settings = settings.with_timeout_ms(ms);
+        }
+        if let Some(retries) = number_option(config, "retries")? {
+            settings = settings.with_retries(retries);
+        }
+        Ok(Instant::new(settings))
+    }
+
+    /// `db.query(q, { ruleParams, signal, timeout })`.
+    pub fn query(&self, query: JsValue, opts: JsValue) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let options = call_options(&opts, true).map_err(to_js_error)?;
+            let query = to_value(&query).map_err(|_| to_js_error(Error::invalid("query", "is not JSON-serialisable")))?;
+            db.query_json(&query, &options).await.map_err(to_js_error)
+        })
+    }
+
+    /// `db.transact(steps, { signal, timeout })` with the flat step list.
+    pub fn transact(&self, steps: JsValue, opts: JsValue) -> Promise {
+        let db = self.db.clone();
+        future_to_promise(async move {
+            let options = call_options(&opts, false).map_err(to_js_error)?;
+            let steps = to_value(&steps).map_err(|_| to_js_error(Error::invalid("steps", "are not JSON-serialisable")))?;
+            db.transact_steps(&steps, &options).await.map_err(to_js_error)
+        })
+    }
+
+    /// `db.asUser({ email } | { token } | { guest: true })`.
+    #[wasm_bindgen(js_name = asUser)]
+    pub fn as_user(&self, opts: JsValue) -> Result<Client, JsValue> {
+        let who = impersonation(&opts).map_err(to_js_error)?;
+        Ok(Client { db: self.db.as_user(who) })
+    }
+}
+
+fn impersonation(opts: &JsValue) -> Result<Impersonation, Error> {
+    let email = string_option(opts, "email")?;
+    let token = string_option(opts, "token")?;
+    let guest = get(opts, "guest");
+    let guest = !guest.is_undefined() && guest.is_truthy();
+    let who = match (email, token, guest) {
+        (Some(email), None, false) => Impersonation::Email(email),
+        (None, Some(token), false) => Impersonation::Token(token),
+        (None, None, true) => Impersonation::Guest,
+        _ => return Err(Error::invalid("asUser", "takes exactly one of { email }, { token } or { guest: true }")),
+    };
+    crate::request::check_impersonation(&who)?;
+    Ok(who)
+}
+
+/// A new entity id (UUID v4).
+#[wasm_bindgen]
+pub fn id() -> String {
+    crate::id()
+}
+
+/// `lookup(attribute, value)` as a string: `lookup__<attribute>__<JSON value>`.
+#[wasm_bindgen]
+pub fn lookup(attribute: String, value: JsValue) -> Result<String, JsValue> {
+    let value = to_value(&value).map_err(to_js_error)?;
+    match crate::link_target(&crate::lookup(attribute, value)) {
+        Value::String(text) => Ok(text),
+        _ => Err(to_js_error(Error::invalid("lookup", "could not be encoded"))),
+    }
+}

@@ -1,0 +1,180 @@
+//! Pure request building: the exact method, URL, headers and body `@instantdb/admin` sends
+//! (spec §1.3, §3.1, §3.2), so servers and proxies see the same requests.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::Value;
+
+/// Sent as `Instant-Admin-Version` / `Instant-Core-Version` (the server only traces them).
+pub const CLIENT_VERSION: &str = concat!("instant-edge-v", env!("CARGO_PKG_VERSION"));
+
+/// Whom a request acts as (spec §1.6).
+///
+/// ```
+/// use instant_edge::Impersonation;
+/// let who = Impersonation::Email("alyssa@example.com".into());
+/// assert_eq!(who, Impersonation::Email("alyssa@example.com".into()));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub enum Impersonation {
+    /// A user by email (needs the admin token).
+    Email(String),
+    /// A user by refresh token (no admin token needed).
+    Token(String),
+    /// An unauthenticated guest (no admin token needed).
+    Guest,
+}
+
+impl std::fmt::Debug for Impersonation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Impersonation::Email(email) => f.debug_tuple("Email").field(email).finish(),
+            // A refresh token is a credential too.
+            Impersonation::Token(_) => f.write_str("Token(***)"),
+            Impersonation::Guest => f.write_str("Guest"),
+        }
+    }
+}
+
+/// A request as plain data, handed to a [`crate::transport::Transport`].
+#[derive(Clone, PartialEq)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, ...
+    pub method: &'static str,
+    /// Absolute URL under the configured API base.
+    pub url: String,
+    /// Header names as the official client spells them, in its order.
+    pub headers: Vec<(&'static str, String)>,
+    /// JSON text.
+    pub body: Option<String>,
+    /// Whether sending it twice is harmless (queries): decides retries.
+    pub idempotent: bool,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (*name, if matches!(*name, "authorization" | "as-token") { "***" } else { value.as_str() }))
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+impl HttpRequest {
+    /// The value of header `name`, if set.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// `authorizedHeaders` + `withImpersonation` + the version headers; also the official client's
+/// rule that only token and guest impersonation work without an admin token.
+fn headers(config: &Config, who: Option<&Impersonation>) -> Result<Vec<(&'static str, String)>> {
+    let token_free = matches!(who, Some(Impersonation::Token(_) | Impersonation::Guest));
+    if config.admin_token.is_none() && !token_free {
+        let message = if matches!(who, Some(Impersonation::Email(_))) {
+            "is required to impersonate a user by email: pass adminToken to init"
+        } else {
+            "is required: pass adminToken to init, or use asUser({ token }) / asUser({ guest: true })"
+        };
+        return Err(Error::invalid("adminToken", message));
+    }
+    let mut headers = vec![("content-type", "application/json".to_owned()), ("app-id", config.app_id().to_owned())];
+    if let Some(token) = &config.admin_token {
+        let mut value = String::from("Bearer ");
+        value.push_str(token.expose());
+        headers.push(("authorization", value));
+    }
+    match who {
+        Some(Impersonation::Email(email)) => headers.push(("as-email", email.clone())),
+        Some(Impersonation::Token(token)) => headers.push(("as-token", token.clone())),
+        Some(Impersonation::Guest) => headers.push(("as-guest", "true".to_owned())),
+        None => {}
+    }
+    headers.push(("Instant-Admin-Version", CLIENT_VERSION.to_owned()));
+    headers.push(("Instant-Core-Version", CLIENT_VERSION.to_owned()));
+    Ok(headers)
+}
+
+fn admin_url(config: &Config, route: &str) -> String {
+    let mut url = String::from(config.api_uri());
+    url.push_str("/admin/");
+    url.push_str(route);
+    url.push_str("?app_id=");
+    url.push_str(config.app_id());
+    url
+}
+
+/// Checks an impersonation's own argument before anything is sent.
+pub fn check_impersonation(who: &Impersonation) -> Result<()> {
+    match who {
+        Impersonation::Email(email) if email.trim().is_empty() || email.chars().any(char::is_control) => {
+            Err(Error::invalid("asUser.email", "must be a non-empty email address"))
+        }
+        Impersonation::Token(token) if !crate::is_uuid(token.trim()) => {
+            Err(Error::invalid("asUser.token", "must be a refresh token (a UUID)"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `POST /admin/query`: `{"query": {"$$ruleParams": …, …query}, "inference?": <has schema>}`.
+///
+/// ```
+/// use instant_edge::{request, Config, Value};
+/// let config = Config::new("8aa64e4c-64f9-472e-8a61-3fa28870e6cb", "http://127.0.0.1:8888").unwrap()
+///     .with_admin_token("0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0").unwrap();
+/// let req = request::query(&config, None, &Value::object([("goals", Value::empty_object())]), None).unwrap();
+/// assert_eq!(req.url, "http://127.0.0.1:8888/admin/query?app_id=8aa64e4c-64f9-472e-8a61-3fa28870e6cb");
+/// assert_eq!(req.body.as_deref(), Some(r#"{"query":{"goals":{}},"inference?":false}"#));
+/// ```
+pub fn query(config: &Config, who: Option<&Impersonation>, query: &Value, rule_params: Option<&Value>) -> Result<HttpRequest> {
+    crate::validate::query(query)?;
+    if let Some(params) = rule_params {
+        if !params.is_object() {
+            return Err(Error::invalid("ruleParams", "expected an object"));
+        }
+    }
+    let headers = headers(config, who)?;
+    let query = match rule_params {
+        // `{ $$ruleParams: ruleParams, ...query }`: first key, and a `$$ruleParams` already in
+        // the query wins, as with the object spread.
+        Some(params) => {
+            let mut merged = Value::object([("$$ruleParams", params.clone())]);
+            for (key, value) in query.as_object().unwrap_or_default() {
+                merged.insert(key.clone(), value.clone());
+            }
+            merged
+        }
+        None => query.clone(),
+    };
+    let body = Value::object([("query", query), ("inference?", Value::Bool(config.has_schema))]);
+    Ok(HttpRequest {
+        method: "POST",
+        url: admin_url(config, "query"),
+        headers,
+        body: Some(crate::transport::stringify(&body)),
+        idempotent: true,
+    })
+}
+
+/// `POST /admin/transact`: `{"steps": [...], "throw-on-missing-attrs?": <has schema>}`.
+pub fn transact(config: &Config, who: Option<&Impersonation>, steps: &Value) -> Result<HttpRequest> {
+    crate::validate::steps(steps)?;
+    let headers = headers(config, who)?;
+    let body = Value::object([("steps", steps.clone()), ("throw-on-missing-attrs?", Value::Bool(config.has_schema))]);
+    Ok(HttpRequest {
+        method: "POST",
+        url: admin_url(config, "transact"),
+        headers,
+        body: Some(crate::transport::stringify(&body)),
+        idempotent: false,
+    })
+}

@@ -1,0 +1,207 @@
+//! The wasm32 transport: the host's global `fetch` through gloo-net (never `window`, which
+//! Workers, Node, Deno and Bun lack), cancellation with `AbortController`, JSON by the host.
+
+use js_sys::{Array, Function, Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+// web-sys features used here: AbortController, AbortSignal.
+use web_sys::{AbortController, AbortSignal};
+
+use super::{CallControl, HttpRequest, HttpResponse, Transport, TransportError};
+use crate::error::{Error, Result};
+use crate::validate::MAX_DEPTH;
+use crate::Value;
+
+/// Parsed JSON as the host holds it: a JS value.
+pub type Json = JsValue;
+
+/// The caller's cancellation signal.
+pub type Signal = AbortSignal;
+
+/// Requests over the global `fetch`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FetchTransport;
+
+/// Aborts the request when the call's future is dropped (the Rust way to cancel).
+struct AbortOnDrop(AbortController);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn message_of(error: &JsValue) -> String {
+    Reflect::get(error, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "fetch failed".into())
+}
+
+impl Transport for FetchTransport {
+    async fn send(&self, request: &HttpRequest, control: &CallControl) -> std::result::Result<HttpResponse, TransportError> {
+        if control.signal.as_ref().is_some_and(AbortSignal::aborted) {
+            return Err(TransportError::Aborted);
+        }
+        let controller = AbortController::new().map_err(|e| TransportError::Network(message_of(&e)))?;
+        let on_drop = AbortOnDrop(controller);
+        let timeout = (control.timeout_ms > 0).then(|| AbortSignal::timeout_with_u32(control.timeout_ms));
+        let signals = Array::of1(&on_drop.0.signal());
+        if let Some(user) = &control.signal {
+            signals.push(user);
+        }
+        if let Some(timeout) = &timeout {
+            signals.push(timeout);
+        }
+        let signal = AbortSignal::any(&signals);
+        let why = |error: gloo_net::Error| {
+            if timeout.as_ref().is_some_and(AbortSignal::aborted) {
+                TransportError::Timeout
+            } else if control.signal.as_ref().is_some_and(AbortSignal::aborted) {
+                TransportError::Aborted
+            } else {
+                TransportError::Network(match error {
+                    gloo_net::Error::JsError(e) => e.message,
+                    gloo_net::Error::GlooError(m) => m,
+                })
+            }
+        };
+        let mut builder = gloo_net::http::RequestBuilder::new(&request.url)
+            .method(if request.method == "GET" { gloo_net::http::Method::GET } else { gloo_net::http::Method::POST })
+            .abort_signal(Some(&signal));
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let built = match &request.body {
+            Some(body) => builder.body(body.as_str()),
+            None => builder.build(),
+        };
+        let response = built.map_err(why)?.send().await.map_err(why)?;
+        let status = response.status();
+        let retry_after = response.headers().get("retry-after");
+        let body = response.text().await.map_err(why)?;
+        drop(on_drop);
+        Ok(HttpResponse { status, retry_after, body })
+    }
+
+    async fn sleep(&self, ms: u32) {
+        let set_timeout = Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok());
+        let Some(set_timeout) = set_timeout else { return };
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            let _ = set_timeout.call2(&JsValue::UNDEFINED, &resolve, &JsValue::from(ms));
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
+
+    fn jitter(&self) -> f64 {
+        js_sys::Math::random()
+    }
+}
+
+/// JSON text of `value`, by the host's `JSON.stringify`.
+pub fn stringify(value: &Value) -> String {
+    JSON::stringify(&from_value(value)).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "null".into())
+}
+
+/// Parses JSON text with the host's `JSON.parse`.
+pub fn parse(text: &str) -> Option<Json> {
+    JSON::parse(text).ok()
+}
+
+/// [`Value`] → JS value.
+pub fn from_value(value: &Value) -> Json {
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => JsValue::from_f64(*n),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => items.iter().map(from_value).collect::<Array>().into(),
+        Value::Object(entries) => {
+            let object = Object::new();
+            for (key, value) in entries {
+                let _ = Reflect::set(&object, &JsValue::from_str(key), &from_value(value));
+            }
+            object.into()
+        }
+    }
+}
+
+/// JS value → [`Value`], the way `JSON.stringify` sees it: `toJSON` (Dates) applied,
+/// `undefined` and functions dropped from objects and `null` in arrays, non-finite numbers `null`.
+/// BigInts and cycles are errors.
+pub fn to_value(json: &Json) -> Result<Value> {
+    convert(json, 0)
+}
+
+fn convert(js: &JsValue, depth: usize) -> Result<Value> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid("argument", "is nested too deeply (a cycle?)"));
+    }
+    if js.is_null() || js.is_undefined() || js.is_function() || js.is_symbol() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = js.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(n) = js.as_f64() {
+        return Ok(if n.is_finite() { Value::Number(n) } else { Value::Null });
+    }
+    if let Some(s) = js.as_string() {
+        return Ok(Value::String(s));
+    }
+    if js.is_bigint() {
+        return Err(Error::invalid("argument", "holds a BigInt, which JSON cannot carry"));
+    }
+    let to_json = Reflect::get(js, &JsValue::from_str("toJSON")).ok().and_then(|f| f.dyn_into::<Function>().ok());
+    if let Some(to_json) = to_json {
+        let plain = to_json.call0(js).map_err(|e| Error::invalid("argument", message_of(&e)))?;
+        return convert(&plain, depth + 1);
+    }
+    if Array::is_array(js) {
+        let array: &Array = js.unchecked_ref();
+        return array.iter().map(|item| convert(&item, depth + 1)).collect::<Result<_>>().map(Value::Array);
+    }
+    let Some(object) = js.dyn_ref::<Object>() else { return Ok(Value::Null) };
+    let mut entries = Vec::new();
+    for key in Object::keys(object).iter() {
+        let value = Reflect::get(object, &key).unwrap_or(JsValue::UNDEFINED);
+        if value.is_undefined() || value.is_function() || value.is_symbol() {
+            continue;
+        }
+        entries.push((key.as_string().unwrap_or_default(), convert(&value, depth + 1)?));
+    }
+    Ok(Value::Object(entries))
+}
+
+/// Host JSON → the caller's type.
+pub fn decode<T: serde::de::DeserializeOwned>(json: Json) -> Result<T> {
+    serde_wasm_bindgen::from_value(json).map_err(|e| {
+        let mut message = String::from("the answer does not match the expected type: ");
+        message.push_str(&e.to_string());
+        Error::Decode { message }
+    })
+}
+
+/// 16 bytes from the host's `crypto.getRandomValues`.
+pub fn random_bytes() -> [u8; 16] {
+    let array = js_sys::Uint8Array::new_with_length(16);
+    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).unwrap_or(JsValue::UNDEFINED);
+    let get_random = Reflect::get(&crypto, &JsValue::from_str("getRandomValues"))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    let mut out = [0u8; 16];
+    match get_random {
+        Some(f) if f.call1(&crypto, &array).is_ok() => array.copy_to(&mut out),
+        // No Web Crypto (very old hosts): Math.random is not cryptographic, but ids only need
+        // to be unique.
+        _ => out.iter_mut().for_each(|b| *b = (js_sys::Math::random() * 256.0) as u8),
+    }
+    out
+}

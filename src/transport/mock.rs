@@ -1,0 +1,89 @@
+//! A scripted transport for native tests: answers from a queue, records every request, and
+//! keeps a virtual clock that `sleep` advances (so retry tests take no time).
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use super::{CallControl, HttpRequest, HttpResponse, Transport, TransportError};
+
+#[derive(Default, Debug)]
+struct State {
+    answers: VecDeque<Result<HttpResponse, TransportError>>,
+    sent: Vec<HttpRequest>,
+    slept: Vec<u32>,
+    now_ms: f64,
+}
+
+/// Clones share the script and the log.
+///
+/// ```
+/// use instant_edge::transport::mock::MockTransport;
+/// let mock = MockTransport::new();
+/// mock.answer(200, r#"{"goals":[]}"#);
+/// assert_eq!(mock.sent().len(), 0);
+/// ```
+#[derive(Clone, Default, Debug)]
+pub struct MockTransport(Rc<RefCell<State>>);
+
+impl MockTransport {
+    /// An empty script: every request fails as a network error.
+    pub fn new() -> MockTransport {
+        MockTransport::default()
+    }
+
+    /// Queues an answer.
+    pub fn answer(&self, status: u16, body: &str) -> &Self {
+        self.push(Ok(HttpResponse { status, retry_after: None, body: body.to_owned() }))
+    }
+
+    /// Queues an answer with a `Retry-After` header.
+    pub fn answer_retry_after(&self, status: u16, retry_after: &str, body: &str) -> &Self {
+        self.push(Ok(HttpResponse { status, retry_after: Some(retry_after.to_owned()), body: body.to_owned() }))
+    }
+
+    /// Queues a transport failure.
+    pub fn fail(&self, error: TransportError) -> &Self {
+        self.push(Err(error))
+    }
+
+    fn push(&self, answer: Result<HttpResponse, TransportError>) -> &Self {
+        self.0.borrow_mut().answers.push_back(answer);
+        self
+    }
+
+    /// Every request that was sent, in order.
+    pub fn sent(&self) -> Vec<HttpRequest> {
+        self.0.borrow().sent.clone()
+    }
+
+    /// Every wait the client asked for, in ms.
+    pub fn slept(&self) -> Vec<u32> {
+        self.0.borrow().slept.clone()
+    }
+}
+
+impl Transport for MockTransport {
+    async fn send(&self, request: &HttpRequest, control: &CallControl) -> Result<HttpResponse, TransportError> {
+        if control.signal.as_ref().is_some_and(super::Signal::aborted) {
+            return Err(TransportError::Aborted);
+        }
+        let mut state = self.0.borrow_mut();
+        state.sent.push(request.clone());
+        state.answers.pop_front().unwrap_or_else(|| Err(TransportError::Network("no answer scripted".into())))
+    }
+
+    async fn sleep(&self, ms: u32) {
+        let mut state = self.0.borrow_mut();
+        state.slept.push(ms);
+        state.now_ms += f64::from(ms);
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.0.borrow().now_ms
+    }
+
+    fn jitter(&self) -> f64 {
+        0.5
+    }
+}

@@ -1,0 +1,71 @@
+//! The only I/O seam: a [`Transport`] sends a plain-data [`HttpRequest`] and returns status,
+//! `Retry-After` and body text. The host's JSON codec, clock and randomness live here too, so
+//! `cfg(target_arch = "wasm32")` appears in this file only.
+//!
+//! * wasm32: [`FetchTransport`] over the global `fetch` (gloo-net), JSON by the host
+//!   (`JSON.parse` / `JSON.stringify`), so no `serde_json` is shipped.
+//! * native: [`mock::MockTransport`] for tests, JSON by `serde_json`.
+
+pub use crate::request::HttpRequest;
+
+/// An answer with any status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
+    /// The body text.
+    pub body: String,
+}
+
+/// Why no answer came back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransportError {
+    /// Connection refused, reset, DNS, CORS: what the host said.
+    Network(String),
+    /// The attempt's time ran out.
+    Timeout,
+    /// The caller's signal fired.
+    Aborted,
+}
+
+/// Per-attempt limits.
+#[derive(Clone, Debug, Default)]
+pub struct CallControl {
+    /// Milliseconds this attempt may take; 0 = no limit.
+    pub timeout_ms: u32,
+    /// The caller's cancellation signal.
+    pub signal: Option<Signal>,
+}
+
+/// Sends requests; also the clock and the randomness the retry loop needs.
+#[allow(async_fn_in_trait)] // single-threaded hosts: no `Send` bound wanted
+pub trait Transport: Clone + 'static {
+    /// Sends one request and reads the whole body.
+    async fn send(&self, request: &HttpRequest, control: &CallControl) -> Result<HttpResponse, TransportError>;
+    /// Waits `ms` milliseconds.
+    async fn sleep(&self, ms: u32);
+    /// Milliseconds since some fixed point.
+    fn now_ms(&self) -> f64;
+    /// Uniform in `[0, 1)`, for backoff jitter.
+    fn jitter(&self) -> f64;
+}
+
+#[cfg(target_arch = "wasm32")]
+mod fetch;
+#[cfg(target_arch = "wasm32")]
+pub use fetch::{
+    decode, from_value, parse, random_bytes, stringify, to_value, FetchTransport, FetchTransport as DefaultTransport,
+    Json, Signal,
+};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod mock;
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::{decode, from_value, parse, random_bytes, stringify, to_value, Json, Signal};
+/// Natively, the default transport is the scripted mock: the crate's real target is wasm32.
+#[cfg(not(target_arch = "wasm32"))]
+pub use mock::MockTransport as DefaultTransport;

@@ -1,0 +1,76 @@
+//! Native JSON codec (serde_json), clock-free randomness and the mock's signal: for tests and
+//! for the emulator, which share the models. Never compiled into the wasm.
+
+use std::cell::Cell;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::rc::Rc;
+
+use crate::error::{Error, Result};
+use crate::Value;
+
+/// Parsed JSON as the host holds it: here a `serde_json::Value`.
+pub type Json = serde_json::Value;
+
+/// JSON text of `value`.
+pub fn stringify(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// Parses JSON text.
+pub fn parse(text: &str) -> Option<Json> {
+    serde_json::from_str(text).ok()
+}
+
+/// Host JSON → [`Value`].
+pub fn to_value(json: &Json) -> Result<Value> {
+    serde_json::from_value(json.clone()).map_err(|e| Error::Decode { message: e.to_string() })
+}
+
+/// [`Value`] → host JSON.
+pub fn from_value(value: &Value) -> Json {
+    serde_json::to_value(value).unwrap_or(Json::Null)
+}
+
+/// Host JSON → the caller's type.
+pub fn decode<T: serde::de::DeserializeOwned>(json: Json) -> Result<T> {
+    serde_json::from_value(json).map_err(|e| {
+        let mut message = String::from("the answer does not match the expected type: ");
+        message.push_str(&e.to_string());
+        Error::Decode { message }
+    })
+}
+
+/// 16 random bytes: `RandomState` is seeded from the OS once per thread and differs per call.
+pub fn random_bytes() -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for half in out.chunks_mut(8) {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_u8(0);
+        half.copy_from_slice(&hasher.finish().to_le_bytes());
+    }
+    out
+}
+
+/// A cancellation flag standing in for `AbortSignal` in native tests.
+///
+/// ```
+/// use instant_edge::transport::Signal;
+/// let signal = Signal::default();
+/// signal.abort();
+/// assert!(signal.aborted());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Signal(Rc<Cell<bool>>);
+
+impl Signal {
+    /// Fires the signal.
+    pub fn abort(&self) {
+        self.0.set(true);
+    }
+
+    /// Whether it fired.
+    pub fn aborted(&self) -> bool {
+        self.0.get()
+    }
+}
