@@ -1,0 +1,259 @@
+//! Every call through the mock transport: URL, headers, body, error mapping, retries, and that
+//! bad input sends nothing (DESIGN.md "Tests", layer 2). Native only.
+#![cfg(not(target_arch = "wasm32"))]
+
+use instant_edge::transport::mock::MockTransport;
+use instant_edge::transport::{Signal, TransportError};
+use instant_edge::{lookup, link_target, tx, CallOptions, Config, Error, Impersonation, Instant, Value};
+use serde::Deserialize;
+use serde_json::json;
+
+const APP: &str = "8aa64e4c-64f9-472e-8a61-3fa28870e6cb";
+const TOKEN: &str = "0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0";
+const GOAL: &str = "11111111-2222-4333-8444-555555555555";
+const TODO: &str = "66666666-7777-4888-9999-aaaaaaaaaaaa";
+
+fn db() -> (Instant<MockTransport>, MockTransport) {
+    let config = Config::new(APP, "http://127.0.0.1:8888/").unwrap().with_admin_token(TOKEN).unwrap();
+    let mock = MockTransport::new();
+    (Instant::with_transport(config, mock.clone()), mock)
+}
+
+fn v(json: serde_json::Value) -> Value {
+    serde_json::from_value(json).unwrap()
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    // The mock never pends, so one poll finishes every call.
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => panic!("the mock transport never pends"),
+    }
+}
+
+fn headers(mock: &MockTransport) -> Vec<(String, String)> {
+    mock.sent()[0].headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+#[test]
+fn query_request_matches_the_official_client() {
+    let (db, mock) = db();
+    mock.answer(200, r#"{"goals":[{"id":"x","title":"Get fit"}]}"#);
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Goal {
+        title: String,
+    }
+    #[derive(Deserialize, Debug)]
+    struct Answer {
+        goals: Vec<Goal>,
+    }
+    let answer: Answer = block_on(db.query(&v(json!({"goals": {"$": {"where": {"title": "Get fit"}}}})))).unwrap();
+    assert_eq!(answer.goals, [Goal { title: "Get fit".into() }]);
+    let sent = &mock.sent()[0];
+    assert_eq!(sent.method, "POST");
+    assert_eq!(sent.url, format!("http://127.0.0.1:8888/admin/query?app_id={APP}"));
+    assert_eq!(
+        headers(&mock),
+        [
+            ("content-type".into(), "application/json".into()),
+            ("app-id".into(), APP.into()),
+            ("authorization".into(), format!("Bearer {TOKEN}")),
+            ("Instant-Admin-Version".into(), "instant-edge-v0.1.0".into()),
+            ("Instant-Core-Version".into(), "instant-edge-v0.1.0".into()),
+        ]
+    );
+    assert_eq!(
+        sent.body.as_deref(),
+        Some(r#"{"query":{"goals":{"$":{"where":{"title":"Get fit"}}}},"inference?":false}"#)
+    );
+}
+
+#[test]
+fn rule_params_go_first_inside_the_query() {
+    let (db, mock) = db();
+    mock.answer(200, "{}");
+    let opts = CallOptions::default().rule_params(v(json!({"secret": "s"})));
+    block_on(db.query_json(&v(json!({"goals": {}})), &opts)).unwrap();
+    assert_eq!(
+        mock.sent()[0].body.as_deref(),
+        Some(r#"{"query":{"$$ruleParams":{"secret":"s"},"goals":{}},"inference?":false}"#)
+    );
+}
+
+#[test]
+fn schema_flag_sets_inference_and_throw_on_missing_attrs() {
+    let config = Config::new(APP, "http://x").unwrap().with_admin_token(TOKEN).unwrap().with_schema(true);
+    let mock = MockTransport::new();
+    let db = Instant::with_transport(config, mock.clone());
+    mock.answer(200, "{}").answer(200, r#"{"tx-id":1}"#);
+    block_on(db.query_json(&v(json!({"goals": {}})), &CallOptions::default())).unwrap();
+    block_on(db.transact([tx("goals", GOAL).delete()])).unwrap();
+    assert!(mock.sent()[0].body.as_deref().unwrap().ends_with(r#""inference?":true}"#));
+    assert!(mock.sent()[1].body.as_deref().unwrap().ends_with(r#""throw-on-missing-attrs?":true}"#));
+}
+
+#[test]
+fn transact_request_and_typed_answer() {
+    let (db, mock) = db();
+    mock.answer(200, r#"{"tx-id": 42}"#);
+    let answer = block_on(db.transact([
+        tx("goals", GOAL).update(v(json!({"title": "Get fit"}))).link(v(json!({"todos": TODO}))),
+        tx("todos", lookup("slug", "run")).update_existing(v(json!({"done": true}))),
+        tx("goals", GOAL).link(Value::object([("owner", link_target(&lookup("email", "a@b.c")))])),
+        tx("todos", TODO).merge(v(json!({"meta": {"a": 1}}))).unlink(v(json!({"goal": GOAL}))).delete(),
+    ]))
+    .unwrap();
+    assert_eq!(answer.tx_id, 42);
+    let sent = &mock.sent()[0];
+    assert_eq!(sent.url, format!("http://127.0.0.1:8888/admin/transact?app_id={APP}"));
+    let body: serde_json::Value = serde_json::from_str(sent.body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        json!({"steps": [
+            ["update", "goals", GOAL, {"title": "Get fit"}],
+            ["link", "goals", GOAL, {"todos": TODO}],
+            ["update", "todos", ["slug", "run"], {"done": true}, {"upsert": false}],
+            ["link", "goals", GOAL, {"owner": "lookup__email__\"a@b.c\""}],
+            ["merge", "todos", TODO, {"meta": {"a": 1}}],
+            ["unlink", "todos", TODO, {"goal": GOAL}],
+            ["delete", "todos", TODO, null],
+        ], "throw-on-missing-attrs?": false})
+    );
+}
+
+#[test]
+fn impersonation_headers() {
+    let (db, mock) = db();
+    for _ in 0..3 {
+        mock.answer(200, "{}");
+    }
+    let q = v(json!({"goals": {}}));
+    let none = CallOptions::default();
+    block_on(db.as_user(Impersonation::Email("alyssa@example.com".into())).query_json(&q, &none)).unwrap();
+    block_on(db.as_user(Impersonation::Token(TODO.into())).query_json(&q, &none)).unwrap();
+    block_on(db.as_user(Impersonation::Guest).query_json(&q, &none)).unwrap();
+    let sent = mock.sent();
+    assert_eq!(sent[0].header("as-email"), Some("alyssa@example.com"));
+    assert_eq!(sent[1].header("as-token"), Some(TODO));
+    assert_eq!(sent[2].header("as-guest"), Some("true"));
+    assert!(!format!("{:?}", sent[1]).contains(TODO), "Debug hides the refresh token");
+    assert!(!format!("{:?}", sent[1]).contains(TOKEN), "Debug hides the admin token");
+}
+
+#[test]
+fn token_free_impersonation_needs_no_admin_token() {
+    let mock = MockTransport::new();
+    let db = Instant::with_transport(Config::new(APP, "http://x").unwrap(), mock.clone());
+    mock.answer(200, "{}");
+    let q = v(json!({"goals": {}}));
+    block_on(db.as_user(Impersonation::Guest).query_json(&q, &CallOptions::default())).unwrap();
+    assert_eq!(mock.sent()[0].header("authorization"), None);
+    for err in [
+        block_on(db.query_json(&q, &CallOptions::default())).unwrap_err(),
+        block_on(db.as_user(Impersonation::Email("a@b.c".into())).query_json(&q, &CallOptions::default())).unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), "invalid-argument");
+        assert!(err.to_string().contains("adminToken"), "{err}");
+    }
+    assert_eq!(mock.sent().len(), 1, "nothing else was sent");
+}
+
+#[test]
+fn bad_input_sends_nothing() {
+    let (db, mock) = db();
+    let none = CallOptions::default();
+    let cases: Vec<(Error, &str)> = vec![
+        (block_on(db.query_json(&v(json!(["goals"])), &none)).unwrap_err(), "invalid query"),
+        (block_on(db.query_json(&v(json!({"goals": 5})), &none)).unwrap_err(), "invalid query.goals"),
+        (block_on(db.transact([tx("goals", "goal-1").update(Value::empty_object())])).unwrap_err(), "invalid steps[0][2]"),
+        (block_on(db.transact_steps(&v(json!([["destroy", "goals", GOAL, {}]])), &none)).unwrap_err(), "invalid steps[0][0]"),
+        (block_on(db.transact([tx("goals", GOAL).link(v(json!({"todos": "todo-1"})))])).unwrap_err(), "invalid steps[0][3].todos"),
+        (block_on(db.as_user(Impersonation::Token("nope".into())).query_json(&v(json!({})), &none)).unwrap_err(), "invalid asUser.token"),
+    ];
+    for (err, want) in cases {
+        assert_eq!(err.kind(), "invalid-argument", "{err}");
+        assert!(err.to_string().starts_with(want), "{err} / {want}");
+    }
+    assert!(mock.sent().is_empty());
+}
+
+#[test]
+fn server_errors_are_typed() {
+    let (db, mock) = db();
+    mock.answer(
+        400,
+        r#"{"type":"validation-failed","message":"Validation failed for steps","hint":{"data-type":"steps"},"trace-id":"t1"}"#,
+    );
+    let err = block_on(db.transact([tx("goals", GOAL).delete()])).unwrap_err();
+    let Error::Api { status, error_type, message, hint, trace_id, body } = err else { panic!() };
+    assert_eq!((status, error_type.as_deref(), message.as_str()), (400, Some("validation-failed"), "Validation failed for steps"));
+    assert_eq!(hint.get("data-type"), Some(&Value::from("steps")));
+    assert_eq!(trace_id.as_deref(), Some("t1"));
+    assert_eq!(body.get("type"), Some(&Value::from("validation-failed")));
+}
+
+#[test]
+fn a_non_json_200_is_a_decode_error() {
+    let (db, mock) = db();
+    mock.answer(200, "<html>a login page</html>");
+    let err = block_on(db.query_json(&v(json!({"goals": {}})), &CallOptions::default())).unwrap_err();
+    assert_eq!(err.kind(), "decode");
+    assert!(err.to_string().contains("check apiURI"));
+}
+
+#[test]
+fn queries_retry_with_backoff_and_retry_after() {
+    let (db, mock) = db();
+    mock.answer(503, "busy").fail(TransportError::Network("reset".into()));
+    mock.answer_retry_after(429, "2", r#"{"type":"rate-limited","message":"slow down"}"#).answer(200, r#"{"goals":[]}"#);
+    block_on(db.query_json(&v(json!({"goals": {}})), &CallOptions::default())).unwrap();
+    assert_eq!(mock.sent().len(), 4);
+    assert_eq!(mock.slept(), [150, 300, 2000], "200·2ⁿ with the mock's 0.5 jitter, then Retry-After");
+}
+
+#[test]
+fn queries_give_up_after_the_retries() {
+    let (db, mock) = db();
+    for _ in 0..5 {
+        mock.answer(502, "bad gateway");
+    }
+    let err = block_on(db.query_json(&v(json!({"goals": {}})), &CallOptions::default())).unwrap_err();
+    assert_eq!(err.status(), 502);
+    assert_eq!(mock.sent().len(), 4, "1 + 3 retries");
+}
+
+#[test]
+fn transacts_are_not_repeated_unless_provably_unapplied() {
+    let (db, mock) = db();
+    mock.answer(503, "busy");
+    assert_eq!(block_on(db.transact([tx("goals", GOAL).delete()])).unwrap_err().status(), 503);
+    mock.fail(TransportError::Network("reset".into()));
+    assert_eq!(block_on(db.transact([tx("goals", GOAL).delete()])).unwrap_err().kind(), "network");
+    assert_eq!(mock.sent().len(), 2);
+    mock.answer(429, r#"{"type":"rate-limited","message":"slow down"}"#).answer(200, r#"{"tx-id":3}"#);
+    assert_eq!(block_on(db.transact([tx("goals", GOAL).delete()])).unwrap().tx_id, 3);
+    assert_eq!(mock.sent().len(), 4);
+}
+
+#[test]
+fn timeouts_and_aborts() {
+    let (db, mock) = db();
+    mock.fail(TransportError::Timeout);
+    let err = block_on(db.query_json(&v(json!({"goals": {}})), &CallOptions::default().timeout_ms(250))).unwrap_err();
+    assert_eq!(err, Error::Timeout { after_ms: 250 });
+
+    let signal = Signal::default();
+    signal.abort();
+    let err = block_on(db.query_json(&v(json!({"goals": {}})), &CallOptions::default().signal(signal))).unwrap_err();
+    assert_eq!(err, Error::Aborted);
+    assert_eq!(mock.sent().len(), 1, "an aborted call sends nothing");
+
+    // A retry that would outlast the deadline is not waited for.
+    mock.answer_retry_after(503, "5", "busy");
+    let err = block_on(db.query_json(&v(json!({"goals": {}})), &CallOptions::default().timeout_ms(1000))).unwrap_err();
+    assert_eq!(err.status(), 503);
+    assert!(mock.slept().is_empty());
+}

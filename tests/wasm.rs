@@ -1,0 +1,128 @@
+//! The shared wasm suite (DESIGN.md "Tests", layer 4): the Rust API over the real `fetch`, run by
+//! wasm-bindgen-test in Node and in headless Chromium against a live emulator whose URL and
+//! credentials are baked in at compile time (`cargo xtask test wasm-node|wasm-chromium`).
+#![cfg(target_arch = "wasm32")]
+
+use instant_edge::{id, link_target, lookup, tx, CallOptions, Error, Impersonation, Instant, Value};
+use serde::Deserialize;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const URL: Option<&str> = option_env!("EMULATOR_URL");
+const APP: Option<&str> = option_env!("EMULATOR_APP_ID");
+const TOKEN: Option<&str> = option_env!("EMULATOR_ADMIN_TOKEN");
+
+fn db() -> Instant {
+    let (Some(url), Some(app), Some(token)) = (URL, APP, TOKEN) else {
+        panic!("build with EMULATOR_URL, EMULATOR_APP_ID and EMULATOR_ADMIN_TOKEN set (cargo xtask test wasm-node)");
+    };
+    Instant::builder(app).api_uri(url).admin_token(token).retries(0).build().unwrap()
+}
+
+fn obj<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::object(entries)
+}
+
+#[derive(Deserialize, Debug)]
+struct Todo {
+    text: String,
+}
+
+#[derive(Deserialize, Debug)]
+struct Goal {
+    id: String,
+    title: String,
+    todos: Vec<Todo>,
+}
+
+#[derive(Deserialize, Debug)]
+struct Goals {
+    goals: Vec<Goal>,
+}
+
+#[wasm_bindgen_test]
+async fn transact_then_query_nested_with_where() {
+    let db = db();
+    let (goal, todo) = (id(), id());
+    let title = format!("wasm goal {goal}");
+    let answer = db
+        .transact([
+            tx("todos", &todo).update(obj([("text", "Run 5k".into())])),
+            tx("goals", &goal).update(obj([("title", title.clone().into())])).link(obj([("todos", todo.clone().into())])),
+        ])
+        .await
+        .unwrap();
+    assert!(answer.tx_id > 0);
+    let query = obj([("goals", obj([("$", obj([("where", obj([("title", title.clone().into())]))])), ("todos", Value::empty_object())]))]);
+    let found: Goals = db.query(&query).await.unwrap();
+    assert_eq!(found.goals.len(), 1);
+    assert_eq!(found.goals[0].id, goal);
+    assert_eq!(found.goals[0].title, title);
+    assert_eq!(found.goals[0].todos[0].text, "Run 5k");
+}
+
+#[wasm_bindgen_test]
+async fn lookups_as_entity_and_link_target() {
+    let db = db();
+    let (goal, todo) = (id(), id());
+    db.transact([
+        tx("todos", &todo).update(obj([("text", "via lookup".into())])),
+        tx("goals", &goal).update(obj([("title", "linked by lookup".into())])),
+    ])
+    .await
+    .unwrap();
+    // `id` lookups are always unique: one as the step's entity, one as the link target.
+    db.transact([tx("goals", lookup("id", goal.clone())).link(obj([("todos", link_target(&lookup("id", todo.clone())))]))])
+        .await
+        .unwrap();
+    let query = obj([("goals", obj([("$", obj([("where", obj([("id", goal.clone().into())]))])), ("todos", Value::empty_object())]))]);
+    let found: Goals = db.query(&query).await.unwrap();
+    assert_eq!(found.goals[0].todos.len(), 1);
+    assert_eq!(found.goals[0].todos[0].text, "via lookup");
+}
+
+#[wasm_bindgen_test]
+async fn guest_reads_with_default_rules_and_email_needs_a_user() {
+    let db = db();
+    let goals: Value = db.as_user(Impersonation::Guest).query(&obj([("goals", Value::empty_object())])).await.unwrap();
+    assert!(goals.get("goals").is_some());
+    let err = db
+        .as_user(Impersonation::Email(format!("nobody-{}@example.com", id())))
+        .query::<Value>(&obj([("goals", Value::empty_object())]))
+        .await
+        .unwrap_err();
+    assert_eq!((err.status(), err.error_type()), (400, Some("record-not-found")));
+}
+
+#[wasm_bindgen_test]
+async fn server_errors_are_typed() {
+    let db = db();
+    let err = db.query::<Value>(&obj([("goals", obj([("$", obj([("limit", "ten".into())]))]))])).await.unwrap_err();
+    let Error::Api { status, error_type, trace_id, .. } = &err else { panic!("{err:?}") };
+    assert_eq!(*status, 400);
+    assert_eq!(error_type.as_deref(), Some("validation-failed"));
+    assert!(trace_id.is_some());
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_fails_before_sending() {
+    let db = db();
+    let err = db.transact([tx("goals", "not-a-uuid").update(Value::empty_object())]).await.unwrap_err();
+    assert_eq!(err.kind(), "invalid-argument");
+}
+
+#[wasm_bindgen_test]
+async fn a_dead_port_is_a_network_error() {
+    let (Some(app), Some(token)) = (APP, TOKEN) else { panic!("no emulator") };
+    let dead = Instant::builder(app).api_uri("http://127.0.0.1:9").admin_token(token).retries(0).build().unwrap();
+    let err = dead.query::<Value>(&obj([("goals", Value::empty_object())])).await.unwrap_err();
+    assert_eq!(err.kind(), "network", "{err:?}");
+}
+
+#[wasm_bindgen_test]
+async fn an_aborted_signal_sends_nothing() {
+    let controller = web_sys::AbortController::new().unwrap();
+    controller.abort();
+    let opts = CallOptions::default().signal(controller.signal());
+    let err = db().query_json(&obj([("goals", Value::empty_object())]), &opts).await.unwrap_err();
+    assert_eq!(err, Error::Aborted);
+}
