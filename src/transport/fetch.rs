@@ -1,11 +1,18 @@
-//! The wasm32 transport: the host's global `fetch` through gloo-net (never `window`, which
+//! The wasm32 transport: the host's global `fetch`, bound directly (never `window`, which
 //! Workers, Node, Deno and Bun lack), cancellation with `AbortController`, JSON by the host.
 
 use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-// web-sys features used here: AbortController, AbortSignal.
-use web_sys::{AbortController, AbortSignal};
+// web-sys features used here: AbortController, AbortSignal, Headers, Response.
+use web_sys::{AbortController, AbortSignal, Response};
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The global `fetch` (there is no `window` in Workers, Node, Deno or Bun).
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(url: &str, init: &Object) -> js_sys::Promise;
+}
 
 use super::{CallControl, HttpRequest, HttpResponse, Transport, TransportError};
 use crate::error::{Error, Result};
@@ -55,32 +62,35 @@ impl Transport for FetchTransport {
             signals.push(timeout);
         }
         let signal = AbortSignal::any(&signals);
-        let why = |error: gloo_net::Error| {
+        let why = |error: JsValue| {
             if timeout.as_ref().is_some_and(AbortSignal::aborted) {
                 TransportError::Timeout
             } else if control.signal.as_ref().is_some_and(AbortSignal::aborted) {
                 TransportError::Aborted
             } else {
-                TransportError::Network(match error {
-                    gloo_net::Error::JsError(e) => e.message,
-                    gloo_net::Error::GlooError(m) => m,
-                })
+                TransportError::Network(message_of(&error))
             }
         };
-        let mut builder = gloo_net::http::RequestBuilder::new(&request.url)
-            .method(if request.method == "GET" { gloo_net::http::Method::GET } else { gloo_net::http::Method::POST })
-            .abort_signal(Some(&signal));
+        let headers = Object::new();
         for (name, value) in &request.headers {
-            builder = builder.header(name, value);
+            let _ = Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value));
         }
-        let built = match &request.body {
-            Some(body) => builder.body(body.as_str()),
-            None => builder.build(),
-        };
-        let response = built.map_err(why)?.send().await.map_err(why)?;
+        let init = Object::new();
+        let _ = Reflect::set(&init, &JsValue::from_str("method"), &JsValue::from_str(request.method));
+        let _ = Reflect::set(&init, &JsValue::from_str("headers"), &headers);
+        if let Some(body) = &request.body {
+            let _ = Reflect::set(&init, &JsValue::from_str("body"), &JsValue::from_str(body));
+        }
+        let _ = Reflect::set(&init, &JsValue::from_str("signal"), &signal);
+        let response: Response = JsFuture::from(global_fetch(&request.url, &init))
+            .await
+            .map_err(why)?
+            .dyn_into()
+            .map_err(|_| TransportError::Network("fetch did not return a Response".into()))?;
         let status = response.status();
-        let retry_after = response.headers().get("retry-after");
-        let body = response.text().await.map_err(why)?;
+        let retry_after = response.headers().get("retry-after").ok().flatten();
+        let text = response.text().map_err(why)?;
+        let body = JsFuture::from(text).await.map_err(why)?.as_string().unwrap_or_default();
         drop(on_drop);
         Ok(HttpResponse { status, retry_after, body })
     }

@@ -2,7 +2,7 @@
 //! `Retry-After` and body text. The host's JSON codec, clock and randomness live here too, so
 //! `cfg(target_arch = "wasm32")` appears in this file only.
 //!
-//! * wasm32: [`FetchTransport`] over the global `fetch` (gloo-net), JSON by the host
+//! * wasm32: [`FetchTransport`] over the global `fetch` (bound directly, as gloo-net does), JSON by the host
 //!   (`JSON.parse` / `JSON.stringify`), so no `serde_json` is shipped.
 //! * native: [`mock::MockTransport`] for tests, JSON by `serde_json`.
 
