@@ -1,14 +1,12 @@
 // Loads a small data set into an Instant Admin API (the emulator, under `cargo xtask demo`) and
-// prints a few query results. Until our own client exists this speaks the wire directly with
-// plain `fetch`: POST /admin/transact and /admin/query with the `app-id` and
-// `authorization: Bearer <admin token>` headers.
+// prints a few query results, through instant-edge in Node (`cargo xtask demo node`).
 //
 //   INSTANT_API_URI=... INSTANT_APP_ID=... INSTANT_APP_ADMIN_TOKEN=... node examples/node/demo.mjs
 //
 // The app should have examples/demo-schema.json (goals.title/priority and todos.done are
 // indexed and typed, which `order` and comparison operators need).
 
-import { randomUUID } from 'node:crypto';
+import { init, id as randomUUID } from '../../pkg/node.js';
 
 const apiURI = process.env.INSTANT_API_URI?.replace(/\/+$/, '');
 const appId = process.env.INSTANT_APP_ID;
@@ -18,32 +16,15 @@ if (!apiURI || !appId || !adminToken) {
   process.exit(2);
 }
 
-/** One Admin API call; a non-200 answer becomes an error carrying the server's type and message. */
-async function admin(path, body) {
-  const response = await fetch(`${apiURI}/admin/${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'app-id': appId,
-      authorization: `Bearer ${adminToken}`,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status !== 200) {
-    let detail = text;
-    try {
-      const error = JSON.parse(text);
-      detail = `${error.type}: ${error.message}`;
-    } catch {}
-    throw new Error(`POST /admin/${path} answered ${response.status} ${detail}`);
-  }
-  return JSON.parse(text);
-}
+// instant-edge, imported the way an app imports @instantdb/admin (here by path: the package
+// is built into pkg/dist by `cargo xtask pkg`). `schema: true` asks for `inference?` as the
+// official client does when it has a schema.
+const db = init({ appId, adminToken, apiURI });
+const inferring = init({ appId, adminToken, apiURI, schema: true });
 
 /** Prints a query and its answer, one entity per line. */
 async function show(title, query, inference = false) {
-  const result = await admin('query', { query, 'inference?': inference });
+  const result = await (inference ? inferring : db).query(query);
   console.log(`\n${title}\n  query:  ${JSON.stringify(query)}${inference ? '  (inference? true)' : ''}`);
   for (const [namespace, entities] of Object.entries(result)) {
     console.log(`  ${namespace}:`);
@@ -63,15 +44,13 @@ const todos = [
   [randomUUID(), 'Ship v0.1', false, launch],
 ];
 
-const { 'tx-id': txId } = await admin('transact', {
-  steps: [
-    ['update', 'goals', fitness, { title: 'Get fit', priority: 2 }],
-    ['update', 'goals', launch, { title: 'Launch instant-edge', priority: 1 }],
-    ['update', 'goals', reading, { title: 'Read more books', priority: 3 }],
-    ...todos.map(([id, text, done]) => ['update', 'todos', id, { text, done }]),
-    ...todos.map(([id, , , goal]) => ['link', 'todos', id, { goal }]),
-  ],
-});
+const { 'tx-id': txId } = await db.transact([
+  db.tx.goals[fitness].update({ title: 'Get fit', priority: 2 }),
+  db.tx.goals[launch].update({ title: 'Launch instant-edge', priority: 1 }),
+  db.tx.goals[reading].update({ title: 'Read more books', priority: 3 }),
+  ...todos.map(([id, text, done]) => db.tx.todos[id].update({ text, done })),
+  ...todos.map(([id, , , goal]) => db.tx.todos[id].link({ goal })),
+]);
 console.log(`Loaded 3 goals and ${todos.length} todos in transaction ${txId} at ${apiURI} (app ${appId}).`);
 
 await show('Goals with their todos (a nested query; same-transaction entities come in id order):', {

@@ -3,10 +3,14 @@
 //!
 //! | Command | What it does |
 //! |---|---|
-//! | `test [rust\|js]` | every test layer (or one): `cargo test --workspace`, then the official `@instantdb/admin` client (tests/js) against a real emulator; one summary line per layer |
-//! | `demo [--keep]` | starts the emulator with the demo schema, loads sample data over HTTP, prints query results; `--keep` keeps it serving |
+//! | `test [LAYER]` | every test layer (or one; see [`LAYERS`]), one summary line per layer |
+//! | `demo [--keep]` | emulator + package + `examples/cloudflare-worker` in workerd: prints a transcript; `--keep` keeps the emulator serving |
+//! | `demo node` | the same sample data through the official client (`examples/node/demo.mjs`) |
+//! | `pkg` | builds `pkg/dist/` (release wasm, wasm-bindgen `--target web`, `wasm-opt -Oz`) |
+//! | `size` | raw and gzip -9 bytes of what each package entry loads, checked against `pkg/size-budget.json` |
 
 mod emulator;
+mod package;
 mod tally;
 
 use std::env;
@@ -22,19 +26,28 @@ type Result<T> = std::result::Result<T, String>;
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
-  test [rust|js]   run every test layer (or only the named one) and print a summary
-  demo [--keep]    start the emulator, load sample data, print query results
-                   (--keep: then keep serving and print its URL, app id and admin token)";
+  test [LAYER]     run every test layer (or only LAYER: rust, pkg, wasm-node, wasm-chromium,
+                   runtimes, js) and print a summary
+  demo [--keep]    start the emulator, build the package, run examples/cloudflare-worker in
+                   workerd and print its transcript (--keep: then keep the emulator serving)
+  demo node        the Node demo with the official client (examples/node/demo.mjs)
+  pkg              build pkg/dist/ (wasm-bindgen --target web, wasm-opt -Oz)
+  size             print what each package entry loads; fail over pkg/size-budget.json";
+
+/// The test layers, in the order they run (DESIGN.md "Tests").
+const LAYERS: [&str; 6] = ["rust", "pkg", "wasm-node", "wasm-chromium", "runtimes", "js"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["test"] => test(true, true),
-        ["test", "rust"] => test(true, false),
-        ["test", "js"] => test(false, true),
+        ["test"] => test(&LAYERS),
+        ["test", layer] if LAYERS.contains(layer) => test(&[layer]),
         ["demo"] => demo(false),
         ["demo", "--keep"] => demo(true),
+        ["demo", "node"] => demo_node(),
+        ["pkg"] => package::build(&root()),
+        ["size"] => package::check(&root()),
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -97,14 +110,18 @@ impl Layer {
 
 /// Runs the test layers in order, each one whatever happened to the previous, then prints one
 /// line per layer and a total line; fails when any layer failed.
-fn test(rust: bool, js: bool) -> Result<()> {
+fn test(names: &[&str]) -> Result<()> {
     let root = root();
     let mut layers = Vec::new();
-    if rust {
-        layers.push(rust_layer(&root));
-    }
-    if js {
-        layers.push(js_layer(&root));
+    for name in names {
+        layers.push(match *name {
+            "rust" => rust_layer(&root),
+            "pkg" => pkg_layer(&root),
+            "wasm-node" => wasm_layer(&root, false),
+            "wasm-chromium" => wasm_layer(&root, true),
+            "runtimes" => runtimes_layer(&root),
+            _ => js_layer(&root),
+        });
     }
 
     let mut total = Counts::default();
@@ -120,6 +137,103 @@ fn test(rust: bool, js: bool) -> Result<()> {
         Ok(())
     } else {
         Err(format!("failed layers: {}", failed.join(", ")))
+    }
+}
+
+/// Builds the package and checks its size: one check per entry, one for `serde_json`.
+fn pkg_layer(root: &Path) -> Layer {
+    println!("==> the npm package: build and size");
+    let mut layer = Layer { name: "pkg", what: "cargo xtask pkg + size: no serde_json, every entry within budget", counts: Counts::default(), problem: None };
+    if let Err(e) = package::build(root) {
+        layer.counts.failed = 1;
+        layer.problem = Some(e);
+        return layer;
+    }
+    layer.counts.passed = 1; // built, and no serde_json in the wasm
+    match package::measure(root) {
+        Ok(entries) => {
+            for entry in entries {
+                if entry.budget.is_some_and(|b| entry.gzip <= b) {
+                    layer.counts.passed += 1;
+                } else {
+                    layer.counts.failed += 1;
+                    println!("OVER BUDGET: {} loads {} B gzip, budget {:?} (pkg/size-budget.json)", entry.name, entry.gzip, entry.budget);
+                }
+            }
+        }
+        Err(e) => layer.problem = Some(e),
+    }
+    layer
+}
+
+/// Layer 4: the shared wasm suite (tests/wasm.rs) in Node or headless Chromium, against a live
+/// emulator whose URL and credentials are compiled in.
+fn wasm_layer(root: &Path, chromium: bool) -> Layer {
+    let (name, what) = if chromium {
+        ("wasm-chromium", "wasm-bindgen-test, headless Chromium: tests/wasm.rs vs emulator")
+    } else {
+        ("wasm-node", "wasm-bindgen-test, Node: tests/wasm.rs vs emulator")
+    };
+    println!("==> {name}");
+    let mut layer = Layer { name, what, counts: Counts::default(), problem: None };
+    let result = (|| -> Result<(std::process::ExitStatus, Counts)> {
+        let binary = Emulator::build(root)?;
+        let emulator = Emulator::start(root, &binary, &[])?;
+        let mut command = Command::new(cargo());
+        command
+            .args(["test", "--target", "wasm32-unknown-unknown", "-p", "instant-edge", "--test", "wasm"])
+            .current_dir(root)
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+            .env("EMULATOR_URL", emulator.get("INSTANT_API_URI"))
+            .env("EMULATOR_APP_ID", emulator.get("INSTANT_APP_ID"))
+            .env("EMULATOR_ADMIN_TOKEN", emulator.get("INSTANT_APP_ADMIN_TOKEN"));
+        if chromium {
+            let driver = env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+            if !Path::new(&driver).exists() {
+                return Err(format!("{driver} is missing: apt-get install chromium chromium-driver (bash .ci/run does it)"));
+            }
+            command.env("WASM_BINDGEN_USE_BROWSER", "1").env("CHROMEDRIVER", driver);
+        }
+        run_counted(&mut command, Runner::Cargo).map_err(|e| format!("cannot run cargo test: {e}"))
+    })();
+    settle(&mut layer, result, "cargo test --target wasm32-unknown-unknown");
+    layer
+}
+
+/// Layer 5: the built package imported by name in Node, Deno, Bun, workerd and Chromium.
+fn runtimes_layer(root: &Path) -> Layer {
+    println!("==> tests/js/runtimes: the package by name in Node, Deno, Bun, workerd, Chromium");
+    let mut layer = Layer { name: "runtimes", what: "tests/js/runtimes: instant-edge by name in 5 runtimes vs emulator", counts: Counts::default(), problem: None };
+    let result = (|| -> Result<(std::process::ExitStatus, Counts)> {
+        require_node()?;
+        if !root.join("pkg/dist/instant_edge_bg.wasm").is_file() {
+            package::build(root)?;
+        }
+        let dir = root.join("tests/js/runtimes");
+        npm_ci(&dir)?;
+        let binary = Emulator::build(root)?;
+        let emulator = Emulator::start(root, &binary, &[])?;
+        let mut node = Command::new("node");
+        node.arg("run-all.mjs").current_dir(&dir);
+        emulator.export(&mut node);
+        run_counted(&mut node, Runner::Runtimes).map_err(|e| format!("cannot run node: {e}"))
+    })();
+    settle(&mut layer, result, "run-all.mjs");
+    layer
+}
+
+/// Records a layer's outcome: its counts, or why it could not finish.
+fn settle(layer: &mut Layer, result: Result<(std::process::ExitStatus, Counts)>, what: &str) {
+    match result {
+        Ok((status, counts)) => {
+            layer.counts = counts;
+            if !status.success() && counts.failed == 0 {
+                layer.problem = Some(format!("{what} exited with {status}"));
+            } else if status.success() && counts.passed == 0 {
+                layer.problem = Some(format!("{what} ran no test"));
+            }
+        }
+        Err(e) => layer.problem = Some(e),
     }
 }
 
@@ -206,17 +320,21 @@ fn npm_ci(dir: &Path) -> Result<()> {
     fs::write(&stamp, &lock).map_err(|e| format!("writing {}: {e}", stamp.display()))
 }
 
-/// Starts the emulator with the demo schema, loads sample data and prints a few queries through
-/// `examples/node/demo.mjs`; with `keep`, keeps serving until Ctrl-C.
+/// The README's demo: the emulator with the demo schema, the package, and the Cloudflare Worker
+/// example run in workerd (Miniflare), which prints a transcript; with `keep`, keeps the
+/// emulator serving until Ctrl-C.
 fn demo(keep: bool) -> Result<()> {
     let root = root();
     require_node()?;
     let binary = Emulator::build(&root)?;
+    package::build(&root)?;
+    let dir = root.join("examples/cloudflare-worker");
+    npm_ci(&dir)?;
     let mut emulator = Emulator::start(&root, &binary, &["--schema", "examples/demo-schema.json"])?;
     let mut node = Command::new("node");
-    node.arg("examples/node/demo.mjs").current_dir(&root);
+    node.arg("run.mjs").current_dir(&dir);
     emulator.export(&mut node);
-    run(&mut node, "examples/node/demo.mjs")?;
+    run(&mut node, "examples/cloudflare-worker/run.mjs")?;
     if keep {
         println!("\nThe emulator keeps serving the demo app (Ctrl-C to stop):");
         for key in ["INSTANT_API_URI", "INSTANT_APP_ID", "INSTANT_APP_ADMIN_TOKEN"] {
@@ -225,4 +343,16 @@ fn demo(keep: bool) -> Result<()> {
         emulator.wait()?;
     }
     Ok(())
+}
+
+/// The official client against the emulator (`examples/node/demo.mjs`).
+fn demo_node() -> Result<()> {
+    let root = root();
+    require_node()?;
+    let binary = Emulator::build(&root)?;
+    let emulator = Emulator::start(&root, &binary, &["--schema", "examples/demo-schema.json"])?;
+    let mut node = Command::new("node");
+    node.arg("examples/node/demo.mjs").current_dir(&root);
+    emulator.export(&mut node);
+    run(&mut node, "examples/node/demo.mjs")
 }

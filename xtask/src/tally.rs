@@ -29,6 +29,8 @@ pub enum Runner {
     Cargo,
     /// `node --test`: `# pass 27` / `ℹ pass 27`, `# fail 0`, `# cancelled 0`, `# skipped 0`, `# todo 0`.
     Node,
+    /// `tests/js/runtimes/run-all.mjs`: `runtime node: 8 passed, 0 failed   (0.4 s)`.
+    Runtimes,
 }
 
 /// Runs `command`, echoing its stdout and stderr as they come, and returns its exit status and
@@ -87,6 +89,19 @@ fn parse_line(runner: Runner, line: &str, counts: &mut Counts) {
                 }
             }
         }
+        Runner::Runtimes => {
+            let Some(rest) = line.strip_prefix("runtime ").and_then(|r| r.split_once(": ")).map(|(_, r)| r) else { return };
+            for part in rest.split(',') {
+                let mut words = part.split_whitespace();
+                let (Some(n), Some(what)) = (words.next(), words.next()) else { continue };
+                let Ok(n) = n.parse::<u64>() else { continue };
+                match what {
+                    "passed" => counts.passed += n,
+                    "failed" => counts.failed += n,
+                    _ => {}
+                }
+            }
+        }
         Runner::Node => {
             let line = line.trim_start();
             let Some(rest) = line.strip_prefix("# ").or_else(|| line.strip_prefix("ℹ ")) else { return };
@@ -119,6 +134,12 @@ mod tests {
             test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s\n\
             test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.20s\n";
         assert_eq!(parse(Runner::Cargo, text), (15, 2, 1));
+    }
+
+    #[test]
+    fn runtime_lines() {
+        let text = "ok   node: x\nruntime node: 8 passed, 0 failed   (0.4 s)\nruntime bun: 7 passed, 1 failed   (0.1 s)\n";
+        assert_eq!(parse(Runner::Runtimes, text), (15, 1, 0));
     }
 
     #[test]

@@ -7,7 +7,9 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const bin = (name) => `${here}node_modules/.bin/${name}`;
 const runtimes = [
   ['node', process.execPath, ['run-node.mjs']],
-  ['deno', bin('deno'), ['run', '-A', 'run-deno.mjs']],
+  // The deno npm package's lock entries are incomplete on this registry (npm ci refuses them):
+  // depend on its Linux x64 binary package directly.
+  ['deno', `${here}node_modules/@deno/linux-x64-glibc/deno`, ['run', '-A', 'run-deno.mjs']],
   ['bun', bin('bun'), ['run-bun.mjs']],
   ['workerd', process.execPath, ['run-workerd.mjs']],
   ['chromium', process.execPath, ['run-chromium.mjs']],

@@ -1,0 +1,50 @@
+// Runs worker.mjs in workerd (Miniflare) against the emulator named by INSTANT_API_URI,
+// INSTANT_APP_ID and INSTANT_APP_ADMIN_TOKEN, and prints what it answers. The worker is bundled
+// as wrangler does it: `instant-edge` resolved through its `workerd` export, the .wasm kept as a
+// separate module that workerd compiles.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+
+const env = Object.fromEntries(['INSTANT_API_URI', 'INSTANT_APP_ID', 'INSTANT_APP_ADMIN_TOKEN'].map((k) => [k, process.env[k]]));
+if (Object.values(env).some((v) => !v)) {
+  console.error('Set INSTANT_API_URI, INSTANT_APP_ID and INSTANT_APP_ADMIN_TOKEN (cargo xtask demo does).');
+  process.exit(2);
+}
+const out = mkdtempSync(join(tmpdir(), 'instant-edge-demo-'));
+try {
+  await build({
+    entryPoints: [new URL('./worker.mjs', import.meta.url).pathname],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    loader: { '.wasm': 'copy' },
+    outdir: out,
+    logLevel: 'warning',
+  });
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(out, 'worker.js'),
+    modulesRoot: out,
+    modulesRules: [
+      { type: 'ESModule', include: ['**/*.js'] },
+      { type: 'CompiledWasm', include: ['**/*.wasm'] },
+    ],
+    compatibilityDate: '2026-04-20',
+    cf: false,
+    bindings: env,
+  });
+  try {
+    const response = await mf.dispatchFetch('http://localhost/');
+    const text = await response.text();
+    console.log(`\nworkerd answered ${response.status}:\n\n${text}`);
+    process.exitCode = response.status === 200 && !text.includes('this is a bug') ? 0 : 1;
+  } finally {
+    await mf.dispose();
+  }
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
