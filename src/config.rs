@@ -79,12 +79,12 @@ pub const DEFAULT_RETRIES: u32 = 3;
 impl Config {
     /// An app on the server at `api_uri` (trailing slashes are dropped).
     pub fn new(app_id: &str, api_uri: &str) -> Result<Config> {
-        let app_id = app_id.trim();
         if !is_uuid(app_id) {
             return Err(Error::invalid("appId", "must be a UUID (the app id from the dashboard or the emulator)"));
         }
         Ok(Config {
-            app_id: app_id.to_ascii_lowercase(),
+            // Sent as given, as the official client does (the server parses it case-insensitively).
+            app_id: app_id.to_owned(),
             api_uri: normalise_api_uri(api_uri)?,
             admin_token: None,
             has_schema: false,
@@ -125,7 +125,7 @@ impl Config {
         self
     }
 
-    /// The app id, lower-cased.
+    /// The app id, as given.
     pub fn app_id(&self) -> &str {
         &self.app_id
     }
@@ -176,7 +176,8 @@ mod tests {
     fn app_id_must_be_a_uuid() {
         let err = Config::new("my-app", "http://x").unwrap_err();
         assert!(err.to_string().starts_with("invalid appId:"), "{err}");
-        assert_eq!(Config::new(&APP.to_uppercase(), "http://x").unwrap().app_id(), APP);
+        assert_eq!(Config::new(&APP.to_uppercase(), "http://x").unwrap().app_id(), APP.to_uppercase());
+        assert!(Config::new(&format!(" {APP}"), "http://x").is_err(), "no silent trimming");
     }
 
     #[test]

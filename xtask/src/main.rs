@@ -255,12 +255,17 @@ fn rust_layer(root: &Path) -> Layer {
     layer
 }
 
-/// Layer 6: the official `@instantdb/admin` client against a real emulator process.
+/// Layer 6: the official `@instantdb/admin` client against a real emulator process, and our
+/// package's requests compared with its requests.
 fn js_layer(root: &Path) -> Layer {
     println!("==> tests/js: the official @instantdb/admin client against the emulator");
     let mut layer = Layer { name: "js", what: "node --test tests/js: @instantdb/admin vs emulator", counts: Counts::default(), problem: None };
     let result = (|| -> Result<(std::process::ExitStatus, Counts)> {
         require_node()?;
+        // wire.test.mjs compares our package's requests with the official client's.
+        if !root.join("pkg/dist/instant_edge_bg.wasm").is_file() {
+            package::build(root)?;
+        }
         let dir = root.join("tests/js");
         npm_ci(&dir)?;
         let binary = Emulator::build(root)?;
