@@ -82,6 +82,8 @@ export declare class InstantAPIError extends Error {
   readonly body: { type?: string | null; message: string; [key: string]: unknown };
   readonly hint?: unknown;
   readonly traceId?: string;
+  /** As in @instantdb/admin: `message` is `body.message`, `hint` and `traceId` come from the body. */
+  constructor(error: { status: number; body: { message?: string; [key: string]: unknown } });
 }
 
 export declare function init(config?: InstantConfig): InstantAdminDatabase;

@@ -198,6 +198,18 @@ impl<T: Transport> Instant<T> {
         self.call(request, opts).await
     }
 
+    /// The error for a non-200 answer, with our credentials scrubbed from what the server echoed.
+    fn failure(&self, answer: &transport::HttpResponse) -> Error {
+        let mut error = response::failure(answer);
+        if let Some(token) = &self.config.admin_token {
+            response::redact(&mut error, token.expose());
+        }
+        if let Some(Impersonation::Token(token)) = &self.who {
+            response::redact(&mut error, token);
+        }
+        error
+    }
+
     fn check_who(&self) -> Result<()> {
         self.who.as_ref().map_or(Ok(()), request::check_impersonation)
     }
@@ -220,7 +232,7 @@ impl<T: Transport> Instant<T> {
             let control = CallControl { timeout_ms: left.unwrap_or(0), signal: opts.signal.clone() };
             let (error, outcome_status) = match self.transport.send(&request, &control).await {
                 Ok(answer) if answer.status == 200 => return response::success(&answer),
-                Ok(answer) => (response::failure(&answer), Some(answer)),
+                Ok(answer) => (self.failure(&answer), Some(answer)),
                 Err(TransportError::Timeout) => return Err(Error::Timeout { after_ms: timeout_ms }),
                 Err(TransportError::Aborted) => return Err(Error::Aborted),
                 Err(TransportError::Network(message)) => (Error::Network { message }, None),

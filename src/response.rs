@@ -54,6 +54,52 @@ pub fn failure(response: &HttpResponse) -> Error {
     Error::Api { status, error_type, message, hint, trace_id, body }
 }
 
+/// Replaces every occurrence of `secret` in the error's message, hint and body with `***`: the
+/// server echoes a rejected admin token back in its hint (spec §1.5), and errors get logged.
+pub fn redact(error: &mut Error, secret: &str) {
+    if secret.is_empty() {
+        return;
+    }
+    if let Error::Api { message, hint, body, .. } = error {
+        redact_text(message, secret);
+        redact_value(hint, secret);
+        redact_value(body, secret);
+    }
+}
+
+/// A plain window scan: `str::replace` brings the two-way string searcher, ~5 KB gzip of wasm.
+fn redact_text(text: &mut String, secret: &str) {
+    let needle = secret.as_bytes();
+    let mut out: Option<String> = None;
+    let mut start = 0;
+    let mut at = 0;
+    while at + needle.len() <= text.len() {
+        if text.as_bytes()[at..at + needle.len()] == *needle {
+            let out = out.get_or_insert_with(String::new);
+            // `at` and `start` are on char boundaries: the needle is a whole UTF-8 string.
+            out.push_str(text.get(start..at).unwrap_or_default());
+            out.push_str("***");
+            at += needle.len();
+            start = at;
+        } else {
+            at += 1;
+        }
+    }
+    if let Some(mut out) = out {
+        out.push_str(text.get(start..).unwrap_or_default());
+        *text = out;
+    }
+}
+
+fn redact_value(value: &mut Value, secret: &str) {
+    match value {
+        Value::String(text) => redact_text(text, secret),
+        Value::Array(items) => items.iter_mut().for_each(|item| redact_value(item, secret)),
+        Value::Object(entries) => entries.iter_mut().for_each(|(_, item)| redact_value(item, secret)),
+        _ => {}
+    }
+}
+
 /// The first 80 characters, for messages.
 fn snippet(body: &str) -> String {
     let mut out: String = body.chars().take(80).collect();
@@ -88,6 +134,29 @@ mod tests {
         assert_eq!(failure(&answer(502, "")).to_string(), "API Error (502)");
         assert_eq!(failure(&answer(404, r#"{"message":"Oops! We couldn't match this route."}"#)).to_string(),
             "Oops! We couldn't match this route.");
+    }
+
+    #[test]
+    fn redaction_replaces_every_occurrence() {
+        let mut text = String::from("Bearer sekrit, again sekrit; é sekrit");
+        redact_text(&mut text, "sekrit");
+        assert_eq!(text, "Bearer ***, again ***; é ***");
+        let mut untouched = String::from("nothing here");
+        redact_text(&mut untouched, "sekrit");
+        assert_eq!(untouched, "nothing here");
+    }
+
+    #[test]
+    fn echoed_secrets_are_redacted() {
+        let token = "0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0";
+        let body = format!(
+            r#"{{"type":"record-not-found","message":"Record not found: app-admin-token","hint":{{"args":[{{"token":"{token}"}}]}}}}"#
+        );
+        let mut err = failure(&answer(400, &body));
+        redact(&mut err, token);
+        assert!(!format!("{err:?}").contains(token), "{err:?}");
+        let Error::Api { hint, .. } = &err else { panic!() };
+        assert!(format!("{hint:?}").contains("***"));
     }
 
     #[test]

@@ -196,6 +196,17 @@ fn server_errors_are_typed() {
 }
 
 #[test]
+fn a_rejected_admin_token_echoed_by_the_server_is_redacted() {
+    let (db, mock) = db();
+    mock.answer(400, &format!(
+        r#"{{"type":"record-not-found","message":"Record not found: app-admin-token","hint":{{"args":[{{"app-id":"{APP}","token":"{TOKEN}"}}],"record-type":"app-admin-token"}}}}"#
+    ));
+    let err = block_on(db.query_json(&v(json!({"goals": {}})), &CallOptions::default())).unwrap_err();
+    assert_eq!(err.error_type(), Some("record-not-found"));
+    assert!(!format!("{err:?} {err}").contains(TOKEN), "{err:?}");
+}
+
+#[test]
 fn a_non_json_200_is_a_decode_error() {
     let (db, mock) = db();
     mock.answer(200, "<html>a login page</html>");

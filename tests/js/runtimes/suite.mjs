@@ -97,6 +97,14 @@ export async function run(pkg, { apiURI, appId, adminToken }) {
     assert(typeof error.traceId === 'string' && error.traceId.length > 0, 'traceId');
   });
 
+  await check('a rejected admin token is not echoed back in the error', async () => {
+    const wrong = id();
+    const error = await rejects(init({ appId, adminToken: wrong, apiURI, retries: 0 }).query({ goals: {} }), 'api');
+    eq(error.body.type, 'record-not-found', 'type');
+    const seen = JSON.stringify({ message: error.message, body: error.body, hint: error.hint });
+    assert(seen.includes('***') && !seen.includes(wrong), `the token leaked: ${seen}`);
+  });
+
   await check('bad input is invalid-argument: app id, entity id, unknown op, link to a non-id', async () => {
     let thrown;
     try {
