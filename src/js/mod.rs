@@ -178,7 +178,9 @@ pub fn id() -> String {
 
 /// `lookup(attribute, value)` as a string: `lookup__<attribute>__<JSON value>`.
 #[wasm_bindgen]
-pub fn lookup(attribute: String, value: JsValue) -> Result<String, JsValue> {
+pub fn lookup(attribute: JsValue, value: JsValue) -> Result<String, JsValue> {
+    // A JsValue, not a String: a non-string argument must be an error, not a glue-level trap.
+    let attribute = attribute.as_string().ok_or_else(|| to_js_error(Error::invalid("lookup", "the attribute must be a string")))?;
     let value = to_value(&value).map_err(to_js_error)?;
     match crate::link_target(&crate::lookup(attribute, value)) {
         Value::String(text) => Ok(text),

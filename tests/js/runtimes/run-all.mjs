@@ -1,31 +1,46 @@
-// Runs the suite in every runtime, one child process each, and prints one line per runtime
-// in the `N passed, M failed` form; exits non-zero when any runtime failed or ran nothing.
+// Runs every runner as a child process and prints one `runtime <name>: N passed, M failed` line
+// each (cargo xtask reads these); exits non-zero when any runtime failed or ran nothing.
+// `node run-all.mjs deno bun` runs only those.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const bin = (name) => `${here}node_modules/.bin/${name}`;
 const runtimes = [
   ['node', process.execPath, ['run-node.mjs']],
-  // The deno npm package's lock entries are incomplete on this registry (npm ci refuses them):
-  // depend on its Linux x64 binary package directly.
+  // The `deno` npm package cannot be locked on this registry mirror (npm ci refuses its lock:
+  // the other platforms' packages are missing), so the Linux x64 binary package is a direct
+  // dependency and is run by path.
   ['deno', `${here}node_modules/@deno/linux-x64-glibc/deno`, ['run', '-A', 'run-deno.mjs']],
-  ['bun', bin('bun'), ['run-bun.mjs']],
+  ['bun', `${here}node_modules/.bin/bun`, ['run-bun.mjs']],
   ['workerd', process.execPath, ['run-workerd.mjs']],
   ['chromium', process.execPath, ['run-chromium.mjs']],
+  ['types', process.execPath, ['run-types.mjs']],
 ];
 const only = process.argv.slice(2);
+const unknown = only.filter((name) => !runtimes.some(([n]) => n === name));
+if (unknown.length) {
+  console.log(`unknown runtime ${unknown.join(', ')}; known: ${runtimes.map(([n]) => n).join(', ')}`);
+  process.exit(2);
+}
 const lines = [];
 let failed = false;
 for (const [name, command, args] of runtimes.filter(([n]) => only.length === 0 || only.includes(n))) {
   const started = Date.now();
-  const child = spawnSync(command, args, { cwd: here, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 180_000 });
+  const child = spawnSync(command, args, {
+    cwd: here,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 180_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const output = `${child.stdout ?? ''}${child.stderr ?? ''}`;
   process.stdout.write(output);
-  const summary = output.match(new RegExp(`^${name}: (\\d+) passed, (\\d+) failed`, 'm'));
+  const summary = [...output.matchAll(new RegExp(`^${name}: (\\d+) passed, (\\d+) failed$`, 'gm'))].at(-1);
   const ok = child.status === 0 && summary && Number(summary[1]) > 0 && Number(summary[2]) === 0;
   failed ||= !ok;
-  const counts = summary ? `${summary[1]} passed, ${summary[2]} failed` : `0 passed, 1 failed (${child.error ?? `exit ${child.status}`})`;
+  const counts = summary
+    ? `${summary[1]} passed, ${summary[2]} failed${ok ? '' : ` (exit ${child.status ?? child.signal})`}`
+    : `0 passed, 1 failed (${child.error ?? `exit ${child.status ?? child.signal}`}, no summary line)`;
   lines.push(`runtime ${name}: ${counts}   (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 console.log(`\n${lines.join('\n')}`);

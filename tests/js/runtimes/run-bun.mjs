@@ -1,6 +1,6 @@
-// Bun: resolves `instant-edge` through its exports (Bun matches the `node` condition too).
-import * as pkg from 'instant-edge';
-import { freshApp, report, run } from './suite.mjs';
+// Bun (`node_modules/.bin/bun run-bun.mjs`): resolves `instant-edge` through its exports
+// (Bun's conditions include `bun` and `node`, so it loads node.js).
+import { main } from './host.mjs';
 
-const ok = report('bun', await run(pkg, await freshApp(process.env.INSTANT_API_URI)));
-process.exit(ok ? 0 : 1);
+const env = { get: (name) => process.env[name], set: (name, value) => (process.env[name] = value) };
+process.exit((await main('bun', { env })) ? 0 : 1);

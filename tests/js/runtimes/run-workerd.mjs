@@ -1,17 +1,20 @@
 // workerd through Miniflare: bundle worker.mjs as wrangler would (conditions workerd, worker,
-// browser; the .wasm stays a separate CompiledWasm module), run it, read the suite's outcome.
-import { mkdtempSync, rmSync } from 'node:fs';
+// browser; the .wasm stays a separate module, imported as a CompiledWasm), run it, and read the
+// suite's outcome back as JSON.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { freshApp, report } from './suite.mjs';
+import { broken, freshApp, hangingServer, report } from './host.mjs';
 
 const out = mkdtempSync(join(tmpdir(), 'instant-edge-workerd-'));
+const hang = await hangingServer();
 let ok = false;
 try {
   await build({
-    entryPoints: [new URL('./worker.mjs', import.meta.url).pathname],
+    entryPoints: [fileURLToPath(new URL('./worker.mjs', import.meta.url))],
     bundle: true,
     format: 'esm',
     platform: 'neutral',
@@ -20,6 +23,8 @@ try {
     outdir: out,
     logLevel: 'warning',
   });
+  const files = readdirSync(out);
+  if (!files.some((f) => f.endsWith('.wasm'))) throw new Error(`the bundle has no separate .wasm module: ${files}`);
   const app = await freshApp(process.env.INSTANT_API_URI);
   const mf = new Miniflare({
     modules: true,
@@ -31,19 +36,20 @@ try {
     ],
     compatibilityDate: '2026-04-20',
     cf: false,
-    bindings: { API_URI: app.apiURI, APP_ID: app.appId, ADMIN_TOKEN: app.adminToken },
+    bindings: { API_URI: app.apiURI, APP_ID: app.appId, ADMIN_TOKEN: app.adminToken, HANG_URI: hang.uri },
   });
   try {
     const response = await mf.dispatchFetch('http://localhost/');
     const text = await response.text();
-    if (response.status !== 200) throw new Error(`worker answered ${response.status}: ${text}`);
+    if (response.status !== 200) throw new Error(`the worker answered ${response.status}: ${text}`);
     ok = report('workerd', JSON.parse(text));
   } finally {
     await mf.dispose();
   }
 } catch (error) {
-  console.log(`workerd: 0 passed, 1 failed\n${error?.stack ?? error}`);
+  ok = broken('workerd', error);
 } finally {
+  hang.close();
   rmSync(out, { recursive: true, force: true });
 }
 process.exit(ok ? 0 : 1);

@@ -1,8 +1,17 @@
 // The runtime suite: the same checks in Node, Deno, Bun, workerd and Chromium, each importing
-// the package by its name. `run` gets the imported module and a fresh emulator app.
+// the package by its name. Loaded as-is in browsers and bundled into a Worker, so it imports
+// nothing: the host-side helpers (fresh apps, a hanging server, reporting) are in host.mjs.
+//
+// `run(pkg, app, options)`: `pkg` is the imported `instant-edge`, `app` a fresh emulator app
+// `{ apiURI, appId, adminToken }`; options:
+//   hangURI  a server that accepts connections and never answers (timeout and abort checks)
+//   env      true when the host has an environment naming this app (INSTANT_APP_ID, ...)
+//   checks   extra `{ name: async (pkg, app, helpers) => {} }` from one runtime's runner
+// Returns `{ passed, failed, results: [{ name, ok, error? }] }`.
 
-export async function run(pkg, { apiURI, appId, adminToken }) {
-  const { init, id, lookup, InstantAPIError } = pkg;
+export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) {
+  const { init, tx, id, lookup, InstantAPIError } = pkg;
+  const { apiURI, appId, adminToken } = app;
   const results = [];
   const check = async (name, body) => {
     try {
@@ -16,20 +25,66 @@ export async function run(pkg, { apiURI, appId, adminToken }) {
     if (!cond) throw new Error(message);
   };
   const eq = (a, b, what) => assert(JSON.stringify(a) === JSON.stringify(b), `${what}: ${JSON.stringify(a)} !== ${JSON.stringify(b)}`);
+  const typed = (error, kind) => {
+    assert(error instanceof InstantAPIError && error instanceof Error, `not an InstantAPIError: ${error?.stack ?? error}`);
+    eq(error.name, 'InstantAPIError', 'name');
+    eq(error.kind, kind, `kind (${error.message})`);
+    assert(typeof error.message === 'string' && error.message.length > 0, 'message');
+    assert(typeof error.stack === 'string', 'stack');
+    assert(typeof error.status === 'number', 'status is a number');
+    return error;
+  };
   const rejects = async (promise, kind) => {
     try {
       await promise;
     } catch (error) {
-      assert(error instanceof InstantAPIError && error instanceof Error, `not an InstantAPIError: ${error}`);
-      eq(error.kind, kind, 'kind');
-      return error;
+      return typed(error, kind);
     }
     throw new Error(`expected a ${kind} error`);
   };
+  const throws = (f, kind) => {
+    try {
+      f();
+    } catch (error) {
+      return typed(error, kind);
+    }
+    throw new Error(`expected a ${kind} error`);
+  };
+  // Replaces the global fetch for one call: the wasm calls the host's `fetch` at call time.
+  const withFetch = async (fake, body) => {
+    const real = globalThis.fetch;
+    globalThis.fetch = fake;
+    try {
+      return await body();
+    } finally {
+      globalThis.fetch = real;
+    }
+  };
+  const helpers = { check, assert, eq, rejects, throws, withFetch };
 
   const db = init({ appId, adminToken, apiURI });
   const goal = id();
   const todos = [id(), id(), id()];
+
+  await check('tx builds the op arrays of @instantdb/admin', () => {
+    const t = id();
+    const a = tx.goals[goal].update({ title: 'x' }).link({ todos: t });
+    eq(a.__ops, [['update', 'goals', goal, { title: 'x' }], ['link', 'goals', goal, { todos: t }]], 'update + link');
+    eq(a.__etype, 'goals', '__etype');
+    eq(a.__ops[0].length, 4, 'no opts slot when none were given');
+    eq(tx.goals[goal].update({}, { upsert: false }).__ops, [['update', 'goals', goal, {}, { upsert: false }]], 'update opts');
+    eq(tx.goals[goal].merge({ m: { a: 1 } }, { upsert: true }).__ops[0][4], { upsert: true }, 'merge opts');
+    eq(tx.goals[lookup('slug', 'a__b')].unlink({ todos: t }).__ops[0][2], ['slug', 'a__b'], 'lookup string as id');
+    eq(tx.goals.lookup('rank', 3).delete().__ops, [['delete', 'goals', ['rank', 3], null]], 'etype.lookup, delete');
+    eq(tx.goals.lookup('rank', 3).delete().__ops[0].length, 4, 'delete has an args slot');
+    eq(tx.goals[goal].create({ a: 1 }).ruleParams({ k: 'v' }).__ops.map((op) => op[0]), ['create', 'ruleParams'], 'create, ruleParams');
+    eq(lookup('email', 'a@b.c'), 'lookup__email__"a@b.c"', 'lookup()');
+    eq(db.tx.goals[goal].__etype, 'goals', 'db.tx');
+    const chunk = tx.goals[goal];
+    assert(chunk.then === undefined && chunk.explode === undefined && chunk.toString === undefined, 'no other keys (not a thenable)');
+    assert('__ops' in chunk && '__etype' in tx.goals, '__ops and __etype are properties');
+    assert(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id()) && id() !== id(), 'id() is a UUID v4');
+  });
 
   await check('transact: update, link, chained ops via tx', async () => {
     const answer = await db.transact([
@@ -38,18 +93,23 @@ export async function run(pkg, { apiURI, appId, adminToken }) {
       db.tx.goals[goal].link({ todos: [todos[1], todos[2]] }),
     ]);
     assert(Number.isInteger(answer['tx-id']) && answer['tx-id'] > 0, `tx-id ${JSON.stringify(answer)}`);
+    const single = await db.transact(db.tx.todos[todos[0]].update({ done: false }), { timeout: 10_000 });
+    assert(single['tx-id'] > answer['tx-id'], 'a single chunk, with options');
   });
 
   await check('query: nested, where, order, limit', async () => {
     const result = await db.query({ goals: { $: { where: { id: goal } }, todos: {} } });
     eq(result.goals.length, 1, 'goals');
     eq(result.goals[0].title, 'Get fit', 'title');
-    eq(result.goals[0].todos.length, 3, 'nested todos');
+    eq(result.goals[0].todos.map((t) => t.id).sort(), [...todos].sort(), 'nested todos');
+    const byTitle = await db.query({ goals: { $: { where: { title: 'Get fit', id: goal } } } });
+    eq(byTitle.goals.map((g) => g.id), [goal], 'where on an attribute');
     const ordered = (extra) => db.query({ todos: { $: { where: { id: { $in: todos } }, order: { serverCreatedAt: 'desc' }, ...extra } } });
     const all = (await ordered({})).todos.map((t) => t.id);
     const page = (await ordered({ limit: 2, offset: 1 })).todos.map((t) => t.id);
     eq(all.length, 3, 'all todos');
     eq(page, all.slice(1, 3), 'the second page of an ordered query');
+    eq((await ordered({ limit: 1 })).todos.length, 1, 'limit');
   });
 
   await check('lookup as entity id and as link target; merge; delete', async () => {
@@ -61,11 +121,12 @@ export async function run(pkg, { apiURI, appId, adminToken }) {
       db.tx.todos[extra].merge({ meta: { b: 2 } }),
       db.tx.todos[todos[2]].delete(),
     ]);
-    // A link label made on the fly has the source namespace as its reverse label.
     const result = await db.query({ todos: { $: { where: { id: extra } }, goals: {} } });
     eq(result.todos[0].meta, { a: 1, b: 2 }, 'merged');
     eq(result.todos[0].goals.map((g) => g.id), [goal], 'linked by lookup');
     eq((await db.query({ todos: { $: { where: { id: todos[2] } } } })).todos, [], 'deleted');
+    await db.transact(db.tx.goals[lookup('slug', `fit-${goal}`)].update({ title: 'Get fitter' }));
+    eq((await db.query({ goals: { $: { where: { id: goal } } } })).goals[0].title, 'Get fitter', 'update through a lookup');
   });
 
   await check('update with { upsert: false } on a missing entity is a 400', async () => {
@@ -76,18 +137,23 @@ export async function run(pkg, { apiURI, appId, adminToken }) {
 
   await check('asUser: guest, email and token', async () => {
     const email = `user-${id()}@example.com`;
-    const created = await fetch(`${apiURI}/admin/refresh_tokens?app_id=${appId}`, {
+    const response = await fetch(`${apiURI}/admin/refresh_tokens?app_id=${appId}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'app-id': appId, authorization: `Bearer ${adminToken}` },
       body: JSON.stringify({ email }),
-    }).then((r) => r.json());
-    const guest = await db.asUser({ guest: true }).query({ goals: { $: { where: { id: goal } } }, $users: {} });
+    });
+    eq(response.status, 200, 'refresh_tokens status');
+    const created = await response.json();
+    const guestDb = db.asUser({ guest: true });
+    eq(Object.keys(guestDb).sort(), Object.keys(db).sort(), 'asUser returns a db of the same shape');
+    const guest = await guestDb.query({ goals: { $: { where: { id: goal } } }, $users: {} });
     eq(guest.goals.length, 1, 'guest sees goals');
     eq(guest.$users, [], 'guest sees no users');
     const byEmail = await db.asUser({ email }).query({ $users: {} });
     eq(byEmail.$users.map((u) => u.email), [email], 'email user sees self');
-    const tokenOnly = init({ appId, apiURI }).asUser({ token: created.user.refresh_token });
+    const tokenOnly = init({ appId, apiURI, adminToken: undefined }).asUser({ token: created.user.refresh_token });
     eq((await tokenOnly.query({ $users: {} })).$users.map((u) => u.email), [email], 'token user sees self');
+    await rejects(db.asUser({ token: id() }).query({ goals: {} }), 'api');
   });
 
   await check('server errors are InstantAPIError with status, body and traceId', async () => {
@@ -95,6 +161,9 @@ export async function run(pkg, { apiURI, appId, adminToken }) {
     eq(error.status, 400, 'status');
     eq(error.body.type, 'validation-failed', 'type');
     assert(typeof error.traceId === 'string' && error.traceId.length > 0, 'traceId');
+    const made = new InstantAPIError({ status: 400, body: { type: 'x', message: 'no', hint: { a: 1 }, 'trace-id': 't' } });
+    eq([made.name, made.message, made.status, made.hint, made.traceId], ['InstantAPIError', 'no', 400, { a: 1 }, 't'], 'new InstantAPIError({status, body})');
+    assert(made instanceof Error, 'constructed instanceof Error');
   });
 
   await check('a rejected admin token is not echoed back in the error', async () => {
@@ -105,48 +174,66 @@ export async function run(pkg, { apiURI, appId, adminToken }) {
     assert(seen.includes('***') && !seen.includes(wrong), `the token leaked: ${seen}`);
   });
 
-  await check('bad input is invalid-argument: app id, entity id, unknown op, link to a non-id', async () => {
-    let thrown;
-    try {
-      init({ appId: 'not-a-uuid', adminToken, apiURI });
-    } catch (error) {
-      thrown = error;
-    }
-    assert(thrown instanceof InstantAPIError && thrown.kind === 'invalid-argument', `init: ${thrown}`);
-    await rejects(db.transact(db.tx.goals['goal-1'].update({})), 'invalid-argument');
-    await rejects(db.transact({ __ops: [['explode', 'goals', goal, {}]] }), 'invalid-argument');
-    await rejects(db.transact(db.tx.goals[goal].link({ todos: 'todo-1' })), 'invalid-argument');
-    await rejects(db.query([]), 'invalid-argument');
+  await check('bad input is invalid-argument, before any request', async () => {
+    let requests = 0;
+    await withFetch(async () => {
+      requests += 1;
+      throw new TypeError('no request expected');
+    }, async () => {
+      throws(() => init({ appId: 'not-a-uuid', adminToken, apiURI }), 'invalid-argument');
+      throws(() => init({ appId, adminToken, apiURI: 'ftp://example.com' }), 'invalid-argument');
+      throws(() => db.asUser({ nobody: true }), 'invalid-argument');
+      await rejects(db.transact(db.tx.goals['goal-1'].update({})), 'invalid-argument');
+      await rejects(db.transact({ __ops: [['explode', 'goals', goal, {}]] }), 'invalid-argument');
+      await rejects(db.transact(db.tx.goals[goal].link({ todos: 'todo-1' })), 'invalid-argument');
+      await rejects(db.query([]), 'invalid-argument');
+      throws(() => lookup('n', 10n), 'invalid-argument');
+      eq(lookup(5, 1), 'lookup__5__1', 'a non-string attribute is coerced as in @instantdb/admin');
+    });
+    eq(requests, 0, 'requests sent');
   });
 
   await check('an aborted signal and a dead server', async () => {
     const controller = new AbortController();
     controller.abort();
-    await rejects(db.query({ goals: {} }, { signal: controller.signal }), 'aborted');
+    eq((await rejects(db.query({ goals: {} }, { signal: controller.signal }), 'aborted')).status, 0, 'status');
+    await rejects(db.transact(db.tx.goals[goal].update({ n: 1 }), { signal: controller.signal }), 'aborted');
     const dead = init({ appId, adminToken, apiURI: 'http://127.0.0.1:9', retries: 0 });
     await rejects(dead.query({ goals: {} }), 'network');
   });
 
+  if (hangURI) {
+    await check('timeout and a mid-flight abort against a server that never answers', async () => {
+      const hung = init({ appId, adminToken, apiURI: hangURI, retries: 0 });
+      await rejects(hung.query({ goals: {} }, { timeout: 50 }), 'timeout');
+      await rejects(init({ appId, adminToken, apiURI: hangURI, timeout: 50 }).transact(tx.goals[goal].update({})), 'timeout');
+      const controller = new AbortController();
+      const pending = hung.query({ goals: {} }, { signal: controller.signal, timeout: 0 });
+      setTimeout(() => controller.abort(), 50);
+      await rejects(pending, 'aborted');
+    });
+  }
+
+  if (env) {
+    await check('init() reads INSTANT_APP_ID, INSTANT_APP_ADMIN_TOKEN, INSTANT_API_URI', async () => {
+      const result = await init().query({ goals: { $: { where: { id: goal } } } });
+      eq(result.goals.map((g) => g.id), [goal], 'the app named by the environment');
+      throws(() => init({ appId: 'given-not-a-uuid' }), 'invalid-argument'); // given values win
+    });
+  } else {
+    await check('without an environment, apiURI defaults to https://api.instantdb.com', async () => {
+      let url;
+      const answer = await withFetch(async (input) => {
+        url = String(input);
+        return new Response('{"goals":[]}', { status: 200, headers: { 'content-type': 'application/json' } });
+      }, () => init({ appId, adminToken: 'token' }).query({ goals: {} }));
+      eq(answer, { goals: [] }, 'answer');
+      eq(url, `https://api.instantdb.com/admin/query?app_id=${appId}`, 'url');
+    });
+  }
+
+  for (const [name, body] of Object.entries(checks)) await check(name, () => body(pkg, app, helpers));
+
   const failed = results.filter((r) => !r.ok);
   return { passed: results.length - failed.length, failed: failed.length, results };
-}
-
-/** A fresh app on the emulator (test-only control route). */
-export async function freshApp(apiURI) {
-  const res = await fetch(`${apiURI}/__emulator/apps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{}',
-  });
-  const app = await res.json();
-  return { apiURI, appId: app['app-id'], adminToken: app['admin-token'] };
-}
-
-/** Prints the outcome and the summary line the runners end with. */
-export function report(runtime, outcome) {
-  for (const r of outcome.results) {
-    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${runtime}: ${r.name}${r.ok ? '' : `\n     ${r.error}`}`);
-  }
-  console.log(`${runtime}: ${outcome.passed} passed, ${outcome.failed} failed`);
-  return outcome.failed === 0 && outcome.passed > 0;
 }

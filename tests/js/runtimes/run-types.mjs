@@ -1,0 +1,32 @@
+// TypeScript: types.ts imports `instant-edge` by name and must compile under --strict, with the
+// `types` export found through package.json by both Node-style and bundler-style resolution.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { broken, report } from './host.mjs';
+
+const file = fileURLToPath(new URL('./types.ts', import.meta.url));
+// node_modules/instant-edge links to pkg/, and tsc reports files by their real path.
+const declarations = realpathSync(fileURLToPath(new URL('./node_modules/instant-edge/index.d.ts', import.meta.url)));
+const common = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: [] };
+const modes = {
+  'nodenext resolution': { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext },
+  'bundler resolution': { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler },
+};
+let ok = false;
+try {
+  const results = Object.entries(modes).map(([name, options]) => {
+    const program = ts.createProgram([file], { ...common, ...options });
+    const resolved = program.getSourceFiles().some((f) => realpathSync(f.fileName) === declarations);
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.formatDiagnostic(d, {
+      getCanonicalFileName: (f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => '\n',
+    }));
+    if (!resolved) problems.push('instant-edge did not resolve to its index.d.ts');
+    return { name: `types.ts compiles with ${name}`, ok: problems.length === 0, error: problems.join('') };
+  });
+  const failed = results.filter((r) => !r.ok).length;
+  ok = report('types', { passed: results.length - failed, failed, results });
+} catch (error) {
+  ok = broken('types', error);
+}
+process.exit(ok ? 0 : 1);
