@@ -396,7 +396,8 @@ impl Triples {
     }
 }
 
-/// One app: its credentials, attributes, data and users' refresh tokens.
+/// One app: its credentials, attributes, data (users and their tokens included) and the mail it
+/// would have sent.
 #[derive(Clone, Debug)]
 pub struct App {
     /// App id.
@@ -407,6 +408,19 @@ pub struct App {
     pub attrs: Attrs,
     /// Data.
     pub triples: Triples,
+    /// Magic-code emails `send_magic_code` would have sent; read through the control surface.
+    pub outbox: Vec<OutboxMessage>,
+}
+
+/// One email that did not leave the machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// Recipient (lower-cased).
+    pub email: String,
+    /// The magic code it carried.
+    pub code: String,
+    /// When, ms since the epoch.
+    pub sent_at: i64,
 }
 
 impl App {
@@ -416,7 +430,7 @@ impl App {
         for attr in crate::system_catalog::attrs() {
             attrs.push(attr);
         }
-        App { id, admin_token, attrs, triples: Triples::default() }
+        App { id, admin_token, attrs, triples: Triples::default(), outbox: Vec::new() }
     }
 
     /// Whether `entity` exists in namespace `etype` (has its `id` triple).

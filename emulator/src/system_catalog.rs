@@ -68,6 +68,17 @@ pub fn attrs() -> Vec<Attr> {
         on_delete_cascade: true,
         ..system_blob("$users", "us", "linkedPrimaryUser", "lpu")
     };
+    let codes_id = Attr { unique: true, indexed: true, ..system_blob("$magicCodes", "mc", "id", "id") };
+    let codes_hash = Attr {
+        indexed: true,
+        checked_type: Some(DataType::String),
+        ..system_blob("$magicCodes", "mc", "codeHash", "codehash")
+    };
+    let codes_email = Attr {
+        indexed: true,
+        checked_type: Some(DataType::String),
+        ..system_blob("$magicCodes", "mc", "email", "email")
+    };
     let tokens_id = Attr { unique: true, indexed: true, ..system_blob("$userRefreshTokens", "ur", "id", "id") };
     let tokens_hash = Attr {
         unique: true,
@@ -104,6 +115,9 @@ pub fn attrs() -> Vec<Attr> {
         users_type,
         users_image,
         users_primary,
+        codes_id,
+        codes_hash,
+        codes_email,
         tokens_id,
         tokens_hash,
         tokens_user,

@@ -109,9 +109,135 @@ pub fn by_refresh_token(app: &App, token: Uuid) -> Option<Uuid> {
 
 /// Lower-case hex SHA-256 of the token's canonical (hyphenated, lower-case) text.
 fn token_hash(token: Uuid) -> String {
+    sha256_hex(&token.to_string())
+}
+
+fn sha256_hex(text: &str) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(token.to_string().as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The `$userRefreshTokens` entities of `user`.
+fn token_entities_of(app: &App, user: Uuid) -> Vec<Uuid> {
+    let Some(owner) = app.attrs.fwd("$userRefreshTokens", "$user") else { return Vec::new() };
+    app.triples.sources(owner.id, user).collect()
+}
+
+/// Deletes entities through the transaction engine, so cascades run as for any delete.
+fn delete_entities(app: &mut App, etype: &str, entities: &[Uuid], now: i64) -> ApiResult<()> {
+    if entities.is_empty() {
+        return Ok(());
+    }
+    let steps: Vec<Value> = entities.iter().map(|e| json!(["delete", etype, e.to_string()])).collect();
+    let admin = crate::http::Perms { app_id: app.id, admin: true, user: None };
+    crate::transact::apply(app, &Value::Array(steps), false, &admin, now)
+}
+
+/// Sign-out of every session of `user` (§3.10 by `id` / `email`).
+pub fn sign_out_user(app: &mut App, user: Uuid, now: i64) -> ApiResult<()> {
+    let tokens = token_entities_of(app, user);
+    delete_entities(app, "$userRefreshTokens", &tokens, now)
+}
+
+/// Sign-out of one session (§3.10 by `refresh_token`); an unknown token is no error.
+pub fn sign_out_token(app: &mut App, token: Uuid, now: i64) -> ApiResult<()> {
+    let Some(hash_attr) = app.attrs.fwd("$userRefreshTokens", "hashedToken") else { return Ok(()) };
+    let Some(entity) = app.find_unique(hash_attr, &json!(token_hash(token))) else { return Ok(()) };
+    delete_entities(app, "$userRefreshTokens", &[entity], now)
+}
+
+/// Deletes a user; its refresh tokens and `on-delete: cascade` links go with it (§3.9).
+pub fn delete_user(app: &mut App, user: Uuid, now: i64) -> ApiResult<()> {
+    delete_entities(app, "$users", &[user], now)
+}
+
+/// A guest: a new `$users` entity with `type: "guest"` and no email (§7.4).
+pub fn create_guest(app: &mut App, extra_fields: &Map<String, Value>, now: i64) -> ApiResult<Uuid> {
+    let (user, _) = find_or_create(app, None, Some(Uuid::new_v4()), extra_fields, now)?;
+    if let Some(attr) = app.attrs.fwd("$users", "type").cloned() {
+        app.triples.replace_value(user, &attr, json!("guest"), now);
+    }
+    Ok(user)
+}
+
+/// Magic codes live this long unless the app says otherwise (§7.3: 1440 minutes).
+pub const MAGIC_CODE_EXPIRY_MS: i64 = 1440 * 60 * 1000;
+
+/// A new 6-character code of digits 0–8 (the server's generator never makes a 9), stored as a
+/// `$magicCodes` entity holding its SHA-256 (§7.3).
+pub fn create_magic_code(app: &mut App, email: &str, now: i64) -> String {
+    let random = Uuid::new_v4().as_u128();
+    let code: String = (0..6).map(|i| char::from(b'0' + ((random >> (i * 8)) % 9) as u8)).collect();
+    let entity = Uuid::new_v4();
+    let attr = |label: &str| app.attrs.fwd("$magicCodes", label).cloned();
+    if let (Some(id), Some(hash), Some(mail)) = (attr("id"), attr("codeHash"), attr("email")) {
+        app.triples.add(entity, &id, json!(entity.to_string()), now);
+        app.triples.add(entity, &hash, json!(sha256_hex(&code)), now);
+        app.triples.add(entity, &mail, json!(email), now);
+    }
+    code
+}
+
+/// Consumes a code for `email`: unknown → `record-not-found` `app-user-magic-code`; found but
+/// older than the expiry → deleted, then `record-expired` (§7.3).
+pub fn consume_magic_code(app: &mut App, email: &str, code: &str, now: i64) -> ApiResult<()> {
+    let not_found = || {
+        ApiError::record_not_found("app-user-magic-code", json!({"args": [{"email": email, "code": code}]}))
+    };
+    let (Some(hash_attr), Some(email_attr)) =
+        (app.attrs.fwd("$magicCodes", "codeHash").cloned(), app.attrs.fwd("$magicCodes", "email").cloned())
+    else {
+        return Err(not_found());
+    };
+    let hash = json!(sha256_hex(code));
+    let found = app.triples.entities_with(hash_attr.id).find(|e| {
+        app.triples.value(*e, hash_attr.id).is_some_and(|s| s.value == hash)
+            && app.triples.value(*e, email_attr.id).is_some_and(|s| s.value == json!(email))
+    });
+    let Some(entity) = found else { return Err(not_found()) };
+    let created_at = app.triples.value(entity, hash_attr.id).map(|s| s.created_at).unwrap_or(now);
+    delete_entities(app, "$magicCodes", &[entity], now)?;
+    if now - created_at > MAGIC_CODE_EXPIRY_MS {
+        return Err(ApiError::bad_request(
+            "record-expired",
+            "Record expired: app-user-magic-code",
+            json!({"args": [{"email": email}], "record-type": "app-user-magic-code"}),
+        ));
+    }
+    Ok(())
+}
+
+/// `verify_magic_code` after the code was consumed: the user by email, else a new one
+/// (`type: "user"`, with the guest's id when a guest token was given); a guest whose email
+/// belonged to someone else gets `linkedPrimaryUser` (§7.3).
+pub fn sign_in_by_email(
+    app: &mut App,
+    email: &str,
+    guest: Option<Uuid>,
+    extra_fields: &Map<String, Value>,
+    now: i64,
+) -> ApiResult<(Uuid, bool)> {
+    if let Some(existing) = by_email(app, email) {
+        if let Some(guest) = guest.filter(|g| *g != existing) {
+            if let Some(attr) = app.attrs.fwd("$users", "linkedPrimaryUser").cloned() {
+                app.triples.replace_value(guest, &attr, json!(existing.to_string()), now);
+            }
+        }
+        return Ok((existing, false));
+    }
+    let (user, created) = match guest {
+        Some(guest) => {
+            if let Some(attr) = app.attrs.fwd("$users", "email").cloned() {
+                app.triples.replace_value(guest, &attr, json!(email), now);
+            }
+            (guest, false)
+        }
+        None => find_or_create(app, Some(email), None, extra_fields, now)?,
+    };
+    if let Some(attr) = app.attrs.fwd("$users", "type").cloned() {
+        app.triples.replace_value(user, &attr, json!("user"), now);
+    }
+    Ok((user, created || guest.is_some()))
 }
 
 /// The user record auth endpoints return (spec §7.1): `app_id`, `id`, `created_at`, the

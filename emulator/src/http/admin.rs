@@ -14,14 +14,14 @@ use crate::store::App;
 use crate::{query as instaql, transact as instaml, users, Emulator};
 
 /// The pieces every JSON admin handler starts from.
-struct JsonRequest {
-    headers: HeaderMap,
-    params: Params,
-    body: Option<Value>,
+pub(super) struct JsonRequest {
+    pub(super) headers: HeaderMap,
+    pub(super) params: Params,
+    pub(super) body: Option<Value>,
 }
 
 impl JsonRequest {
-    fn new(
+    pub(super) fn new(
         emulator: &Emulator,
         headers: HeaderMap,
         params: Result<Query<Params>, QueryRejection>,
@@ -33,12 +33,12 @@ impl JsonRequest {
         Ok(JsonRequest { headers, params, body })
     }
 
-    fn field(&self, name: &str) -> Option<&Value> {
+    pub(super) fn field(&self, name: &str) -> Option<&Value> {
         self.body.as_ref().and_then(|b| b.get(name)).filter(|v| !v.is_null())
     }
 
     /// A required body field, checked with `accept` (`get-param!`).
-    fn required(&self, name: &str, accept: impl Fn(&Value) -> bool) -> ApiResult<&Value> {
+    pub(super) fn required(&self, name: &str, accept: impl Fn(&Value) -> bool) -> ApiResult<&Value> {
         let Some(value) = self.field(name) else {
             return Err(ApiError::param_missing(&["body", name], None));
         };
@@ -52,7 +52,7 @@ impl JsonRequest {
 
 /// Runs a handler body. A bug that panics answers the server's untyped 500 instead of
 /// dropping the connection; the store stays consistent because writes go to a copy first.
-fn respond(handler: impl FnOnce() -> ApiResult<Value>) -> Response {
+pub(super) fn respond(handler: impl FnOnce() -> ApiResult<Value>) -> Response {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler)) {
         Ok(Ok(value)) => ok_json(value),
         Ok(Err(error)) => error.into_response(),

@@ -7,6 +7,7 @@
 //! | `POST /__emulator/apps` | `{"app-id"?, "admin-token"?, "schema"?}` | `{"app-id", "admin-token"}` |
 //! | `POST /__emulator/apps/{app_id}/schema` | schema JSON (`i.schema(...)`) | `{"ok": true}` |
 //! | `POST /__emulator/reset` | — | `{"ok": true}`: every app dropped, the default one recreated |
+//! | `GET /__emulator/apps/{app_id}/outbox` | — | `{"messages": [{"email", "code", "sent-at"}]}`: what `send_magic_code` would have mailed |
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -27,6 +28,7 @@ pub fn routes() -> Router<Emulator> {
         .route("/__emulator/apps", post(create_app).fallback(not_found))
         .route("/__emulator/apps/{app_id}/schema", post(set_schema).fallback(not_found))
         .route("/__emulator/reset", post(reset).fallback(not_found))
+        .route("/__emulator/apps/{app_id}/outbox", get(outbox).fallback(not_found))
 }
 
 fn control_error(message: impl Into<String>) -> Response {
@@ -49,6 +51,18 @@ fn optional_uuid(body: &Value, key: &str) -> Result<Option<Uuid>, Response> {
             .map(Some)
             .ok_or_else(|| control_error(format!("`{key}` must be a UUID"))),
     }
+}
+
+async fn outbox(State(emulator): State<Emulator>, Path(app_id): Path<String>) -> Response {
+    let Ok(app_id) = Uuid::parse_str(&app_id) else { return control_error("the app id must be a UUID") };
+    let store = emulator.store();
+    let Some(app) = store.apps.get(&app_id) else { return control_error("no such app") };
+    let messages: Vec<Value> = app
+        .outbox
+        .iter()
+        .map(|m| json!({"email": m.email, "code": m.code, "sent-at": m.sent_at}))
+        .collect();
+    ok_json(json!({ "messages": messages }))
 }
 
 async fn health(State(emulator): State<Emulator>) -> Response {

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod control;
 mod cors;
+mod users;
 
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::header::{HeaderValue, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
@@ -29,6 +30,13 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/admin/query", post(admin::query).fallback(not_found))
         .route("/admin/transact", post(admin::transact).fallback(not_found))
         .route("/admin/refresh_tokens", post(admin::refresh_tokens).fallback(not_found))
+        .route("/admin/users", get(users::get_user).delete(users::delete_user).fallback(not_found))
+        .route("/admin/sign_out", post(users::sign_out).fallback(not_found))
+        .route("/admin/magic_code", post(users::generate_magic_code).fallback(not_found))
+        .route("/admin/send_magic_code", post(users::send_magic_code).fallback(not_found))
+        .route("/admin/verify_magic_code", post(users::verify_magic_code).fallback(not_found))
+        .route("/admin/sign_in_guest", post(users::sign_in_guest).fallback(not_found))
+        .route("/runtime/auth/verify_refresh_token", post(users::verify_refresh_token).fallback(not_found))
         .merge(control::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(cors::cors))
