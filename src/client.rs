@@ -215,7 +215,7 @@ impl<T: Transport> Instant<T> {
     }
 
     /// Sends with the timeout, cancellation and retry rules.
-    async fn call(&self, request: HttpRequest, opts: &CallOptions) -> Result<Json> {
+    pub(crate) async fn call(&self, request: HttpRequest, opts: &CallOptions) -> Result<Json> {
         let timeout_ms = opts.timeout_ms.unwrap_or(self.config.timeout_ms);
         let deadline = (timeout_ms > 0).then(|| self.transport.now_ms() + f64::from(timeout_ms));
         let policy = RetryPolicy::new(self.config.retries);

@@ -76,7 +76,7 @@ impl HttpRequest {
 
 /// `authorizedHeaders` + `withImpersonation` + the version headers; also the official client's
 /// rule that only token and guest impersonation work without an admin token.
-fn headers(config: &Config, who: Option<&Impersonation>) -> Result<Vec<(&'static str, String)>> {
+pub(crate) fn headers(config: &Config, who: Option<&Impersonation>) -> Result<Vec<(&'static str, String)>> {
     let token_free = matches!(who, Some(Impersonation::Token(_) | Impersonation::Guest));
     if config.admin_token.is_none() && !token_free {
         let message = if matches!(who, Some(Impersonation::Email(_))) {
@@ -103,7 +103,7 @@ fn headers(config: &Config, who: Option<&Impersonation>) -> Result<Vec<(&'static
     Ok(headers)
 }
 
-fn admin_url(config: &Config, route: &str) -> String {
+pub(crate) fn admin_url(config: &Config, route: &str) -> String {
     let mut url = String::from(config.api_uri());
     url.push_str("/admin/");
     url.push_str(route);

@@ -5,6 +5,8 @@
 
 mod error_body;
 mod transact;
+mod user;
 
 pub use error_body::ErrorBody;
 pub use transact::TransactResponse;
+pub use user::User;
