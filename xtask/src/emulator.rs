@@ -33,7 +33,7 @@ impl Emulator {
             Command::new(cargo()).args(["build", "-p", "instant-emulator", "--profile", PROFILE]).current_dir(root),
             "building the emulator",
         )?;
-        let binary = root.join("target").join(PROFILE).join(format!("instant-emulator{}", std::env::consts::EXE_SUFFIX));
+        let binary = crate::target_dir(root).join(PROFILE).join(format!("instant-emulator{}", std::env::consts::EXE_SUFFIX));
         if binary.is_file() {
             Ok(binary)
         } else {

@@ -5,9 +5,12 @@
 //! |---|---|
 //! | `test [LAYER]` | every test layer (or one; see [`LAYERS`]), one summary line per layer |
 //! | `demo [--keep]` | emulator + package + `examples/cloudflare-worker` in workerd: prints a transcript; `--keep` keeps the emulator serving |
-//! | `demo node` | the same sample data through the official client (`examples/node/demo.mjs`) |
+//! | `demo node` | the package in Node against the emulator (`examples/node/demo.mjs`) |
 //! | `pkg` | builds `pkg/dist/` (release wasm, wasm-bindgen `--target web`, `wasm-opt -Oz`) |
 //! | `size` | raw and gzip -9 bytes of what each package entry loads, checked against `pkg/size-budget.json` |
+//!
+//! Every child process finds the npm build tools first on PATH (`tools/node_modules/.bin`:
+//! binaryen's wasm-opt, never Debian's), installed from `tools/package-lock.json` when it changed.
 
 mod emulator;
 mod package;
@@ -26,18 +29,19 @@ type Result<T> = std::result::Result<T, String>;
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
-  test [LAYER]     run every test layer (or only LAYER: rust, pkg, wasm-node, wasm-chromium,
+  test [LAYER]     run every test layer (or only LAYER: rust, wasm-node, wasm-chromium, pkg,
                    runtimes, js) and print a summary
   demo [--keep]    start the emulator, build the package, run examples/cloudflare-worker in
                    workerd and print its transcript (--keep: then keep the emulator serving)
-  demo node        the Node demo with the official client (examples/node/demo.mjs)
+  demo node        the package in Node against the emulator (examples/node/demo.mjs)
   pkg              build pkg/dist/ (wasm-bindgen --target web, wasm-opt -Oz)
   size             print what each package entry loads; fail over pkg/size-budget.json";
 
 /// The test layers, in the order they run (DESIGN.md "Tests").
-const LAYERS: [&str; 6] = ["rust", "pkg", "wasm-node", "wasm-chromium", "runtimes", "js"];
+const LAYERS: [&str; 6] = ["rust", "wasm-node", "wasm-chromium", "pkg", "runtimes", "js"];
 
 fn main() -> ExitCode {
+    tools_first_on_path();
     let args: Vec<String> = env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
@@ -71,6 +75,30 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// Where cargo puts build output: `CARGO_TARGET_DIR` if set, else `target/` in the workspace.
+pub fn target_dir(root: &Path) -> PathBuf {
+    match env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir),
+        _ => root.join("target"),
+    }
+}
+
+/// Puts `tools/node_modules/.bin` first on PATH for every child (installed or not yet: [`tools`]
+/// installs it when a step needs it). Called once, before any thread exists.
+fn tools_first_on_path() {
+    let bin = root().join("tools/node_modules/.bin");
+    let rest = env::var_os("PATH").unwrap_or_default();
+    let paths = std::iter::once(bin.clone()).chain(env::split_paths(&rest).filter(|p| *p != bin));
+    if let Ok(path) = env::join_paths(paths) {
+        env::set_var("PATH", path);
+    }
+}
+
+/// `npm ci` in `tools/` when its lock changed: wasm-opt from npm binaryen.
+pub fn tools() -> Result<()> {
+    npm_ci(&root().join("tools"))
+}
+
 /// The cargo that runs us (`cargo xtask` sets `CARGO`), so toolchain overrides carry over.
 fn cargo() -> String {
     env::var("CARGO").unwrap_or_else(|_| "cargo".into())
@@ -91,9 +119,22 @@ struct Layer {
     what: &'static str,
     counts: Counts,
     problem: Option<String>,
+    /// Why the layer did not run, when it could not yet (counted as one skipped).
+    skipped: Option<String>,
 }
 
 impl Layer {
+    fn new(name: &'static str, what: &'static str) -> Layer {
+        Layer { name, what, counts: Counts::default(), problem: None, skipped: None }
+    }
+
+    fn skip(mut self, why: String) -> Layer {
+        println!("    skipped: {why}");
+        self.counts.skipped += 1;
+        self.skipped = Some(why);
+        self
+    }
+
     fn failed(&self) -> bool {
         self.problem.is_some() || self.counts.failed > 0
     }
@@ -103,6 +144,9 @@ impl Layer {
         let mut line = format!("{}: {passed} passed, {failed} failed, {skipped} skipped   ({})", self.name, self.what);
         if let Some(problem) = &self.problem {
             line.push_str(&format!("   FAILED: {problem}"));
+        }
+        if let Some(why) = &self.skipped {
+            line.push_str(&format!("   skipped: {why}"));
         }
         line
     }
@@ -143,7 +187,7 @@ fn test(names: &[&str]) -> Result<()> {
 /// Builds the package and checks its size: one check per entry, one for `serde_json`.
 fn pkg_layer(root: &Path) -> Layer {
     println!("==> the npm package: build and size");
-    let mut layer = Layer { name: "pkg", what: "cargo xtask pkg + size: no serde_json, every entry within budget", counts: Counts::default(), problem: None };
+    let mut layer = Layer::new("pkg", "cargo xtask pkg + size: no serde_json, every entry within budget");
     if let Err(e) = package::build(root) {
         layer.counts.failed = 1;
         layer.problem = Some(e);
@@ -153,11 +197,12 @@ fn pkg_layer(root: &Path) -> Layer {
     match package::measure(root) {
         Ok(entries) => {
             for entry in entries {
-                if entry.budget.is_some_and(|b| entry.gzip <= b) {
-                    layer.counts.passed += 1;
-                } else {
-                    layer.counts.failed += 1;
-                    println!("OVER BUDGET: {} loads {} B gzip, budget {:?} (pkg/size-budget.json)", entry.name, entry.gzip, entry.budget);
+                match entry.over_budget() {
+                    None => layer.counts.passed += 1,
+                    Some(why) => {
+                        layer.counts.failed += 1;
+                        println!("OVER BUDGET: {why}");
+                    }
                 }
             }
         }
@@ -175,13 +220,17 @@ fn wasm_layer(root: &Path, chromium: bool) -> Layer {
         ("wasm-node", "wasm-bindgen-test, Node: tests/wasm.rs vs emulator")
     };
     println!("==> {name}");
-    let mut layer = Layer { name, what, counts: Counts::default(), problem: None };
+    let mut layer = Layer::new(name, what);
+    if !root.join("tests/wasm.rs").is_file() {
+        return layer.skip("tests/wasm.rs missing".into());
+    }
     let result = (|| -> Result<(std::process::ExitStatus, Counts)> {
+        package::ensure_toolchain()?; // the wasm target and wasm-bindgen-test-runner 0.2.130
         let binary = Emulator::build(root)?;
         let emulator = Emulator::start(root, &binary, &[])?;
         let mut command = Command::new(cargo());
         command
-            .args(["test", "--target", "wasm32-unknown-unknown", "-p", "instant-edge", "--test", "wasm"])
+            .args(["test", "--target", "wasm32-unknown-unknown", "-p", "instant-edge", "--features", "js", "--test", "wasm"])
             .current_dir(root)
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             .env("EMULATOR_URL", emulator.get("INSTANT_API_URI"))
@@ -203,13 +252,14 @@ fn wasm_layer(root: &Path, chromium: bool) -> Layer {
 /// Layer 5: the built package imported by name in Node, Deno, Bun, workerd and Chromium.
 fn runtimes_layer(root: &Path) -> Layer {
     println!("==> tests/js/runtimes: the package by name in Node, Deno, Bun, workerd, Chromium");
-    let mut layer = Layer { name: "runtimes", what: "tests/js/runtimes: instant-edge by name in 5 runtimes vs emulator", counts: Counts::default(), problem: None };
+    let mut layer = Layer::new("runtimes", "tests/js/runtimes: instant-edge by name in 5 runtimes vs emulator");
+    let dir = root.join("tests/js/runtimes");
+    if !dir.join("run-all.mjs").is_file() {
+        return layer.skip("tests/js/runtimes/run-all.mjs missing".into());
+    }
     let result = (|| -> Result<(std::process::ExitStatus, Counts)> {
         require_node()?;
-        if !root.join("pkg/dist/instant_edge_bg.wasm").is_file() {
-            package::build(root)?;
-        }
-        let dir = root.join("tests/js/runtimes");
+        package::build(root)?; // up to date in a second when the wasm did not change
         npm_ci(&dir)?;
         let binary = Emulator::build(root)?;
         let emulator = Emulator::start(root, &binary, &[])?;
@@ -240,7 +290,7 @@ fn settle(layer: &mut Layer, result: Result<(std::process::ExitStatus, Counts)>,
 /// Layers 1–3 of DESIGN.md "Tests": unit, doc and emulator HTTP tests.
 fn rust_layer(root: &Path) -> Layer {
     println!("==> cargo test --workspace --no-fail-fast");
-    let mut layer = Layer { name: "rust", what: "cargo test --workspace: unit, doc, emulator HTTP", counts: Counts::default(), problem: None };
+    let mut layer = Layer::new("rust", "cargo test --workspace: unit, doc, emulator HTTP");
     let mut command = Command::new(cargo());
     command.args(["test", "--workspace", "--no-fail-fast"]).current_dir(root);
     match run_counted(&mut command, Runner::Cargo) {
@@ -259,13 +309,11 @@ fn rust_layer(root: &Path) -> Layer {
 /// package's requests compared with its requests.
 fn js_layer(root: &Path) -> Layer {
     println!("==> tests/js: the official @instantdb/admin client against the emulator");
-    let mut layer = Layer { name: "js", what: "node --test tests/js: @instantdb/admin vs emulator", counts: Counts::default(), problem: None };
+    let mut layer = Layer::new("js", "node --test tests/js: @instantdb/admin vs emulator");
     let result = (|| -> Result<(std::process::ExitStatus, Counts)> {
         require_node()?;
         // wire.test.mjs compares our package's requests with the official client's.
-        if !root.join("pkg/dist/instant_edge_bg.wasm").is_file() {
-            package::build(root)?;
-        }
+        package::build(root)?; // up to date in a second when the wasm did not change
         let dir = root.join("tests/js");
         npm_ci(&dir)?;
         let binary = Emulator::build(root)?;
@@ -277,17 +325,7 @@ fn js_layer(root: &Path) -> Layer {
         run_counted(&mut node, Runner::Node).map_err(|e| format!("cannot run node: {e}"))
         // `emulator` is dropped (killed) here, and on every `?` above.
     })();
-    match result {
-        Ok((status, counts)) => {
-            layer.counts = counts;
-            if !status.success() && counts.failed == 0 {
-                layer.problem = Some(format!("node --test exited with {status}"));
-            } else if status.success() && counts.passed == 0 {
-                layer.problem = Some("node --test ran no test".into());
-            }
-        }
-        Err(e) => layer.problem = Some(e),
-    }
+    settle(&mut layer, result, "node --test");
     layer
 }
 
@@ -350,11 +388,12 @@ fn demo(keep: bool) -> Result<()> {
     Ok(())
 }
 
-/// The official client against the emulator (`examples/node/demo.mjs`).
+/// The package in Node against the emulator (`examples/node/demo.mjs`).
 fn demo_node() -> Result<()> {
     let root = root();
     require_node()?;
     let binary = Emulator::build(&root)?;
+    package::build(&root)?;
     let emulator = Emulator::start(&root, &binary, &["--schema", "examples/demo-schema.json"])?;
     let mut node = Command::new("node");
     node.arg("examples/node/demo.mjs").current_dir(&root);

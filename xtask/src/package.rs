@@ -5,18 +5,29 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::{cargo, npm_ci, run, Result};
+use crate::{cargo, run, target_dir, Result};
 
 /// Must equal the `wasm-bindgen` crate pinned in Cargo.toml.
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
+/// npm `binaryen` in tools/package.json; Debian's wasm-opt 108 breaks externref tables.
+const BINARYEN_VERSION: &str = "132";
 const TARGET: &str = "wasm32-unknown-unknown";
 
-/// The entries of `pkg/package.json`'s exports and the files each one loads.
+/// The entries of `pkg/package.json`'s exports: (condition, file).
 pub const ENTRIES: [(&str, &str); 3] = [("workerd", "workerd.js"), ("node", "node.js"), ("browser", "browser.js")];
-const SHARED: [&str; 3] = ["src/api.js", "dist/instant_edge.js", "dist/instant_edge_bg.wasm"];
+/// What every entry loads whether or not its imports name it: the wasm-bindgen glue and the wasm.
+const ALWAYS: [&str; 2] = ["dist/instant_edge.js", "dist/instant_edge_bg.wasm"];
+
+/// The rustc output, before wasm-bindgen and wasm-opt: it still has its `name` section, so every
+/// crate linked in shows up by name.
+fn rustc_wasm(root: &Path) -> PathBuf {
+    target_dir(root).join(TARGET).join("release/instant_edge.wasm")
+}
 
 /// Builds `pkg/dist/`: release wasm with the `js` feature → wasm-bindgen `--target web` →
-/// `wasm-opt -Oz` from npm binaryen. Fails if `serde_json` made it into the wasm.
+/// `wasm-opt -Oz` from npm binaryen, name and producers sections stripped. Fails if
+/// `serde_json` made it into the wasm. Files are swapped into `pkg/dist/` one atomic rename each
+/// (and only when they changed), so a test running meanwhile never reads a half-written wasm.
 pub fn build(root: &Path) -> Result<()> {
     ensure_toolchain()?;
     println!("==> cargo build --release --target {TARGET} -p instant-edge --features js");
@@ -26,32 +37,145 @@ pub fn build(root: &Path) -> Result<()> {
             .current_dir(root),
         "building the wasm (is the target installed? rustup target add wasm32-unknown-unknown)",
     )?;
-    let wasm = root.join("target").join(TARGET).join("release/instant_edge.wasm");
-    // The rustc output still has its symbol names: a crate that is linked in shows up there.
-    let bytes = fs::read(&wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?;
-    if bytes.windows(b"serde_json".len()).any(|w| w == b"serde_json") {
-        return Err("serde_json is linked into the wasm; JSON must be made and parsed by the host".into());
-    }
+    let wasm = rustc_wasm(root);
+    check_no_serde_json(&wasm)?;
+
     let dist = root.join("pkg/dist");
-    let _ = fs::remove_dir_all(&dist);
-    println!("==> wasm-bindgen --target web --out-dir pkg/dist");
-    run(
-        Command::new("wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&dist).arg(&wasm),
-        "wasm-bindgen",
-    )?;
-    let wasm_opt = tools(root)?.join("wasm-opt");
-    let output = dist.join("instant_edge_bg.wasm");
-    println!("==> wasm-opt -Oz (binaryen from tools/)");
-    run(
-        Command::new(wasm_opt).arg("-Oz").arg("--strip-debug").arg("--strip-producers").arg(&output).arg("-o").arg(&output),
-        "wasm-opt",
-    )?;
+    // What the last build read and wrote: when neither changed, wasm-bindgen and wasm-opt
+    // (~10 s) would write the same bytes again.
+    let stamp = target_dir(root).join("xtask-pkg");
+    let input = fs::read(&wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?;
+    if up_to_date(&stamp, &input, &dist) {
+        println!("    pkg/dist/ is up to date (the wasm did not change)");
+        return Ok(());
+    }
+    let _ = fs::remove_dir_all(&stamp);
+    let staging = dist.join(format!(".staging-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+    fs::create_dir_all(&staging).map_err(|e| format!("creating {}: {e}", staging.display()))?;
+    let built = (|| -> Result<()> {
+        println!("==> wasm-bindgen --target web --out-dir pkg/dist");
+        run(Command::new("wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&staging).arg(&wasm), "wasm-bindgen")?;
+        let output = staging.join("instant_edge_bg.wasm");
+        println!("==> wasm-opt -Oz --strip-debug --strip-producers (npm binaryen {BINARYEN_VERSION})");
+        // --strip-debug removes the `name` section too.
+        run(
+            Command::new("wasm-opt").args(["-Oz", "--strip-debug", "--strip-producers"]).arg(&output).arg("-o").arg(&output),
+            "wasm-opt",
+        )?;
+        let bytes = fs::read(&output).map_err(|e| format!("reading {}: {e}", output.display()))?;
+        let left: Vec<String> = custom_sections(&bytes)?.into_iter().filter(|s| s == "name" || s == "producers").collect();
+        if !left.is_empty() {
+            return Err(format!("wasm-opt left the {} section(s) in the wasm", left.join(", ")));
+        }
+        fs::create_dir_all(stamp.join("out")).map_err(|e| format!("creating {}: {e}", stamp.display()))?;
+        for name in names(&staging)? {
+            if staging.join(&name).is_file() {
+                let _ = fs::copy(staging.join(&name), stamp.join("out").join(&name));
+            }
+        }
+        publish(&staging, &dist)?;
+        fs::write(stamp.join("input.wasm"), &input).map_err(|e| format!("writing {}: {e}", stamp.display()))
+    })();
+    let _ = fs::remove_dir_all(&staging);
+    built?;
+    println!("    pkg/dist/ is up to date");
     Ok(())
 }
 
-/// The wasm target and wasm-bindgen-cli at the pinned version, installed when missing (so the
-/// README's commands work on a fresh machine; `bash .ci/run` does the same).
-fn ensure_toolchain() -> Result<()> {
+fn names(dir: &Path) -> Result<Vec<String>> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
+    Ok(entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+}
+
+/// The last build read these very bytes, and `dist` still holds exactly what it wrote.
+fn up_to_date(stamp: &Path, input: &[u8], dist: &Path) -> bool {
+    if fs::read(stamp.join("input.wasm")).ok().as_deref() != Some(input) {
+        return false;
+    }
+    let (Ok(wrote), Ok(present)) = (names(&stamp.join("out")), names(dist)) else { return false };
+    let present: Vec<&String> = present.iter().filter(|n| !n.starts_with(".staging-")).collect();
+    !wrote.is_empty()
+        && wrote.len() == present.len()
+        && wrote.iter().all(|name| fs::read(stamp.join("out").join(name)).ok().is_some_and(|b| fs::read(dist.join(name)).ok() == Some(b)))
+}
+
+/// Moves every file of `staging` into `dist` (rename: atomic on one filesystem), leaving files
+/// whose bytes did not change untouched, and removes what the build no longer produces.
+fn publish(staging: &Path, dist: &Path) -> Result<()> {
+    let fresh = names(staging)?;
+    for name in &fresh {
+        let (from, to) = (staging.join(name), dist.join(name));
+        if from.is_dir() {
+            let _ = fs::remove_dir_all(&to);
+        } else if fs::read(&from).ok() == fs::read(&to).ok() {
+            continue;
+        }
+        fs::rename(&from, &to).map_err(|e| format!("moving {} to {}: {e}", from.display(), to.display()))?;
+    }
+    for name in names(dist)? {
+        if !name.starts_with(".staging-") && !fresh.contains(&name) {
+            let path = dist.join(&name);
+            let _ = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+        }
+    }
+    Ok(())
+}
+
+/// The wasm must not link `serde_json` (DESIGN.md "JSON, size and speed"): its symbols would
+/// be in the rustc output's `name` section.
+fn check_no_serde_json(wasm: &Path) -> Result<()> {
+    let bytes = fs::read(wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?;
+    if bytes.windows(b"serde_json".len()).any(|w| w == b"serde_json") {
+        return Err(format!(
+            "serde_json is linked into the wasm ({} names it): JSON must be made and parsed by the host \
+             (JSON.stringify / Response.json()); find who pulls it in with \
+             `cargo tree --target {TARGET} -p instant-edge --features js -i serde_json`",
+            wasm.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The names of a wasm module's custom sections, in order.
+fn custom_sections(bytes: &[u8]) -> Result<Vec<String>> {
+    fn leb(bytes: &[u8], at: &mut usize) -> Option<usize> {
+        let (mut value, mut shift) = (0usize, 0);
+        loop {
+            let byte = *bytes.get(*at)?;
+            *at += 1;
+            value |= usize::from(byte & 0x7f).checked_shl(shift)?;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+            shift += 7;
+        }
+    }
+    if bytes.get(..4) != Some(b"\0asm") {
+        return Err("not a wasm module".into());
+    }
+    let mut names = Vec::new();
+    let mut at = 8;
+    while at < bytes.len() {
+        let id = bytes[at];
+        at += 1;
+        let size = leb(bytes, &mut at).ok_or("truncated wasm section header")?;
+        let end = at.checked_add(size).filter(|&end| end <= bytes.len()).ok_or("truncated wasm section")?;
+        if id == 0 {
+            let mut name_at = at;
+            let len = leb(bytes, &mut name_at).ok_or("bad custom section name")?;
+            let name = bytes.get(name_at..name_at + len).ok_or("bad custom section name")?;
+            names.push(String::from_utf8_lossy(name).into_owned());
+        }
+        at = end;
+    }
+    Ok(names)
+}
+
+/// The wasm target, wasm-bindgen-cli at the pinned version (installed when missing, so the
+/// README's commands work on a fresh machine; `bash .ci/run` does the same) and npm binaryen's
+/// wasm-opt first on PATH.
+pub fn ensure_toolchain() -> Result<()> {
     let installed = Command::new("rustup").args(["target", "list", "--installed"]).output().ok();
     let has_target = installed.is_some_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == TARGET));
     if !has_target {
@@ -59,12 +183,9 @@ fn ensure_toolchain() -> Result<()> {
         run(Command::new("rustup").args(["target", "add", TARGET]), "rustup target add (install Rust with rustup)")?;
     }
     let wanted = format!("wasm-bindgen {WASM_BINDGEN_VERSION}");
-    let found = || {
-        let output = Command::new("wasm-bindgen").arg("--version").output().ok();
-        output.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default()
-    };
+    let found = || version_of("wasm-bindgen");
     if found() != wanted {
-        println!("==> cargo install wasm-bindgen-cli --version ={WASM_BINDGEN_VERSION} (once, ~2.5 min)");
+        println!("==> cargo install wasm-bindgen-cli --version ={WASM_BINDGEN_VERSION} (once, ~2.5 min; found `{}`)", found());
         let pin = format!("={WASM_BINDGEN_VERSION}");
         // --locked fails while the registry mirror lacks the CLI lock's webpki-roots.
         let locked = Command::new(cargo()).args(["install", "--locked", "wasm-bindgen-cli", "--version", &pin]).status();
@@ -72,76 +193,169 @@ fn ensure_toolchain() -> Result<()> {
             run(Command::new(cargo()).args(["install", "wasm-bindgen-cli", "--version", &pin]), "cargo install wasm-bindgen-cli")?;
         }
         if found() != wanted {
-            return Err(format!("{wanted} is needed on PATH (found `{}`); is ~/.cargo/bin on PATH?", found()));
+            return Err(format!(
+                "{wanted} must be first on PATH, found `{}`. Install it with \
+                 `cargo install wasm-bindgen-cli --version ={WASM_BINDGEN_VERSION}` and put ~/.cargo/bin on PATH",
+                found()
+            ));
         }
+    }
+    crate::tools()?;
+    let wasm_opt = version_of("wasm-opt");
+    if !wasm_opt.starts_with(&format!("wasm-opt version {BINARYEN_VERSION} ")) {
+        return Err(format!(
+            "wasm-opt from npm binaryen {BINARYEN_VERSION} (tools/node_modules/.bin) must be first on PATH, found `{wasm_opt}`"
+        ));
     }
     Ok(())
 }
 
-/// `tools/node_modules/.bin`, installed from `tools/package-lock.json` when needed.
-pub fn tools(root: &Path) -> Result<PathBuf> {
-    npm_ci(&root.join("tools"))?;
-    Ok(root.join("tools/node_modules/.bin"))
+/// The first line `program --version` prints, or "" when it cannot run.
+fn version_of(program: &str) -> String {
+    let output = Command::new(program).arg("--version").stderr(Stdio::null()).output().ok();
+    output.map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").trim().to_owned()).unwrap_or_default()
 }
 
-/// One entry's load: its file, the shared JS layer, the glue and the wasm.
+/// One entry's load: the entry, the package JS it imports, the glue and the wasm.
 pub struct EntrySize {
     pub name: &'static str,
+    pub files: Vec<String>,
     pub raw: u64,
     pub gzip: u64,
     pub budget: Option<u64>,
+}
+
+impl EntrySize {
+    /// Why this entry fails the budget, if it does.
+    pub fn over_budget(&self) -> Option<String> {
+        match self.budget {
+            Some(budget) if self.gzip <= budget => None,
+            Some(budget) => Some(format!("{} loads {} B gzip, over its budget of {budget} B (pkg/size-budget.json)", self.name, self.gzip)),
+            None => Some(format!("{} has no budget in pkg/size-budget.json (it loads {} B gzip)", self.name, self.gzip)),
+        }
+    }
 }
 
 /// Measures every entry and prints a table; returns the sizes for the caller to judge.
 pub fn measure(root: &Path) -> Result<Vec<EntrySize>> {
     let pkg = root.join("pkg");
     let budget = fs::read_to_string(pkg.join("size-budget.json")).unwrap_or_default();
-    let mut files: Vec<(&str, u64, u64)> = Vec::new();
-    let mut size_of = |name: &'static str| -> Result<(u64, u64)> {
-        if let Some((_, raw, gzip)) = files.iter().find(|(n, _, _)| *n == name) {
-            return Ok((*raw, *gzip));
-        }
-        let path = pkg.join(name);
-        let raw = fs::metadata(&path).map_err(|e| format!("{}: {e} (run `cargo xtask pkg` first)", path.display()))?.len();
-        let gzip = gzip_size(&path)?;
-        files.push((name, raw, gzip));
-        Ok((raw, gzip))
-    };
+    let mut files: Vec<(String, u64, u64)> = Vec::new();
     let mut entries = Vec::new();
     for (name, entry) in ENTRIES {
-        let (mut raw, mut gzip) = size_of(entry)?;
-        for shared in SHARED {
-            let (r, g) = size_of(shared)?;
+        let mut loads = loaded_by(&pkg, entry)?;
+        for always in ALWAYS {
+            if !loads.iter().any(|f| f == always) {
+                loads.push(always.to_owned());
+            }
+        }
+        let (mut raw, mut gzip) = (0, 0);
+        for file in &loads {
+            if !files.iter().any(|(f, _, _)| f == file) {
+                let path = pkg.join(file);
+                let size = fs::metadata(&path).map_err(|e| format!("{}: {e} (run `cargo xtask pkg` first)", path.display()))?.len();
+                files.push((file.clone(), size, gzip_size(&path)?));
+            }
+            let (_, r, g) = files.iter().find(|(f, _, _)| f == file).ok_or("unreachable")?;
             raw += r;
             gzip += g;
         }
-        entries.push(EntrySize { name, raw, gzip, budget: budget_for(&budget, name) });
+        entries.push(EntrySize { name, files: loads, raw, gzip, budget: budget_for(&budget, name) });
     }
-    println!("\n{:<28} {:>9} {:>12}", "file", "raw", "gzip -9");
-    for (name, raw, gzip) in &files {
-        println!("{name:<28} {raw:>9} {gzip:>12}");
+    println!("\n{:<30} {:>9} {:>9}", "file (pkg/)", "raw", "gzip -9");
+    for (file, raw, gzip) in &files {
+        println!("{file:<30} {raw:>9} {gzip:>9}");
     }
-    println!("\n{:<28} {:>9} {:>12} {:>12}", "entry (all it loads)", "raw", "gzip -9", "budget");
+    println!("\n{:<30} {:>9} {:>9} {:>9}   loads", "entry (all it loads)", "raw", "gzip -9", "budget");
     for e in &entries {
         let budget = e.budget.map_or("none".to_owned(), |b| b.to_string());
-        println!("{:<28} {:>9} {:>12} {:>12}", e.name, e.raw, e.gzip, budget);
+        println!("{:<30} {:>9} {:>9} {:>9}   {}", e.name, e.raw, e.gzip, budget, e.files.join(" + "));
     }
     Ok(entries)
 }
 
-/// `cargo xtask size`: fails when an entry is over its budget (or has none).
+/// `cargo xtask size`: fails when an entry is over its budget (or has none), or when the wasm
+/// links `serde_json`.
 pub fn check(root: &Path) -> Result<()> {
-    let over: Vec<String> = measure(root)?
-        .iter()
-        .filter(|e| e.budget.is_none_or(|b| e.gzip > b))
-        .map(|e| format!("{} ({} B gzip, budget {:?})", e.name, e.gzip, e.budget))
-        .collect();
-    if over.is_empty() {
+    let entries = measure(root)?;
+    let mut problems: Vec<String> = entries.iter().filter_map(EntrySize::over_budget).collect();
+    let wasm = rustc_wasm(root);
+    if wasm.is_file() {
+        match check_no_serde_json(&wasm) {
+            Ok(()) => println!("no serde_json in the wasm (checked the names in {})", wasm.display()),
+            Err(e) => problems.push(e),
+        }
+    } else {
+        println!("serde_json not checked: {} is missing (`cargo xtask pkg` builds it)", wasm.display());
+    }
+    if problems.is_empty() {
         println!("every entry is within pkg/size-budget.json (a ratchet: lower it whenever the size drops)");
         Ok(())
     } else {
-        Err(format!("over the size budget: {}", over.join(", ")))
+        Err(problems.join("; "))
     }
+}
+
+/// `entry` and the package files it loads, transitively, as paths relative to `pkg/`: every
+/// string literal in a JS file that names an existing `.js`, `.mjs` or `.wasm` file relative to
+/// it (`import … from './x.js'`, `import('./x.js')`, `new URL('./x.wasm', import.meta.url)`).
+fn loaded_by(pkg: &Path, entry: &str) -> Result<Vec<String>> {
+    let mut found = vec![entry.to_owned()];
+    let mut next = 0;
+    while next < found.len() {
+        let file = found[next].clone();
+        next += 1;
+        if file.ends_with(".wasm") {
+            continue;
+        }
+        let path = pkg.join(&file);
+        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e} (run `cargo xtask pkg` first)", path.display()))?;
+        let dir = Path::new(&file).parent().unwrap_or(Path::new(""));
+        for literal in module_literals(&text) {
+            let Some(relative) = normalize(&dir.join(literal)) else { continue };
+            if pkg.join(&relative).is_file() && !found.contains(&relative) {
+                found.push(relative);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Quoted strings that look like a relative module or wasm path.
+fn module_literals(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for quote in ['\'', '"', '`'] {
+        // Every stretch between two quotes is a candidate, whatever the parity: an apostrophe
+        // in a comment must not hide the literals after it.
+        for piece in text.split(quote) {
+            let looks_like_path = !piece.is_empty()
+                && piece.len() < 200
+                && !piece.contains("://")
+                && !piece.starts_with('/')
+                && piece.chars().all(|c| c.is_ascii_alphanumeric() || "./_-".contains(c))
+                && [".js", ".mjs", ".wasm"].iter().any(|ext| piece.ends_with(ext));
+            if looks_like_path {
+                out.push(piece);
+            }
+        }
+    }
+    out
+}
+
+/// `a/./b/../c.js` → `a/c.js`, with `/` separators; None when it leaves the package.
+fn normalize(path: &Path) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            std::path::Component::ParentDir => {
+                parts.pop()?;
+            }
+            std::path::Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    Some(parts.join("/"))
 }
 
 fn gzip_size(path: &Path) -> Result<u64> {
@@ -167,7 +381,7 @@ fn budget_for(text: &str, name: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::budget_for;
+    use super::*;
 
     #[test]
     fn reads_the_budget() {
@@ -175,5 +389,25 @@ mod tests {
         assert_eq!(budget_for(text, "workerd"), Some(37000));
         assert_eq!(budget_for(text, "node"), Some(36900));
         assert_eq!(budget_for(text, "browser"), None);
+    }
+
+    #[test]
+    fn finds_module_paths() {
+        let js = "// Workers tooling imports .wasm as a module\nimport wasm from './dist/x_bg.wasm';\n\
+                  import { a } from \"../src/api.js\";\nconst u = new URL('x_bg.wasm', import.meta.url);\n\
+                  fetch('https://h/a.js'); const s = 'not a path.js';";
+        assert_eq!(module_literals(js), ["./dist/x_bg.wasm", "x_bg.wasm", "../src/api.js"]);
+        assert_eq!(normalize(Path::new("src/../dist/./a.js")).as_deref(), Some("dist/a.js"));
+        assert_eq!(normalize(Path::new("../a.js")), None);
+    }
+
+    #[test]
+    fn lists_custom_sections() {
+        // magic, version, a type section (id 1, empty), then custom "name" and "producers".
+        let mut wasm = b"\0asm\x01\0\0\0\x01\x01\0".to_vec();
+        wasm.extend_from_slice(b"\0\x06\x04name\0");
+        wasm.extend_from_slice(b"\0\x0a\x09producers");
+        assert_eq!(custom_sections(&wasm).unwrap(), ["name", "producers"]);
+        assert!(custom_sections(b"\0asm\x01\0\0\0\0\x09").is_err());
     }
 }
