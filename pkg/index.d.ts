@@ -60,8 +60,42 @@ export type ETypeChunk = { [id: string]: TransactionChunk } & {
 
 export type TxChunk = { [etype: string]: ETypeChunk };
 
+/** A user as the auth calls return it (plus any app-defined `$users` attributes). */
+export interface User {
+  id: string;
+  email?: string;
+  type?: 'user' | 'guest';
+  isGuest?: boolean;
+  created_at?: string;
+  app_id?: string;
+  refresh_token?: string;
+  [attribute: string]: unknown;
+}
+
+export type UserLookup = { email: string } | { id: string } | { refresh_token: string };
+
+/** `db.auth`: the calls of @instantdb/admin's `auth`, plus `signInGuest`. */
+export interface Auth {
+  /** A new refresh token for the user, created if needed. */
+  createToken(user: string | { email: string } | { id: string }): Promise<string>;
+  /** The user of a refresh token; rejects (400) when it is unknown. */
+  verifyToken(token: string): Promise<User>;
+  getUser(user: UserLookup): Promise<User | null>;
+  deleteUser(user: UserLookup): Promise<User | null>;
+  signOut(user: string | UserLookup): Promise<void>;
+  generateMagicCode(email: string): Promise<{ code: string }>;
+  sendMagicCode(email: string): Promise<{ code: string }>;
+  verifyMagicCode(email: string, code: string): Promise<User>;
+  checkMagicCode(email: string, code: string, opts?: { extraFields?: Record<string, unknown> }): Promise<{ user: User; created: boolean }>;
+  /** A new guest user with a refresh token (not in @instantdb/admin). */
+  signInGuest(): Promise<User>;
+  /** The user in the request's `instant_user_<appId>` cookie, verified unless `disableValidation`; `null` when there is no usable cookie. */
+  getUserFromRequest(request: { headers: { get(name: string): string | null } }, opts?: { disableValidation?: boolean }): Promise<User | null>;
+}
+
 export interface InstantAdminDatabase {
   readonly tx: TxChunk;
+  readonly auth: Auth;
   /** Runs an InstaQL query. */
   query<R = any>(query: Record<string, unknown>, opts?: QueryOptions): Promise<R>;
   /** Applies chunks as one transaction; resolves `{ "tx-id": number }`. */

@@ -180,9 +180,19 @@ impl<T: Transport> Instant<T> {
 
     /// Runs a query and returns the host's parsed JSON as is (the JS API passes it through).
     pub async fn query_json(&self, query: &Value, opts: &CallOptions) -> Result<Json> {
+        self.call(self.query_request(query, opts)?, opts).await
+    }
+
+    /// The checked `POST /admin/query` request for this handle.
+    pub(crate) fn query_request(&self, query: &Value, opts: &CallOptions) -> Result<HttpRequest> {
         self.check_who()?;
-        let request = request::query(&self.config, self.who.as_ref(), query, opts.rule_params.as_ref())?;
-        self.call(request, opts).await
+        request::query(&self.config, self.who.as_ref(), query, opts.rule_params.as_ref())
+    }
+
+    /// The checked `POST /admin/transact` request for this handle.
+    pub(crate) fn transact_request(&self, steps: &Value) -> Result<HttpRequest> {
+        self.check_who()?;
+        request::transact(&self.config, self.who.as_ref(), steps)
     }
 
     /// Applies the steps of `chunks` as one transaction.
@@ -193,9 +203,7 @@ impl<T: Transport> Instant<T> {
 
     /// Applies raw steps (`[[action, namespace, id, args, opts?], ...]`); returns the host's JSON.
     pub async fn transact_steps(&self, steps: &Value, opts: &CallOptions) -> Result<Json> {
-        self.check_who()?;
-        let request = request::transact(&self.config, self.who.as_ref(), steps)?;
-        self.call(request, opts).await
+        self.call(self.transact_request(steps)?, opts).await
     }
 
     /// The error for a non-200 answer, with our credentials scrubbed from what the server echoed.

@@ -58,8 +58,20 @@ const env = (name) => {
   } catch {} // Deno without --allow-env
 };
 
+// `db.auth.*`: argument checks, requests and answers are in the wasm; only the cookie header is
+// read here, since a Request is a host object.
+const AUTH = ['createToken', 'verifyToken', 'getUser', 'deleteUser', 'signOut', 'generateMagicCode',
+  'sendMagicCode', 'verifyMagicCode', 'checkMagicCode', 'signInGuest'];
+const auth = (client) => {
+  const api = Object.fromEntries(AUTH.map((m) => [m, (...args) => client.auth(m, args).catch(rethrow)]));
+  api.getUserFromRequest = (request, opts) =>
+    client.auth('getUserFromRequest', [request?.headers?.get?.('cookie') ?? '', !!opts?.disableValidation]).catch(rethrow);
+  return api;
+};
+
 const wrap = (client) => ({
   tx,
+  auth: auth(client),
   query: (query, opts) => client.query(query, opts).catch(rethrow),
   transact: (chunks, opts) =>
     client.transact((Array.isArray(chunks) ? chunks : [chunks]).flatMap((c) => c?.__ops ?? [c]), opts).catch(rethrow),

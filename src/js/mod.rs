@@ -9,6 +9,7 @@ use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use crate::transport::{from_value, to_value};
+use crate::auth::UserRef;
 use crate::{CallOptions, Config, Error, Impersonation, Instant, Value};
 
 fn get(object: &JsValue, key: &str) -> JsValue {
@@ -126,6 +127,11 @@ impl Client {
         future_to_promise(dispatch(self.db.clone(), Call::Transact, steps, opts))
     }
 
+    /// `db.auth.<method>(...args)`: every auth call, by name (see `pkg/src/api.js`).
+    pub fn auth(&self, method: JsValue, args: JsValue) -> Promise {
+        future_to_promise(dispatch(self.db.clone(), Call::Auth(method), args, JsValue::UNDEFINED))
+    }
+
     /// `db.asUser({ email } | { token } | { guest: true })`.
     #[wasm_bindgen(js_name = asUser)]
     pub fn as_user(&self, opts: JsValue) -> Result<Client, JsValue> {
@@ -134,25 +140,150 @@ impl Client {
     }
 }
 
-#[derive(Clone, Copy)]
 enum Call {
     Query,
     Transact,
+    /// The auth method's name.
+    Auth(JsValue),
 }
 
 /// Every exported async call goes through this one future, so the promise machinery is
 /// compiled once (a measurable share of the wasm).
 async fn dispatch(db: Instant, call: Call, argument: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
     let run = async {
-        let options = call_options(&opts, matches!(call, Call::Query))?;
-        let what = if matches!(call, Call::Query) { "query" } else { "steps" };
-        let argument = to_value(&argument).map_err(|_| Error::invalid(what, "must be JSON-serialisable"))?;
-        match call {
-            Call::Query => db.query_json(&argument, &options).await,
-            Call::Transact => db.transact_steps(&argument, &options).await,
-        }
+        let (request, options, answer) = match prepare(&db, call, &argument, &opts)? {
+            Prepared::Done(value) => return Ok(value),
+            Prepared::Send(request, options, answer) => (request, options, answer),
+        };
+        // The only await: one `call` state machine for every export.
+        let json = db.call(request, &options).await?;
+        Ok(answer.shape(json))
     };
     run.await.map_err(to_js_error)
+}
+
+enum Prepared {
+    /// Answered without a request.
+    Done(JsValue),
+    /// Send this, then shape the answer.
+    Send(crate::request::HttpRequest, CallOptions, Answer),
+}
+
+fn prepare(db: &Instant, call: Call, argument: &JsValue, opts: &JsValue) -> Result<Prepared, Error> {
+    let is_query = matches!(call, Call::Query);
+    match call {
+        Call::Auth(method) => auth_request(db, &method, argument),
+        _ => {
+            let options = call_options(opts, is_query)?;
+            let what = if is_query { "query" } else { "steps" };
+            let argument = to_value(argument).map_err(|_| Error::invalid(what, "must be JSON-serialisable"))?;
+            let request = if is_query { db.query_request(&argument, &options)? } else { db.transact_request(&argument)? };
+            Ok(Prepared::Send(request, options, Answer::Whole))
+        }
+    }
+}
+
+/// `"a@b.co"` (when `email_string`), `{ email }`, `{ id }` or `{ refresh_token }`: exactly one.
+fn user_ref(value: &JsValue, email_string: bool) -> Result<UserRef, Error> {
+    if let Some(email) = value.as_string().filter(|_| email_string) {
+        return Ok(UserRef::Email(email));
+    }
+    let mut found = Vec::new();
+    for key in ["email", "id", "refresh_token"] {
+        if let Some(text) = string_option(value, key)? {
+            found.push(match key {
+                "email" => UserRef::Email(text),
+                "id" => UserRef::Id(text),
+                _ => UserRef::RefreshToken(text),
+            });
+        }
+    }
+    match (found.pop(), found.is_empty()) {
+        (Some(who), true) => Ok(who),
+        _ => Err(Error::invalid("user", "give exactly one of { email }, { id } or { refresh_token }")),
+    }
+}
+
+fn text_arg(value: &JsValue, what: &str) -> Result<String, Error> {
+    value.as_string().ok_or_else(|| Error::invalid(what, "must be a string"))
+}
+
+/// `json[key]`, or `null`.
+fn pick(json: &JsValue, key: &str) -> JsValue {
+    let value = get(json, key);
+    if value.is_undefined() { JsValue::NULL } else { value }
+}
+
+/// What to answer from the server's JSON.
+enum Answer {
+    /// `json[key]`.
+    Field(&'static str),
+    /// `json.user.refresh_token`.
+    Token,
+    /// The JSON as is.
+    Whole,
+    /// Nothing (`undefined`).
+    Nothing,
+    /// `{ user, created }`.
+    UserCreated,
+}
+
+/// The request of an auth method (sent by [`dispatch`], whose single await keeps one copy of the
+/// `call` state machine in the wasm: each extra await point of it cost kilobytes).
+fn auth_request(db: &Instant, method: &JsValue, args: &JsValue) -> Result<Prepared, Error> {
+    use crate::auth::{
+        cookie_user, create_token_request, magic_code_request, sign_in_guest_request, sign_out_request,
+        users_request, verify_magic_code_request, verify_token_request,
+    };
+    let method = method.as_string().unwrap_or_default();
+    let args: Vec<JsValue> = if js_sys::Array::is_array(args) { js_sys::Array::from(args).to_vec() } else { Vec::new() };
+    let arg = |i: usize| args.get(i).cloned().unwrap_or(JsValue::UNDEFINED);
+    let config = db.config();
+    let (request, answer) = match method.as_str() {
+        "createToken" => (create_token_request(config, &user_ref(&arg(0), true)?)?, Answer::Token),
+        "verifyToken" => (verify_token_request(config, &text_arg(&arg(0), "token")?)?, Answer::Field("user")),
+        "getUser" => (users_request(config, &user_ref(&arg(0), false)?, false)?, Answer::Field("user")),
+        "deleteUser" => (users_request(config, &user_ref(&arg(0), false)?, true)?, Answer::Field("deleted")),
+        "signOut" => (sign_out_request(config, &user_ref(&arg(0), true)?)?, Answer::Nothing),
+        "generateMagicCode" | "sendMagicCode" => {
+            (magic_code_request(config, &text_arg(&arg(0), "email")?, method == "sendMagicCode")?, Answer::Whole)
+        }
+        "verifyMagicCode" | "checkMagicCode" => {
+            let extra = get(&arg(2), "extraFields");
+            let extra = if extra.is_undefined() || extra.is_null() { None } else { Some(to_value(&extra)?) };
+            let request = verify_magic_code_request(config, &text_arg(&arg(0), "email")?, &text_arg(&arg(1), "code")?, extra.as_ref())?;
+            (request, if method == "verifyMagicCode" { Answer::Field("user") } else { Answer::UserCreated })
+        }
+        "signInGuest" => (sign_in_guest_request(config)?, Answer::Field("user")),
+        "getUserFromRequest" => {
+            let header = arg(0).as_string().unwrap_or_default();
+            let Some(user) = cookie_user(&header, config.app_id()) else { return Ok(Prepared::Done(JsValue::NULL)) };
+            if arg(1).is_truthy() {
+                return Ok(Prepared::Done(from_value(&user)));
+            }
+            let token = user.get("refresh_token").and_then(Value::as_str).unwrap_or_default().to_owned();
+            (verify_token_request(config, &token)?, Answer::Field("user"))
+        }
+        _ => return Err(Error::invalid("auth", "unknown auth method")),
+    };
+    Ok(Prepared::Send(request, CallOptions::default(), answer))
+}
+
+impl Answer {
+    fn shape(self, json: JsValue) -> JsValue {
+        match self {
+            Answer::Field(key) => pick(&json, key),
+            Answer::Token => pick(&pick(&json, "user"), "refresh_token"),
+            Answer::Whole => json,
+            Answer::Nothing => JsValue::UNDEFINED,
+            Answer::UserCreated => {
+                let out = js_sys::Object::new();
+                set(&out, "user", &pick(&json, "user"));
+                set(&out, "created", &JsValue::from_bool(pick(&json, "created").is_truthy()));
+                out.into()
+            }
+        }
+    }
 }
 
 fn impersonation(opts: &JsValue) -> Result<Impersonation, Error> {

@@ -55,6 +55,33 @@ const calls = {
   'asUser guest': (db) => db.asUser({ guest: true }).transact(db.tx.goals[goal].update({ title: 'guest' })),
 };
 
+// Auth calls (issue #5): the same requests as `db.auth.*` of @instantdb/admin. Each pair of runs
+// targets its own user so the second client sees the same server state as the first.
+const authCalls = {
+  'auth.createToken(email string)': (db, _, n) => db.auth.createToken(`wire-${n}@example.com`),
+  'auth.createToken({ id })': (db) => db.auth.createToken({ id: goal }),
+  'auth.verifyToken': (db) => db.auth.verifyToken(todo),
+  'auth.getUser({ email })': (db) => db.auth.getUser({ email: 'Odd+Name@Example.com' }),
+  'auth.getUser({ refresh_token })': (db) => db.auth.getUser({ refresh_token: todo }),
+  'auth.deleteUser({ id })': (db) => db.auth.deleteUser({ id: goal }),
+  'auth.signOut(email string)': (db) => db.auth.signOut('nobody@example.com'),
+  'auth.signOut({ refresh_token })': (db) => db.auth.signOut({ refresh_token: todo }),
+  'auth.generateMagicCode': (db) => db.auth.generateMagicCode('code@example.com'),
+  'auth.sendMagicCode': (db) => db.auth.sendMagicCode('code@example.com'),
+  'auth.verifyMagicCode': (db) => db.auth.verifyMagicCode('code@example.com', '000000'),
+  'auth.checkMagicCode with extraFields': (db) => db.auth.checkMagicCode('code@example.com', '000000', { extraFields: { nickname: 'n' } }),
+};
+let run = 0;
+for (const [name, call] of Object.entries(authCalls)) {
+  test(`wire: ${name} is sent exactly as @instantdb/admin sends it`, async () => {
+    run += 1;
+    const theirs = await recorded(() => call(dbs.official, official, `${run}a`));
+    const ours = await recorded(() => call(dbs.edge, edge, `${run}a`));
+    assert.equal(theirs.length, 1, 'the official client sent one request');
+    assert.deepEqual(ours, theirs);
+  });
+}
+
 for (const [name, call] of Object.entries(calls)) {
   test(`wire: ${name} is sent exactly as @instantdb/admin sends it`, async () => {
     const theirs = await recorded(() => call(dbs.official, official));

@@ -166,6 +166,35 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
     assert(made instanceof Error, 'constructed instanceof Error');
   });
 
+  await check('auth: token, verify, read as the user, cookie, sign out, magic code, guest', async () => {
+    const email = `auth-${id()}@example.com`;
+    const token = await db.auth.createToken(email);
+    const user = await db.auth.verifyToken(token);
+    eq(user.email, email, 'verified');
+    eq((await db.asUser({ token }).query({ $users: {} })).$users.map((u) => u.email), [email], 'read as the user');
+    // A request-like object: browsers drop `cookie` from a constructed Request (a forbidden header).
+    const cookie = (value) => ({ headers: new Headers({ cookie: `theme=dark; instant_user_${appId}=${value}` }) });
+    const good = encodeURIComponent(JSON.stringify({ id: user.id, refresh_token: token }));
+    eq((await db.auth.getUserFromRequest(cookie(good)))?.email, email, 'the cookie user, verified');
+    eq((await db.auth.getUserFromRequest(cookie(good), { disableValidation: true }))?.id, user.id, 'unverified');
+    eq(await db.auth.getUserFromRequest(cookie('%7Bbroken')), null, 'a malformed cookie is null');
+    eq(await db.auth.getUserFromRequest(new Request('http://app.example/')), null, 'no cookie is null');
+    await db.auth.signOut({ refresh_token: token });
+    const gone = await rejects(db.auth.verifyToken(token), 'api');
+    eq(gone.status, 400, 'a signed-out token is rejected');
+    const { code } = await db.auth.generateMagicCode(email);
+    const { user: signedIn, created } = await db.auth.checkMagicCode(email, code);
+    eq([signedIn.email, created, typeof signedIn.refresh_token], [email, false, 'string'], 'magic code');
+    await rejects(db.auth.verifyMagicCode(email, code), 'api');
+    const guest = await db.auth.signInGuest();
+    eq(guest.isGuest, true, 'guest');
+    eq((await db.auth.getUser({ id: guest.id }))?.id, guest.id, 'getUser');
+    eq((await db.auth.deleteUser({ id: guest.id }))?.id, guest.id, 'deleteUser');
+    eq(await db.auth.getUser({ id: guest.id }), null, 'a deleted user is null');
+    await rejects(db.auth.getUser({ email, id: user.id }), 'invalid-argument');
+    await rejects(db.auth.verifyToken('not-a-token'), 'invalid-argument');
+  });
+
   await check('a rejected admin token is not echoed back in the error', async () => {
     const wrong = id();
     const error = await rejects(init({ appId, adminToken: wrong, apiURI, retries: 0 }).query({ goals: {} }), 'api');
