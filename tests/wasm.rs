@@ -126,3 +126,21 @@ async fn an_aborted_signal_sends_nothing() {
     let err = db().query_json(&obj([("goals", Value::empty_object())]), &opts).await.unwrap_err();
     assert_eq!(err, Error::Aborted);
 }
+
+#[wasm_bindgen_test]
+async fn custom_auth_flow_from_rust() {
+    use instant_edge::auth::UserRef;
+    let db = db();
+    let email = format!("rust-{}@example.com", id());
+    let token = db.auth().create_token(&UserRef::Email(email.clone())).await.unwrap();
+    let user = db.auth().verify_token(&token).await.unwrap();
+    assert_eq!(user.email.as_deref(), Some(email.as_str()));
+    let mine: Value = db.as_user(Impersonation::Token(token.clone())).query(&obj([("$users", Value::empty_object())])).await.unwrap();
+    assert_eq!(mine.get("$users").and_then(Value::as_array).map(<[Value]>::len), Some(1));
+    db.auth().sign_out(&UserRef::RefreshToken(token.clone())).await.unwrap();
+    let err = db.auth().verify_token(&token).await.unwrap_err();
+    assert_eq!((err.status(), err.error_type()), (400, Some("record-not-found")));
+    let code = db.auth().generate_magic_code(&email).await.unwrap();
+    let (again, created) = db.auth().check_magic_code(&email, &code, None).await.unwrap();
+    assert_eq!((again.id, created), (user.id, false));
+}

@@ -1,0 +1,131 @@
+//! `db.auth()` through the mock transport: method, URL, headers and body of every auth call,
+//! answers decoded, bad input sending nothing (issue #5; spec §3.8–§3.16). Native only.
+#![cfg(not(target_arch = "wasm32"))]
+
+use instant_edge::auth::UserRef;
+use instant_edge::transport::mock::MockTransport;
+use instant_edge::{Config, Instant};
+use serde_json::json;
+
+const APP: &str = "8aa64e4c-64f9-472e-8a61-3fa28870e6cb";
+const TOKEN: &str = "0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0";
+const USER: &str = "11111111-2222-4333-8444-555555555555";
+const REFRESH: &str = "66666666-7777-4888-9999-aaaaaaaaaaaa";
+
+fn db() -> (Instant<MockTransport>, MockTransport) {
+    let config = Config::new(APP, "http://127.0.0.1:8888").unwrap().with_admin_token(TOKEN).unwrap();
+    let mock = MockTransport::new();
+    (Instant::with_transport(config, mock.clone()), mock)
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(future).as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => panic!("the mock transport never pends"),
+    }
+}
+
+fn user_json(token: Option<&str>) -> String {
+    let mut user = json!({"app_id": APP, "id": USER, "email": "a@b.co", "isGuest": false, "created_at": "2026-11-23T08:00:00Z"});
+    if let Some(token) = token {
+        user["refresh_token"] = json!(token);
+    }
+    user.to_string()
+}
+
+fn body(mock: &MockTransport, n: usize) -> serde_json::Value {
+    serde_json::from_str(mock.sent()[n].body.as_deref().unwrap_or("null")).unwrap()
+}
+
+#[test]
+fn create_token_and_verify_token() {
+    let (db, mock) = db();
+    mock.answer(200, &format!(r#"{{"user":{},"created":true}}"#, user_json(Some(REFRESH))));
+    mock.answer(200, &format!(r#"{{"user":{}}}"#, user_json(Some(REFRESH))));
+    let token = block_on(db.auth().create_token(&UserRef::Email("a@b.co".into()))).unwrap();
+    assert_eq!(token, REFRESH);
+    let user = block_on(db.auth().verify_token(&token)).unwrap();
+    assert_eq!(user.email.as_deref(), Some("a@b.co"));
+    assert!(!format!("{user:?}").contains(REFRESH), "Debug hides the refresh token");
+    let sent = mock.sent();
+    assert_eq!((sent[0].method, sent[0].url.as_str()), ("POST", format!("http://127.0.0.1:8888/admin/refresh_tokens?app_id={APP}").as_str()));
+    assert_eq!(body(&mock, 0), json!({"email": "a@b.co"}));
+    assert_eq!(sent[1].url, format!("http://127.0.0.1:8888/runtime/auth/verify_refresh_token?app_id={APP}"));
+    assert_eq!(sent[1].header("authorization"), None, "verify sends no admin token, as the official client");
+    assert_eq!(sent[1].header("app-id"), None);
+    assert_eq!(body(&mock, 1), json!({"app-id": APP, "refresh-token": REFRESH}));
+}
+
+#[test]
+fn users_get_and_delete_put_the_lookup_in_the_query_string() {
+    let (db, mock) = db();
+    mock.answer(200, r#"{"user":null}"#).answer(200, &format!(r#"{{"deleted":{}}}"#, user_json(None)));
+    assert_eq!(block_on(db.auth().get_user(&UserRef::Email("Odd+Name@Example.com".into()))).unwrap(), None);
+    let deleted = block_on(db.auth().delete_user(&UserRef::Id(USER.into()))).unwrap();
+    assert_eq!(deleted.map(|u| u.id).as_deref(), Some(USER));
+    let sent = mock.sent();
+    assert_eq!((sent[0].method, sent[0].body.as_deref()), ("GET", None));
+    assert_eq!(sent[0].url, format!("http://127.0.0.1:8888/admin/users?app_id={APP}&email=Odd%2BName%40Example.com"));
+    assert_eq!(sent[1].method, "DELETE");
+    assert_eq!(sent[1].url, format!("http://127.0.0.1:8888/admin/users?app_id={APP}&id={USER}"));
+    assert_eq!(sent[1].header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+}
+
+#[test]
+fn sign_out_magic_codes_and_guests() {
+    let (db, mock) = db();
+    mock.answer(200, r#"{"ok":true}"#)
+        .answer(200, r#"{"code":"123456"}"#)
+        .answer(200, r#"{"code":"654321"}"#)
+        .answer(200, &format!(r#"{{"user":{},"created":true}}"#, user_json(Some(REFRESH))))
+        .answer(200, &format!(r#"{{"user":{}}}"#, user_json(Some(REFRESH))));
+    block_on(db.auth().sign_out(&UserRef::RefreshToken(REFRESH.into()))).unwrap();
+    assert_eq!(block_on(db.auth().generate_magic_code("a@b.co")).unwrap(), "123456");
+    assert_eq!(block_on(db.auth().send_magic_code("a@b.co")).unwrap(), "654321");
+    let extra = instant_edge::Value::object([("nickname", "al".into())]);
+    let (user, created) = block_on(db.auth().check_magic_code("a@b.co", "123456", Some(&extra))).unwrap();
+    assert!(created);
+    assert_eq!(user.refresh_token.as_deref(), Some(REFRESH));
+    block_on(db.auth().sign_in_guest()).unwrap();
+    let routes: Vec<String> = mock.sent().iter().map(|r| r.url.split('?').next().unwrap_or("").rsplit('/').next().unwrap_or("").to_owned()).collect();
+    assert_eq!(routes, ["sign_out", "magic_code", "send_magic_code", "verify_magic_code", "sign_in_guest"]);
+    assert_eq!(body(&mock, 0), json!({"refresh_token": REFRESH}));
+    assert_eq!(body(&mock, 3), json!({"email": "a@b.co", "code": "123456", "extra-fields": {"nickname": "al"}}));
+    assert_eq!(body(&mock, 4), json!({}));
+}
+
+#[test]
+fn user_from_cookie_reads_safely_and_verifies() {
+    let (db, mock) = db();
+    mock.answer(200, &format!(r#"{{"user":{}}}"#, user_json(Some(REFRESH))));
+    let value = format!("%7B%22id%22%3A%22{USER}%22%2C%22refresh_token%22%3A%22{REFRESH}%22%7D");
+    let header = format!("a=b; instant_user_{APP}={value}");
+    let user = block_on(db.auth().user_from_cookie(&header, true)).unwrap().unwrap();
+    assert_eq!(user.get("email").and_then(instant_edge::Value::as_str), Some("a@b.co"));
+    assert_eq!(mock.sent().len(), 1);
+    for bad in ["", "instant_user_x=1", &format!("instant_user_{APP}=%7B"), &format!("instant_user_{APP}=%7B%7D")] {
+        assert_eq!(block_on(db.auth().user_from_cookie(bad, true)).unwrap(), None, "{bad}");
+    }
+    assert_eq!(mock.sent().len(), 1, "no cookie, no request");
+}
+
+#[test]
+fn bad_auth_input_sends_nothing_and_never_shows_tokens() {
+    let (db, mock) = db();
+    let secret = "not-a-uuid-secret";
+    let errors = [
+        block_on(db.auth().create_token(&UserRef::Email("nope".into()))).unwrap_err(),
+        block_on(db.auth().create_token(&UserRef::RefreshToken(REFRESH.into()))).unwrap_err(),
+        block_on(db.auth().verify_token(secret)).unwrap_err(),
+        block_on(db.auth().get_user(&UserRef::Id("12".into()))).unwrap_err(),
+        block_on(db.auth().sign_out(&UserRef::RefreshToken(secret.into()))).unwrap_err(),
+        block_on(db.auth().check_magic_code("a@b.co", "  ", None)).unwrap_err(),
+        block_on(db.auth().generate_magic_code("a b@c.d")).unwrap_err(),
+    ];
+    for err in errors {
+        assert_eq!(err.kind(), "invalid-argument", "{err}");
+        assert!(!err.to_string().contains(secret), "{err}");
+    }
+    assert!(mock.sent().is_empty());
+}
