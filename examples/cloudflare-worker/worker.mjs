@@ -92,4 +92,21 @@ async function demo(env, say, expect) {
     say(`  ${error.message}`);
     expect(error.kind === 'api' && error.status === 400, 'expected kind api, status 400');
   }
+
+  // Custom auth: mint a token for your own user, verify it, read as that user, sign out.
+  const email = `alyssa+${id().slice(0, 8)}@example.com`;
+  const token = await db.auth.createToken(email);
+  const user = await db.auth.verifyToken(token);
+  say(`custom auth: minted a refresh token for ${user.email}; verifyToken → user ${user.id.slice(0, 8)}…`);
+  const asThem = await db.asUser({ token }).query({ $users: {} });
+  say(`  reading as that user: sees ${asThem.$users.length} user (${asThem.$users.map((u) => u.email).join(', ')})`);
+  expect(asThem.$users.length === 1 && asThem.$users[0].email === email, 'a user should see only themselves');
+  await db.auth.signOut({ refresh_token: token });
+  try {
+    await db.auth.verifyToken(token);
+    expect(false, 'a signed-out token still verified');
+  } catch (error) {
+    say(`  signed out; verifyToken now fails: kind=${error.kind} status=${error.status} type=${error.body?.type}`);
+    expect(error.kind === 'api' && error.body?.type === 'record-not-found', 'expected record-not-found');
+  }
 }
