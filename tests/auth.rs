@@ -2,6 +2,9 @@
 //! answers decoded, bad input sending nothing (issue #5; spec §3.8–§3.16). Native only.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::block_on;
+
 use instant_edge::auth::UserRef;
 use instant_edge::transport::mock::MockTransport;
 use instant_edge::{Config, Instant};
@@ -18,13 +21,6 @@ fn db() -> (Instant<MockTransport>, MockTransport) {
     (Instant::with_transport(config, mock.clone()), mock)
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match std::pin::pin!(future).as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(out) => out,
-        std::task::Poll::Pending => panic!("the mock transport never pends"),
-    }
-}
 
 fn user_json(token: Option<&str>) -> String {
     let mut user = json!({"app_id": APP, "id": USER, "email": "a@b.co", "isGuest": false, "created_at": "2026-11-23T08:00:00Z"});

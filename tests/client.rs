@@ -2,6 +2,9 @@
 //! bad input sends nothing (DESIGN.md "Tests", layer 2). Native only.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::block_on;
+
 use instant_edge::transport::mock::MockTransport;
 use instant_edge::transport::{Signal, TransportError};
 use instant_edge::{lookup, link_target, tx, CallOptions, Config, Error, Impersonation, Instant, Value};
@@ -23,16 +26,6 @@ fn v(json: serde_json::Value) -> Value {
     serde_json::from_value(json).unwrap()
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    // The mock never pends, so one poll finishes every call.
-    let waker = std::task::Waker::noop();
-    let mut cx = std::task::Context::from_waker(waker);
-    let mut future = std::pin::pin!(future);
-    match future.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(out) => out,
-        std::task::Poll::Pending => panic!("the mock transport never pends"),
-    }
-}
 
 fn headers(mock: &MockTransport) -> Vec<(String, String)> {
     mock.sent()[0].headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()

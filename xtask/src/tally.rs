@@ -71,36 +71,32 @@ fn echo(stream: impl Read + Send + 'static, to_stderr: bool, sender: mpsc::Sende
     })
 }
 
+/// `12 passed; 0 failed; 1 ignored` (with `separator` between the parts) added to `counts`.
+fn add_listed(rest: &str, separator: char, counts: &mut Counts) {
+    for part in rest.split(separator) {
+        let mut words = part.split_whitespace();
+        let (Some(n), Some(what)) = (words.next(), words.next()) else { continue };
+        let Ok(n) = n.parse::<u64>() else { continue };
+        match what {
+            "passed" => counts.passed += n,
+            "failed" => counts.failed += n,
+            "ignored" => counts.skipped += n,
+            _ => {}
+        }
+    }
+}
+
 fn parse_line(runner: Runner, line: &str, counts: &mut Counts) {
     match runner {
         Runner::Cargo => {
             let Some(rest) = line.trim_start().strip_prefix("test result: ") else { return };
             // "ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s"
             let rest = rest.split_once(". ").map_or(rest, |(_, r)| r);
-            for part in rest.split(';') {
-                let mut words = part.split_whitespace();
-                let (Some(n), Some(what)) = (words.next(), words.next()) else { continue };
-                let Ok(n) = n.parse::<u64>() else { continue };
-                match what {
-                    "passed" => counts.passed += n,
-                    "failed" => counts.failed += n,
-                    "ignored" => counts.skipped += n,
-                    _ => {}
-                }
-            }
+            add_listed(rest, ';', counts);
         }
         Runner::Runtimes => {
             let Some(rest) = line.strip_prefix("runtime ").and_then(|r| r.split_once(": ")).map(|(_, r)| r) else { return };
-            for part in rest.split(',') {
-                let mut words = part.split_whitespace();
-                let (Some(n), Some(what)) = (words.next(), words.next()) else { continue };
-                let Ok(n) = n.parse::<u64>() else { continue };
-                match what {
-                    "passed" => counts.passed += n,
-                    "failed" => counts.failed += n,
-                    _ => {}
-                }
-            }
+            add_listed(rest, ',', counts);
         }
         Runner::Node => {
             let line = line.trim_start();

@@ -5,13 +5,13 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{auth, decode_json_body, ok_json, truthy, Params};
 use crate::error::{ApiError, ApiResult};
 use crate::store::App;
-use crate::{query as instaql, transact as instaml, users, Emulator};
+use crate::{query as instaql, transact as instaml, Emulator};
 
 /// The pieces every JSON admin handler starts from.
 pub(super) struct JsonRequest {
@@ -110,63 +110,5 @@ pub async fn transact(
         store.apps.insert(perms.app_id, draft);
         Ok(serde_json::to_value(instant_edge::models::TransactResponse { tx_id })
             .unwrap_or_else(|_| json!({"tx-id": tx_id})))
-    })
-}
-
-/// `POST /admin/refresh_tokens` (§3.11): find or create the user, issue a new refresh token.
-pub async fn refresh_tokens(
-    State(emulator): State<Emulator>,
-    params: Result<Query<Params>, QueryRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    respond(|| {
-        let request = JsonRequest::new(&emulator, headers, params, body)?;
-        let mut store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &request.headers, &request.params)?;
-        let email = match request.field("email") {
-            None => None,
-            Some(raw) => Some(
-                raw.as_str()
-                    .and_then(users::coerce_email)
-                    .ok_or_else(|| ApiError::param_malformed(&["body", "email"], raw.clone(), None))?,
-            ),
-        };
-        let id = match request.field("id") {
-            None => None,
-            Some(raw) => Some(
-                raw.as_str()
-                    .and_then(auth::coerce_uuid)
-                    .ok_or_else(|| ApiError::param_malformed(&["body", "id"], raw.clone(), None))?,
-            ),
-        };
-        if email.is_none() && id.is_none() {
-            return Err(ApiError::validation_msg(
-                "body",
-                request.body.clone().unwrap_or(Value::Null),
-                "Please provide an `email` or `id`",
-            ));
-        }
-        let extra_fields = match request.field("extra-fields") {
-            None => Map::new(),
-            Some(Value::Object(map)) => map.clone(),
-            Some(other) => {
-                return Err(ApiError::param_malformed(&["body", "extra-fields"], other.clone(), None))
-            }
-        };
-        let (_, now) = store.next_tx();
-        let Some(app) = store.apps.get_mut(&app_id) else {
-            return Err(ApiError::record_not_found("app", json!({"args": [{"id": app_id.to_string()}]})));
-        };
-        let mut draft = app.clone();
-        let (user, created) =
-            users::find_or_create(&mut draft, email.as_deref(), id, &extra_fields, now)?;
-        let token = users::issue_refresh_token(&mut draft, user, now);
-        let mut record = users::record(&draft, user);
-        if let Value::Object(map) = &mut record {
-            map.insert("refresh_token".into(), json!(token.to_string()));
-        }
-        *app = draft;
-        Ok(json!({"user": record, "created": created}))
     })
 }

@@ -29,7 +29,7 @@ pub fn router(emulator: Emulator) -> Router {
     Router::new()
         .route("/admin/query", post(admin::query).fallback(not_found))
         .route("/admin/transact", post(admin::transact).fallback(not_found))
-        .route("/admin/refresh_tokens", post(admin::refresh_tokens).fallback(not_found))
+        .route("/admin/refresh_tokens", post(users::refresh_tokens).fallback(not_found))
         .route("/admin/users", get(users::get_user).delete(users::delete_user).fallback(not_found))
         .route("/admin/sign_out", post(users::sign_out).fallback(not_found))
         .route("/admin/magic_code", post(users::generate_magic_code).fallback(not_found))

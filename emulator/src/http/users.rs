@@ -55,6 +55,36 @@ fn extra_fields(request: &JsonRequest) -> ApiResult<Map<String, Value>> {
     }
 }
 
+/// `POST /admin/refresh_tokens` (§3.11): find (by email, else id) or create the user, issue a
+/// new refresh token.
+pub async fn refresh_tokens(
+    State(emulator): State<Emulator>,
+    params: Result<Query<Params>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    respond(|| {
+        let request = JsonRequest::new(&emulator, headers, params, body)?;
+        let mut store = emulator.store();
+        let app_id = auth::app_id_authed(&store, &request.headers, &request.params)?;
+        let email = request.field("email").map(|raw| email_in(raw, &["body", "email"])).transpose()?;
+        let id = request.field("id").map(|raw| uuid_in(raw, &["body", "id"])).transpose()?;
+        if email.is_none() && id.is_none() {
+            return Err(ApiError::validation_msg(
+                "body",
+                request.body.clone().unwrap_or(Value::Null),
+                "Please provide an `email` or `id`",
+            ));
+        }
+        let extra = extra_fields(&request)?;
+        write(&mut store, app_id, |app, now| {
+            let (user, created) = users::find_or_create(app, email.as_deref(), id, &extra, now)?;
+            let token = users::issue_refresh_token(app, user, now);
+            Ok(json!({"user": with_token(app, user, token), "created": created}))
+        })
+    })
+}
+
 /// `email`, then `refresh_token`, then `id` from the query string (§3.8); `None` when absent.
 fn user_from_params(app: &App, params: &Params) -> ApiResult<Option<Uuid>> {
     if let Some(raw) = params.get("email") {
