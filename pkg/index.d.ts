@@ -74,7 +74,7 @@ export interface User {
 
 export type UserLookup = { email: string } | { id: string } | { refresh_token: string };
 
-/** `db.auth`: the calls of @instantdb/admin's `auth`, plus `signInGuest`. */
+/** `db.auth`: the calls of @instantdb/admin's `auth`, plus `signInGuest` and `listUsers`. */
 export interface Auth {
   /** A new refresh token for the user, created if needed. */
   createToken(user: string | { email: string } | { id: string }): Promise<string>;
@@ -89,6 +89,23 @@ export interface Auth {
   checkMagicCode(email: string, code: string, opts?: { extraFields?: Record<string, unknown> }): Promise<{ user: User; created: boolean }>;
   /** A new guest user with a refresh token (not in @instantdb/admin). */
   signInGuest(): Promise<User>;
+  /**
+   * A page of `$users` in email order (guests first), `limit` 1–1000 (default 100), after a
+   * previous page's `pageInfo.endCursor`. Cursors survive users being added or deleted.
+   *
+   * ```ts
+   * let after: string | undefined;
+   * do {
+   *   const { users, pageInfo } = await db.auth.listUsers({ limit: 100, after });
+   *   users.forEach((u) => console.log(u.email));
+   *   after = pageInfo.hasNextPage ? pageInfo.endCursor! : undefined;
+   * } while (after);
+   * ```
+   */
+  listUsers(opts?: { limit?: number; after?: string | null }): Promise<{
+    users: User[];
+    pageInfo: { endCursor: string | null; hasNextPage: boolean };
+  }>;
   /** The user in the request's `instant_user_<appId>` cookie, verified unless `disableValidation`; `null` when there is no usable cookie. */
   getUserFromRequest(request: { headers: { get(name: string): string | null } }, opts?: { disableValidation?: boolean }): Promise<User | null>;
 }

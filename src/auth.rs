@@ -57,6 +57,13 @@ impl UserRef {
         }
     }
 
+    fn secret(&self) -> Option<String> {
+        match self {
+            UserRef::RefreshToken(token) => Some(token.clone()),
+            _ => None,
+        }
+    }
+
     fn to_body(&self) -> Value {
         let (name, value) = self.param();
         Value::object([(name, Value::from(value))])
@@ -99,6 +106,7 @@ fn post(config: &Config, route: &str, body: &Value) -> Result<HttpRequest> {
         headers: headers(config, None)?,
         body: Some(transport::stringify(body)),
         idempotent: false,
+        secret: None,
     })
 }
 
@@ -128,6 +136,7 @@ pub fn verify_token_request(config: &Config, token: &str) -> Result<HttpRequest>
         ],
         body: Some(transport::stringify(&body)),
         idempotent: true,
+        secret: Some(token.to_owned()),
     })
 }
 
@@ -146,13 +155,16 @@ pub fn users_request(config: &Config, who: &UserRef, delete: bool) -> Result<Htt
         headers: headers(config, None)?,
         body: None,
         idempotent: !delete,
+        secret: who.secret(),
     })
 }
 
 /// `POST /admin/sign_out` with `{"email"}`, `{"id"}` or `{"refresh_token"}`.
 pub fn sign_out_request(config: &Config, who: &UserRef) -> Result<HttpRequest> {
     who.check()?;
-    post(config, "sign_out", &who.to_body())
+    let mut request = post(config, "sign_out", &who.to_body())?;
+    request.secret = who.secret();
+    Ok(request)
 }
 
 /// `POST /admin/magic_code` (or `send_magic_code` when `send`).
@@ -174,7 +186,10 @@ pub fn verify_magic_code_request(config: &Config, email: &str, code: &str, extra
         }
         body.insert("extra-fields", extra.clone());
     }
-    post(config, "verify_magic_code", &body)
+    let mut request = post(config, "verify_magic_code", &body)?;
+    // The server echoes a wrong code in its hint; a code is a credential like a token.
+    request.secret = Some(code.to_owned());
+    Ok(request)
 }
 
 /// `POST /admin/sign_in_guest` (the official client has no such call).
@@ -230,6 +245,90 @@ fn percent_decode(text: &str) -> Option<String> {
     }
     String::from_utf8(out).ok()
 }
+
+/// `$users.email`'s attribute id. System attribute ids are derived from their names and are the
+/// same on every Instant server (platform spec §4.4), so a page cursor can be built here: the
+/// admin query route returns no page info.
+const USERS_EMAIL_ATTR: &str = "96653230-13ff-ffff-a4b4-46010bffffff";
+const CURSOR_PREFIX: &str = "u1.";
+/// Users per page when no limit is given.
+pub const DEFAULT_USERS_PAGE: u32 = 100;
+/// The largest page `list_users` asks for.
+pub const MAX_USERS_PAGE: u32 = 1000;
+
+/// One page of `$users`, in email order (guests, who have no email, first).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UsersPage {
+    /// The users of this page.
+    pub users: Vec<User>,
+    /// Pass as `after` for the next page; `None` when the page is empty.
+    pub end_cursor: Option<String>,
+    /// Whether more users follow.
+    pub has_next_page: bool,
+}
+
+/// The opaque cursor after a user: `u1.<id>.<email>` (the email empty for guests).
+///
+/// ```
+/// use instant_edge::auth::users_cursor;
+/// assert_eq!(users_cursor("8aa64e4c-64f9-472e-8a61-3fa28870e6cb", Some("a@b.co")), "u1.8aa64e4c-64f9-472e-8a61-3fa28870e6cb.a@b.co");
+/// ```
+pub fn users_cursor(id: &str, email: Option<&str>) -> String {
+    let mut cursor = String::from(CURSOR_PREFIX);
+    cursor.push_str(id);
+    cursor.push('.');
+    cursor.push_str(email.unwrap_or_default());
+    cursor
+}
+
+fn parse_users_cursor(cursor: &str) -> Result<(&str, Option<&str>)> {
+    let bad = || Error::invalid("after", "must be an endCursor from a listUsers page");
+    let rest = cursor.strip_prefix(CURSOR_PREFIX).ok_or_else(bad)?;
+    let id = rest.get(..36).filter(|id| is_uuid(id)).ok_or_else(bad)?;
+    let email = rest.get(36..).and_then(|tail| tail.strip_prefix('.')).ok_or_else(bad)?;
+    Ok((id, Some(email).filter(|email| !email.is_empty())))
+}
+
+/// The InstaQL query of a `listUsers` page: `limit + 1` users ordered by email, after the
+/// cursor (the extra user tells whether a next page exists).
+///
+/// ```
+/// use instant_edge::auth::list_users_query;
+/// assert!(list_users_query(0, None).is_err());
+/// assert!(list_users_query(10, Some("not a cursor")).is_err());
+/// assert!(list_users_query(10, None).is_ok());
+/// ```
+pub fn list_users_query(limit: u32, after: Option<&str>) -> Result<Value> {
+    if limit == 0 || limit > MAX_USERS_PAGE {
+        return Err(Error::invalid("limit", "must be an integer from 1 to 1000"));
+    }
+    let mut options = Value::object([
+        ("order", Value::object([("email", Value::from("asc"))])),
+        ("limit", Value::from(limit + 1)),
+    ]);
+    if let Some(cursor) = after {
+        let (id, email) = parse_users_cursor(cursor)?;
+        let email = email.map_or(Value::Null, Value::from);
+        options.insert("after", Value::Array(vec![Value::from(id), Value::from(USERS_EMAIL_ATTR), email]));
+    }
+    Ok(Value::object([("$users", Value::object([("$", options)]))]))
+}
+
+/// The page from a `list_users_query` result.
+pub fn users_page(result: &Value, limit: u32) -> Result<UsersPage> {
+    let rows = result.get("$users").and_then(Value::as_array).unwrap_or_default();
+    let has_next_page = rows.len() > limit as usize;
+    let rows = rows.get(..limit as usize).unwrap_or(rows);
+    let mut users = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut user: User = transport::decode(transport::from_value(row))?;
+        user.is_guest = user.user_type.as_deref() == Some("guest");
+        users.push(user);
+    }
+    let end_cursor = users.last().map(|user| users_cursor(&user.id, user.email.as_deref()));
+    Ok(UsersPage { users, end_cursor, has_next_page })
+}
+
 
 /// `db.auth()`: auth calls with the client's configuration and transport.
 ///
@@ -308,6 +407,25 @@ impl<T: Transport> Auth<'_, T> {
         let created = matches!(value.get("created"), Some(Value::Bool(true)));
         let user = transport::decode(transport::from_value(value.get("user").unwrap_or(&Value::Null)))?;
         Ok((user, created))
+    }
+
+    /// A page of users: `limit` (1–1000) after `after` (a page's `end_cursor`).
+    ///
+    /// ```no_run
+    /// # async fn run(db: instant_edge::Instant) -> instant_edge::Result<()> {
+    /// let mut after = None;
+    /// loop {
+    ///     let page = db.auth().list_users(100, after.as_deref()).await?;
+    ///     for user in &page.users { println!("{:?}", user.email); }
+    ///     if !page.has_next_page { break; }
+    ///     after = page.end_cursor;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_users(&self, limit: u32, after: Option<&str>) -> Result<UsersPage> {
+        let query = list_users_query(limit, after)?;
+        let request = self.db.query_request(&query, &CallOptions::default())?;
+        users_page(&transport::to_value(&self.send(request).await?)?, limit)
     }
 
     /// A new guest user with a refresh token.

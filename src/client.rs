@@ -207,8 +207,11 @@ impl<T: Transport> Instant<T> {
     }
 
     /// The error for a non-200 answer, with our credentials scrubbed from what the server echoed.
-    fn failure(&self, answer: &transport::HttpResponse) -> Error {
+    fn failure(&self, answer: &transport::HttpResponse, request: &HttpRequest) -> Error {
         let mut error = response::failure(answer);
+        if let Some(secret) = &request.secret {
+            response::redact(&mut error, secret);
+        }
         if let Some(token) = &self.config.admin_token {
             response::redact(&mut error, token.expose());
         }
@@ -240,7 +243,7 @@ impl<T: Transport> Instant<T> {
             let control = CallControl { timeout_ms: left.unwrap_or(0), signal: opts.signal.clone() };
             let (error, outcome_status) = match self.transport.send(&request, &control).await {
                 Ok(answer) if answer.status == 200 => return response::success(&answer),
-                Ok(answer) => (self.failure(&answer), Some(answer)),
+                Ok(answer) => (self.failure(&answer, &request), Some(answer)),
                 Err(TransportError::Timeout) => return Err(Error::Timeout { after_ms: timeout_ms }),
                 Err(TransportError::Aborted) => return Err(Error::Aborted),
                 Err(TransportError::Network(message)) => (Error::Network { message }, None),

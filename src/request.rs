@@ -49,6 +49,9 @@ pub struct HttpRequest {
     pub body: Option<String>,
     /// Whether sending it twice is harmless (queries): decides retries.
     pub idempotent: bool,
+    /// A caller's secret carried in the URL or body (a refresh token): scrubbed from errors the
+    /// server echoes it in, and from `Debug`.
+    pub secret: Option<String>,
 }
 
 impl std::fmt::Debug for HttpRequest {
@@ -58,11 +61,18 @@ impl std::fmt::Debug for HttpRequest {
             .iter()
             .map(|(name, value)| (*name, if matches!(*name, "authorization" | "as-token") { "***" } else { value.as_str() }))
             .collect();
+        let scrub = |text: &str| {
+            let mut text = text.to_owned();
+            if let Some(secret) = &self.secret {
+                crate::response::redact_text(&mut text, secret);
+            }
+            text
+        };
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
-            .field("url", &self.url)
+            .field("url", &scrub(&self.url))
             .field("headers", &headers)
-            .field("body", &self.body)
+            .field("body", &self.body.as_deref().map(scrub))
             .finish()
     }
 }
@@ -162,6 +172,7 @@ pub fn query(config: &Config, who: Option<&Impersonation>, query: &Value, rule_p
         headers,
         body: Some(crate::transport::stringify(&body)),
         idempotent: true,
+        secret: None,
     })
 }
 
@@ -176,5 +187,6 @@ pub fn transact(config: &Config, who: Option<&Impersonation>, steps: &Value) -> 
         headers,
         body: Some(crate::transport::stringify(&body)),
         idempotent: false,
+        secret: None,
     })
 }

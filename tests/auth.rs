@@ -125,3 +125,64 @@ fn bad_auth_input_sends_nothing_and_never_shows_tokens() {
     }
     assert!(mock.sent().is_empty());
 }
+
+#[test]
+fn list_users_pages_by_email_with_a_cursor_built_here() {
+    let (db, mock) = db();
+    let row = |id: &str, email: Option<&str>| match email {
+        Some(email) => json!({"id": id, "email": email}),
+        None => json!({"id": id, "type": "guest"}),
+    };
+    let guest = "22222222-2222-4333-8444-555555555555";
+    let third = "33333333-2222-4333-8444-555555555555";
+    mock.answer(200, &json!({"$users": [row(guest, None), row(USER, Some("a@b.co")), row(third, Some("c@d.co"))]}).to_string());
+    mock.answer(200, &json!({"$users": [row(third, Some("c@d.co"))]}).to_string());
+    let first = block_on(db.auth().list_users(2, None)).unwrap();
+    assert_eq!(first.users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), [guest, USER]);
+    assert!(first.users[0].is_guest && !first.users[1].is_guest);
+    assert!(first.has_next_page, "the extra row means another page");
+    let cursor = first.end_cursor.clone().unwrap();
+    let second = block_on(db.auth().list_users(2, Some(&cursor))).unwrap();
+    assert_eq!((second.users.len(), second.has_next_page), (1, false));
+    assert_eq!(
+        body(&mock, 0)["query"],
+        json!({"$users": {"$": {"order": {"email": "asc"}, "limit": 3}}})
+    );
+    assert_eq!(
+        body(&mock, 1)["query"]["$users"]["$"]["after"],
+        json!([USER, "96653230-13ff-ffff-a4b4-46010bffffff", "a@b.co"]),
+        "a cursor on $users.email, whose system attribute id is the same on every server"
+    );
+    assert_eq!(mock.sent()[0].url, format!("http://127.0.0.1:8888/admin/query?app_id={APP}"));
+    for (limit, after) in [(0, None), (1001, None), (10, Some("u1.not-a-uuid.")), (10, Some(USER))] {
+        let error = block_on(db.auth().list_users(limit, after)).unwrap_err();
+        assert_eq!(error.kind(), "invalid-argument", "{limit} {after:?}");
+    }
+    assert_eq!(mock.sent().len(), 2, "bad input sends nothing");
+    // A guest cursor has an empty email, read back as null.
+    mock.answer(200, r#"{"$users":[]}"#);
+    let empty = block_on(db.auth().list_users(5, Some(&format!("u1.{guest}.")))).unwrap();
+    assert_eq!((empty.users.len(), empty.end_cursor, empty.has_next_page), (0, None, false));
+    assert_eq!(body(&mock, 2)["query"]["$users"]["$"]["after"][2], json!(null));
+}
+
+#[test]
+fn refresh_tokens_echoed_by_the_server_are_scrubbed() {
+    let (db, mock) = db();
+    let echo = format!(
+        r#"{{"type":"record-not-found","message":"Record not found: {REFRESH}","hint":{{"args":["{REFRESH}"]}}}}"#
+    );
+    mock.answer(400, &echo).answer(400, &echo).answer(400, &echo);
+    let errors = [
+        block_on(db.auth().verify_token(REFRESH)).unwrap_err(),
+        block_on(db.auth().get_user(&UserRef::RefreshToken(REFRESH.into()))).unwrap_err(),
+        block_on(db.auth().sign_out(&UserRef::RefreshToken(REFRESH.into()))).unwrap_err(),
+    ];
+    for error in errors {
+        let shown = format!("{error:?} {error}");
+        assert!(!shown.contains(REFRESH) && shown.contains("***"), "{shown}");
+    }
+    for request in mock.sent() {
+        assert!(!format!("{request:?}").contains(REFRESH), "Debug of the request hides the token");
+    }
+}

@@ -144,3 +144,27 @@ async fn custom_auth_flow_from_rust() {
     let (again, created) = db.auth().check_magic_code(&email, &code, None).await.unwrap();
     assert_eq!((again.id, created), (user.id, false));
 }
+
+#[wasm_bindgen_test]
+async fn list_users_walks_every_page_once() {
+    use instant_edge::auth::UserRef;
+    let db = db();
+    let tag = &id()[..8];
+    let emails: Vec<String> = (0..5).map(|n| format!("page-{tag}-{n}@example.com")).collect();
+    for email in emails.iter().rev() {
+        db.auth().create_token(&UserRef::Email(email.clone())).await.unwrap();
+    }
+    let (mut seen, mut after) = (Vec::new(), None::<String>);
+    loop {
+        let page = db.auth().list_users(2, after.as_deref()).await.unwrap();
+        assert!(page.users.len() <= 2);
+        seen.extend(page.users.into_iter().filter_map(|u| u.email).filter(|e| e.starts_with(&format!("page-{tag}-"))));
+        if !page.has_next_page {
+            break;
+        }
+        after = page.end_cursor;
+    }
+    assert_eq!(seen, emails, "every user once, in email order");
+    let bad = db.auth().list_users(0, None).await.unwrap_err();
+    assert!(matches!(bad, Error::InvalidArgument { .. }));
+}

@@ -61,7 +61,7 @@ const env = (name) => {
 // `db.auth.*`: argument checks, requests and answers are in the wasm; only the cookie header is
 // read here, since a Request is a host object.
 const AUTH = ['createToken', 'verifyToken', 'getUser', 'deleteUser', 'signOut', 'generateMagicCode',
-  'sendMagicCode', 'verifyMagicCode', 'checkMagicCode', 'signInGuest'];
+  'sendMagicCode', 'verifyMagicCode', 'checkMagicCode', 'signInGuest', 'listUsers'];
 const auth = (client) => {
   const api = Object.fromEntries(AUTH.map((m) => [m, (...args) => client.auth(m, args).catch(rethrow)]));
   api.getUserFromRequest = (request, opts) =>

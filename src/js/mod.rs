@@ -226,6 +226,8 @@ enum Answer {
     Nothing,
     /// `{ user, created }`.
     UserCreated,
+    /// `{ users, pageInfo: { endCursor, hasNextPage } }` from a `listUsers` query of `limit + 1`.
+    UsersPage(u32),
 }
 
 /// The request of an auth method (sent by [`dispatch`], whose single await keeps one copy of the
@@ -255,6 +257,16 @@ fn auth_request(db: &Instant, method: &JsValue, args: &JsValue) -> Result<Prepar
             (request, if method == "verifyMagicCode" { Answer::Field("user") } else { Answer::UserCreated })
         }
         "signInGuest" => (sign_in_guest_request(config)?, Answer::Field("user")),
+        "listUsers" => {
+            let limit = get(&arg(0), "limit");
+            let limit = match limit.as_f64() {
+                _ if limit.is_undefined() || limit.is_null() => crate::auth::DEFAULT_USERS_PAGE,
+                Some(n) if n.fract() == 0.0 && (1.0..=f64::from(crate::auth::MAX_USERS_PAGE)).contains(&n) => n as u32,
+                _ => return Err(Error::invalid("limit", "must be an integer from 1 to 1000")),
+            };
+            let query = crate::auth::list_users_query(limit, string_option(&arg(0), "after")?.as_deref())?;
+            (db.query_request(&query, &CallOptions::default())?, Answer::UsersPage(limit))
+        }
         "getUserFromRequest" => {
             let header = arg(0).as_string().unwrap_or_default();
             let Some(user) = cookie_user(&header, config.app_id()) else { return Ok(Prepared::Done(JsValue::NULL)) };
@@ -280,6 +292,27 @@ impl Answer {
                 let out = js_sys::Object::new();
                 set(&out, "user", &pick(&json, "user"));
                 set(&out, "created", &JsValue::from_bool(pick(&json, "created").is_truthy()));
+                out.into()
+            }
+            Answer::UsersPage(limit) => {
+                let rows = pick(&json, "$users");
+                let rows = if js_sys::Array::is_array(&rows) { js_sys::Array::from(&rows) } else { js_sys::Array::new() };
+                let has_next_page = rows.length() > limit;
+                let users = rows.slice(0, limit);
+                let last = users.at(-1);
+                let end_cursor = match last.is_object() {
+                    true => JsValue::from(crate::auth::users_cursor(
+                        &get(&last, "id").as_string().unwrap_or_default(),
+                        get(&last, "email").as_string().as_deref(),
+                    )),
+                    false => JsValue::NULL,
+                };
+                let page_info = js_sys::Object::new();
+                set(&page_info, "endCursor", &end_cursor);
+                set(&page_info, "hasNextPage", &JsValue::from_bool(has_next_page));
+                let out = js_sys::Object::new();
+                set(&out, "users", &users);
+                set(&out, "pageInfo", &page_info);
                 out.into()
             }
         }

@@ -195,6 +195,39 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
     await rejects(db.auth.verifyToken('not-a-token'), 'invalid-argument');
   });
 
+  await check('auth.listUsers: pages in email order, guests first, stable across inserts', async () => {
+    const tag = id().slice(0, 8);
+    const emails = [3, 1, 4, 2, 5].map((n) => `list-${tag}-${n}@example.com`);
+    for (const email of emails) await db.auth.createToken(email);
+    await db.auth.signInGuest();
+    const seen = [];
+    let after;
+    let inserted = false;
+    do {
+      const { users, pageInfo } = await db.auth.listUsers({ limit: 2, after });
+      assert(users.length <= 2, 'page size');
+      seen.push(...users);
+      after = pageInfo.hasNextPage ? pageInfo.endCursor : undefined;
+      if (!inserted && seen.some((u) => u.email === emails[1])) {
+        // Users added mid-listing: before the cursor (not seen) and after it (seen).
+        await db.auth.createToken(`list-${tag}-0@example.com`);
+        await db.auth.createToken(`list-${tag}-6@example.com`);
+        inserted = true;
+      }
+    } while (after);
+    const mine = seen.map((u) => u.email).filter((e) => e?.startsWith(`list-${tag}-`));
+    eq(mine, [...emails, `list-${tag}-6@example.com`].sort(), 'every user once, in email order');
+    const guests = seen.findIndex((u) => u.email === undefined || u.email === null);
+    assert(guests !== -1 && guests < seen.findIndex((u) => u.email), 'guests (no email) come first');
+    eq(new Set(seen.map((u) => u.id)).size, seen.length, 'no user twice');
+    const { users: all, pageInfo } = await db.auth.listUsers();
+    eq([all.length === seen.length + 1, pageInfo.hasNextPage], [true, false], 'default page holds all');
+    await rejects(db.auth.listUsers({ limit: 0 }), 'invalid-argument');
+    await rejects(db.auth.listUsers({ limit: 1001 }), 'invalid-argument');
+    await rejects(db.auth.listUsers({ after: 'x' }), 'invalid-argument');
+    eq((await db.asUser({ guest: true }).auth.listUsers()).users, [], 'a guest sees no users');
+  });
+
   await check('a rejected admin token is not echoed back in the error', async () => {
     const wrong = id();
     const error = await rejects(init({ appId, adminToken: wrong, apiURI, retries: 0 }).query({ goals: {} }), 'api');
