@@ -107,6 +107,7 @@ fn post(config: &Config, route: &str, body: &Value) -> Result<HttpRequest> {
         body: Some(transport::stringify(body)),
         idempotent: false,
         secret: None,
+        upload: None,
     })
 }
 
@@ -137,6 +138,7 @@ pub fn verify_token_request(config: &Config, token: &str) -> Result<HttpRequest>
         body: Some(transport::stringify(&body)),
         idempotent: true,
         secret: Some(token.to_owned()),
+        upload: None,
     })
 }
 
@@ -156,6 +158,7 @@ pub fn users_request(config: &Config, who: &UserRef, delete: bool) -> Result<Htt
         body: None,
         idempotent: !delete,
         secret: who.secret(),
+        upload: None,
     })
 }
 

@@ -157,7 +157,12 @@ impl<T: Transport> Instant<T> {
         Instant { config, who: None, transport }
     }
 
-    /// The configuration.
+    /// Whom this handle acts as.
+    pub(crate) fn who(&self) -> Option<&Impersonation> {
+        self.who.as_ref()
+    }
+
+    /// This handle's configuration.
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -256,7 +261,9 @@ impl<T: Transport> Instant<T> {
                 },
                 None => Outcome::Network,
             };
-            let Some(wait) = policy.delay_ms(failures, outcome, request.idempotent, self.transport.jitter()) else {
+            // A stream is read once: it cannot be sent again.
+            let replayable = request.upload.as_ref().is_none_or(|upload| upload.source.replayable());
+            let Some(wait) = policy.delay_ms(failures, outcome, request.idempotent, self.transport.jitter()).filter(|_| replayable) else {
                 return Err(error);
             };
             if remaining(self.transport.now_ms()).is_some_and(|left| wait >= left) {

@@ -43,6 +43,7 @@ pub mod models;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod storage;
 pub mod transport;
 pub mod tx;
 mod uuid;

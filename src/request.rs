@@ -52,6 +52,8 @@ pub struct HttpRequest {
     /// A caller's secret carried in the URL or body (a refresh token): scrubbed from errors the
     /// server echoes it in, and from `Debug`.
     pub secret: Option<String>,
+    /// An upload's body, sent as is instead of `body`.
+    pub upload: Option<crate::storage::UploadBody>,
 }
 
 impl std::fmt::Debug for HttpRequest {
@@ -73,6 +75,7 @@ impl std::fmt::Debug for HttpRequest {
             .field("url", &scrub(&self.url))
             .field("headers", &headers)
             .field("body", &self.body.as_deref().map(scrub))
+            .field("upload", &self.upload)
             .finish()
     }
 }
@@ -173,6 +176,7 @@ pub fn query(config: &Config, who: Option<&Impersonation>, query: &Value, rule_p
         body: Some(crate::transport::stringify(&body)),
         idempotent: true,
         secret: None,
+        upload: None,
     })
 }
 
@@ -188,5 +192,6 @@ pub fn transact(config: &Config, who: Option<&Impersonation>, steps: &Value) -> 
         body: Some(crate::transport::stringify(&body)),
         idempotent: false,
         secret: None,
+        upload: None,
     })
 }

@@ -52,6 +52,9 @@ impl Default for Config {
     }
 }
 
+/// The latest time the emulator's clock may reach: 9999-12-31T23:59:59.999Z.
+pub const MAX_CLOCK_MS: i64 = 253_402_300_799_999;
+
 /// Every app of this emulator plus the server-wide transaction counter and clock.
 #[derive(Debug)]
 pub struct Store {
@@ -59,18 +62,42 @@ pub struct Store {
     pub apps: HashMap<Uuid, App>,
     last_tx_id: u64,
     last_tx_ms: i64,
+    /// How far the emulator's clock runs ahead of the system's, so tests can expire magic codes
+    /// and refill rate limits without waiting. Only ever grows, so time never runs backwards.
+    clock_offset_ms: i64,
 }
 
 impl Store {
+    fn new() -> Store {
+        Store { apps: HashMap::new(), last_tx_id: 0, last_tx_ms: 0, clock_offset_ms: 0 }
+    }
+
+    /// The emulator's now, ms since the epoch: system time plus the clock offset. Every time the
+    /// emulator uses (transaction times, magic-code ages, rate-limit windows) comes from here.
+    pub fn now_ms(&self) -> i64 {
+        let system = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        system.saturating_add(self.clock_offset_ms)
+    }
+
+    /// Moves the emulator's clock forward by `ms`; `None` (and no change) if that would pass
+    /// [`MAX_CLOCK_MS`], where date formatting and `tx + 1` arithmetic stay sound.
+    pub fn advance_clock(&mut self, ms: u64) -> Option<i64> {
+        let ms = i64::try_from(ms).ok()?;
+        if self.now_ms().checked_add(ms)? > MAX_CLOCK_MS {
+            return None;
+        }
+        self.clock_offset_ms += ms;
+        Some(self.now_ms())
+    }
+
     /// The next transaction id and its start time. Ids strictly increase; times never repeat,
     /// so "created earlier" is always observable in the default order.
     pub fn next_tx(&mut self) -> (u64, i64) {
         self.last_tx_id += 1;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        self.last_tx_ms = now.max(self.last_tx_ms + 1);
+        self.last_tx_ms = self.now_ms().max(self.last_tx_ms + 1);
         (self.last_tx_id, self.last_tx_ms)
     }
 }
@@ -92,7 +119,7 @@ impl Emulator {
     pub fn new(config: Config) -> Result<Emulator, String> {
         let app_id = config.app_id.unwrap_or_else(Uuid::new_v4);
         let admin_token = config.admin_token.unwrap_or_else(Uuid::new_v4);
-        let mut store = Store { apps: HashMap::new(), last_tx_id: 0, last_tx_ms: 0 };
+        let mut store = Store::new();
         let mut app = App::new(app_id, admin_token);
         if let Some(schema) = &config.schema {
             let (_, now) = store.next_tx();
@@ -125,7 +152,8 @@ impl Emulator {
         self.inner.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Drops every app and recreates the default one as it was at start.
+    /// Drops every app (with its auth settings and rate-limit buckets) and recreates the default
+    /// one as it was at start. The clock keeps its offset: time never runs backwards.
     pub fn reset(&self) -> Result<(), String> {
         let (app_id, admin_token) = self.inner.default_app;
         let mut app = App::new(app_id, admin_token);

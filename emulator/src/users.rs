@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::App;
+use crate::store::{App, RateLimitKind};
 
 /// The user whose `$users.email` is exactly `email` (the `As-Email` header is matched verbatim,
 /// spec §10 item 33).
@@ -160,8 +160,35 @@ pub fn create_guest(app: &mut App, extra_fields: &Map<String, Value>, now: i64) 
     Ok(user)
 }
 
-/// Magic codes live this long unless the app says otherwise (§7.3: 1440 minutes).
-pub const MAGIC_CODE_EXPIRY_MS: i64 = 1440 * 60 * 1000;
+/// Spends one token of the app's `kind` bucket for `email` (§3.13, §3.14): sends and verify
+/// attempts each have their own bucket of `magic-code-rate-limit-per-hour` tokens; an empty
+/// one is 429 `rate-limited`.
+pub fn spend_magic_code_token(app: &mut App, kind: RateLimitKind, email: &str, now: i64) -> ApiResult<()> {
+    let capacity = app.auth_settings.magic_code_rate_limit_per_hour;
+    if app.rate_limits.try_consume(kind, email, capacity, now) {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        "rate-limited",
+        "Too many verification codes requested for this email. Please try again later.",
+        Value::Null,
+    ))
+}
+
+/// Whether `code` is the static code of `email`'s test user (§7.3). Like the server, only a
+/// 6-character code is ever compared.
+pub fn matches_test_user(app: &App, email: &str, code: &str) -> bool {
+    code.chars().count() == 6
+        && app.auth_settings.test_users.iter().any(|user| user.email == email && user.code == code)
+}
+
+/// Whether `user` is a guest (`$users.type` is `"guest"`, §7.4).
+pub fn is_guest(app: &App, user: Uuid) -> bool {
+    app.attrs
+        .fwd("$users", "type")
+        .and_then(|attr| app.triples.value(user, attr.id))
+        .is_some_and(|stored| stored.value == json!("guest"))
+}
 
 /// A new 6-character code of digits 0–8 (the server's generator never makes a 9), stored as a
 /// `$magicCodes` entity holding its SHA-256 (§7.3).
@@ -179,7 +206,7 @@ pub fn create_magic_code(app: &mut App, email: &str, now: i64) -> String {
 }
 
 /// Consumes a code for `email`: unknown → `record-not-found` `app-user-magic-code`; found but
-/// older than the expiry → deleted, then `record-expired` (§7.3).
+/// older than the app's `magic-code-expiry-minutes` → deleted, then `record-expired` (§7.3).
 pub fn consume_magic_code(app: &mut App, email: &str, code: &str, now: i64) -> ApiResult<()> {
     let not_found = || {
         ApiError::record_not_found("app-user-magic-code", json!({"args": [{"email": email, "code": code}]}))
@@ -197,7 +224,7 @@ pub fn consume_magic_code(app: &mut App, email: &str, code: &str, now: i64) -> A
     let Some(entity) = found else { return Err(not_found()) };
     let created_at = app.triples.value(entity, hash_attr.id).map(|s| s.created_at).unwrap_or(now);
     delete_entities(app, "$magicCodes", &[entity], now)?;
-    if now - created_at > MAGIC_CODE_EXPIRY_MS {
+    if now - created_at > app.auth_settings.magic_code_expiry_ms() {
         return Err(ApiError::bad_request(
             "record-expired",
             "Record expired: app-user-magic-code",

@@ -69,9 +69,15 @@ const auth = (client) => {
   return api;
 };
 
+// `db.storage.*`: bodies stay host objects; checks, requests and answers are in the wasm.
+const STORAGE = ['uploadFile', 'delete', 'deleteMany', 'list', 'getDownloadUrl'];
+const storage = (client) =>
+  Object.fromEntries(STORAGE.map((m) => [m, (...args) => client.storage(m, args).catch(rethrow)]));
+
 const wrap = (client) => ({
   tx,
   auth: auth(client),
+  storage: storage(client),
   query: (query, opts) => client.query(query, opts).catch(rethrow),
   transact: (chunks, opts) =>
     client.transact((Array.isArray(chunks) ? chunks : [chunks]).flatMap((c) => c?.__ops ?? [c]), opts).catch(rethrow),

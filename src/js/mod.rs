@@ -8,6 +8,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
+mod storage;
+
 use crate::transport::{from_value, to_value};
 use crate::auth::UserRef;
 use crate::{CallOptions, Config, Error, Impersonation, Instant, Value};
@@ -132,6 +134,11 @@ impl Client {
         future_to_promise(dispatch(self.db.clone(), Call::Auth(method), args, JsValue::UNDEFINED))
     }
 
+    /// `db.storage.<method>(...args)`: every storage call, by name (see `pkg/src/api.js`).
+    pub fn storage(&self, method: JsValue, args: JsValue) -> Promise {
+        future_to_promise(dispatch(self.db.clone(), Call::Storage(method), args, JsValue::UNDEFINED))
+    }
+
     /// `db.asUser({ email } | { token } | { guest: true })`.
     #[wasm_bindgen(js_name = asUser)]
     pub fn as_user(&self, opts: JsValue) -> Result<Client, JsValue> {
@@ -145,6 +152,8 @@ enum Call {
     Transact,
     /// The auth method's name.
     Auth(JsValue),
+    /// The storage method's name.
+    Storage(JsValue),
 }
 
 /// Every exported async call goes through this one future, so the promise machinery is
@@ -157,7 +166,7 @@ async fn dispatch(db: Instant, call: Call, argument: JsValue, opts: JsValue) -> 
         };
         // The only await: one `call` state machine for every export.
         let json = db.call(request, &options).await?;
-        Ok(answer.shape(json))
+        Ok(answer.shape(json, db.config().app_id()))
     };
     run.await.map_err(to_js_error)
 }
@@ -173,6 +182,10 @@ fn prepare(db: &Instant, call: Call, argument: &JsValue, opts: &JsValue) -> Resu
     let is_query = matches!(call, Call::Query);
     match call {
         Call::Auth(method) => auth_request(db, &method, argument),
+        Call::Storage(method) => {
+            let args: Vec<JsValue> = if js_sys::Array::is_array(argument) { js_sys::Array::from(argument).to_vec() } else { Vec::new() };
+            storage::request(db, &method.as_string().unwrap_or_default(), &args)
+        }
         _ => {
             let options = call_options(opts, is_query)?;
             let what = if is_query { "query" } else { "steps" };
@@ -228,6 +241,10 @@ enum Answer {
     UserCreated,
     /// `{ users, pageInfo: { endCursor, hasNextPage } }` from a `listUsers` query of `limit + 1`.
     UsersPage(u32),
+    /// `$files` rows shaped for `storage.list()` (the app id makes each `key`).
+    Files,
+    /// The first `$files` row's `url`, or `null`.
+    FirstUrl,
 }
 
 /// The request of an auth method (sent by [`dispatch`], whose single await keeps one copy of the
@@ -282,7 +299,7 @@ fn auth_request(db: &Instant, method: &JsValue, args: &JsValue) -> Result<Prepar
 }
 
 impl Answer {
-    fn shape(self, json: JsValue) -> JsValue {
+    fn shape(self, json: JsValue, app_id: &str) -> JsValue {
         match self {
             Answer::Field(key) => pick(&json, key),
             Answer::Token => pick(&pick(&json, "user"), "refresh_token"),
@@ -294,6 +311,8 @@ impl Answer {
                 set(&out, "created", &JsValue::from_bool(pick(&json, "created").is_truthy()));
                 out.into()
             }
+            Answer::Files => storage::files(&json, app_id),
+            Answer::FirstUrl => storage::first_url(&json),
             Answer::UsersPage(limit) => {
                 let rows = pick(&json, "$users");
                 let rows = if js_sys::Array::is_array(&rows) { js_sys::Array::from(&rows) } else { js_sys::Array::new() };

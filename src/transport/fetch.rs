@@ -14,6 +14,9 @@ extern "C" {
     fn global_fetch(url: &str, init: &Object) -> js_sys::Promise;
 }
 
+mod upload;
+pub use upload::HostBody;
+
 use super::{CallControl, HttpRequest, HttpResponse, Transport, TransportError};
 use crate::error::{Error, Result};
 use crate::validate::MAX_DEPTH;
@@ -39,11 +42,17 @@ impl Drop for AbortOnDrop {
 }
 
 fn message_of(error: &JsValue) -> String {
-    Reflect::get(error, &JsValue::from_str("message"))
-        .ok()
-        .and_then(|m| m.as_string())
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| "fetch failed".into())
+    let text = |value: &JsValue| {
+        Reflect::get(value, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()).or_else(|| value.as_string())
+    };
+    let mut message = text(error).unwrap_or_else(|| "fetch failed".into());
+    // Node's "fetch failed" keeps the reason (refused, reset, a failing body stream) in `cause`.
+    let cause = if error.is_object() { Reflect::get(error, &JsValue::from_str("cause")).ok() } else { None };
+    if let Some(cause) = cause.as_ref().and_then(text) {
+        message.push_str(": ");
+        message.push_str(&cause);
+    }
+    message
 }
 
 impl Transport for FetchTransport {
@@ -62,15 +71,6 @@ impl Transport for FetchTransport {
             signals.push(timeout);
         }
         let signal = AbortSignal::any(&signals);
-        let why = |error: JsValue| {
-            if timeout.as_ref().is_some_and(AbortSignal::aborted) {
-                TransportError::Timeout
-            } else if control.signal.as_ref().is_some_and(AbortSignal::aborted) {
-                TransportError::Aborted
-            } else {
-                TransportError::Network(message_of(&error))
-            }
-        };
         let headers = Object::new();
         for (name, value) in &request.headers {
             let _ = Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value));
@@ -81,12 +81,30 @@ impl Transport for FetchTransport {
         if let Some(body) = &request.body {
             let _ = Reflect::set(&init, &JsValue::from_str("body"), &JsValue::from_str(body));
         }
+        let upload = match &request.upload {
+            Some(body) => Some(upload::prepare(body, &headers, &init).await.map_err(|e| TransportError::Network(e.to_string()))?),
+            None => None,
+        };
+        let why = |error: JsValue| {
+            if timeout.as_ref().is_some_and(AbortSignal::aborted) {
+                TransportError::Timeout
+            } else if control.signal.as_ref().is_some_and(AbortSignal::aborted) {
+                TransportError::Aborted
+            } else if let Some(source) = upload.as_ref().and_then(upload::UploadGuard::source_error) {
+                TransportError::Network(String::from("the upload source failed: ") + &source)
+            } else {
+                TransportError::Network(message_of(&error))
+            }
+        };
         let _ = Reflect::set(&init, &JsValue::from_str("signal"), &signal);
         let response: Response = JsFuture::from(global_fetch(&request.url, &init))
             .await
             .map_err(why)?
             .dyn_into()
             .map_err(|_| TransportError::Network("fetch did not return a Response".into()))?;
+        if let Some(finish) = upload.as_ref().and_then(|guard| guard.finish.clone()) {
+            finish();
+        }
         let status = response.status();
         let retry_after = response.headers().get("retry-after").ok().flatten();
         let text = response.text().map_err(why)?;

@@ -6,11 +6,13 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use super::{CallControl, HttpRequest, HttpResponse, Transport, TransportError};
+use crate::storage::{Progress, UploadBody, UploadSource};
 
 #[derive(Default, Debug)]
 struct State {
     answers: VecDeque<Result<HttpResponse, TransportError>>,
     sent: Vec<HttpRequest>,
+    uploaded: Vec<Vec<u8>>,
     slept: Vec<u32>,
     now_ms: f64,
 }
@@ -57,6 +59,11 @@ impl MockTransport {
         self.0.borrow().sent.clone()
     }
 
+    /// The bytes of every upload body, read as a real transport would (progress reported).
+    pub fn uploaded(&self) -> Vec<Vec<u8>> {
+        self.0.borrow().uploaded.clone()
+    }
+
     /// Every wait the client asked for, in ms.
     pub fn slept(&self) -> Vec<u32> {
         self.0.borrow().slept.clone()
@@ -68,8 +75,13 @@ impl Transport for MockTransport {
         if control.signal.as_ref().is_some_and(super::Signal::aborted) {
             return Err(TransportError::Aborted);
         }
+        let uploaded = match &request.upload {
+            Some(upload) => Some(drain(upload).await?),
+            None => None,
+        };
         let mut state = self.0.borrow_mut();
         state.sent.push(request.clone());
+        state.uploaded.extend(uploaded);
         state.answers.pop_front().unwrap_or_else(|| Err(TransportError::Network("no answer scripted".into())))
     }
 
@@ -86,4 +98,35 @@ impl Transport for MockTransport {
     fn jitter(&self) -> f64 {
         0.5
     }
+}
+
+/// Reads an upload body chunk by chunk, reporting progress as a real transport does.
+async fn drain(upload: &UploadBody) -> Result<Vec<u8>, TransportError> {
+    let mut bytes = Vec::new();
+    let report = |bytes: &Vec<u8>| {
+        if let Some(on_progress) = &upload.on_progress {
+            on_progress(Progress { loaded: bytes.len() as u64, total: upload.size });
+        }
+    };
+    match &upload.source {
+        UploadSource::Bytes(all) => {
+            bytes.extend_from_slice(all);
+            report(&bytes);
+        }
+        UploadSource::Host(host) => {
+            for chunk in host.chunks() {
+                bytes.extend_from_slice(chunk);
+                report(&bytes);
+            }
+        }
+        UploadSource::Stream(chunks) => {
+            let mut stream = chunks.take().ok_or_else(|| TransportError::Network("this stream was already read".into()))?;
+            while let Some(chunk) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+                let chunk = chunk.map_err(|message| TransportError::Network(String::from("the upload source failed: ") + &message))?;
+                bytes.extend_from_slice(&chunk);
+                report(&bytes);
+            }
+        }
+    }
+    Ok(bytes)
 }

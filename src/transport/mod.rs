@@ -57,7 +57,7 @@ mod fetch;
 #[cfg(target_arch = "wasm32")]
 pub use fetch::{
     decode, from_value, parse, random_bytes, stringify, to_value, FetchTransport, FetchTransport as DefaultTransport,
-    Json, Signal,
+    HostBody, Json, Signal,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -65,7 +65,7 @@ pub mod mock;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{decode, from_value, parse, random_bytes, stringify, to_value, Json, Signal};
+pub use native::{decode, from_value, parse, random_bytes, stringify, to_value, HostBody, Json, Signal};
 /// Natively, the default transport is the scripted mock: the crate's real target is wasm32.
 #[cfg(not(target_arch = "wasm32"))]
 pub use mock::MockTransport as DefaultTransport;

@@ -74,3 +74,44 @@ impl Signal {
         self.0.get()
     }
 }
+
+/// Natively the "host" is the test harness: a body it holds as bytes, either sized (a stand-in
+/// for a `Blob`) or a one-shot stream of chunks (a stand-in for a `ReadableStream`).
+///
+/// ```
+/// use instant_edge::transport::HostBody;
+/// assert_eq!(HostBody::sized(b"abc".to_vec()).size(), Some(3));
+/// assert_eq!(HostBody::stream(vec![b"ab".to_vec(), b"c".to_vec()]).size(), None);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostBody {
+    chunks: Rc<Vec<Vec<u8>>>,
+    stream: bool,
+}
+
+impl HostBody {
+    /// A sized body.
+    pub fn sized(bytes: Vec<u8>) -> HostBody {
+        HostBody { chunks: Rc::new(vec![bytes]), stream: false }
+    }
+
+    /// A stream of these chunks.
+    pub fn stream(chunks: Vec<Vec<u8>>) -> HostBody {
+        HostBody { chunks: Rc::new(chunks), stream: true }
+    }
+
+    /// The chunks, in order.
+    pub fn chunks(&self) -> &[Vec<u8>] {
+        &self.chunks
+    }
+
+    /// The size, unless it is a stream.
+    pub fn size(&self) -> Option<u64> {
+        (!self.stream).then(|| self.chunks.iter().map(|c| c.len() as u64).sum())
+    }
+
+    /// Whether it can be sent again (streams are read once).
+    pub fn replayable(&self) -> bool {
+        !self.stream
+    }
+}

@@ -8,6 +8,13 @@
 //! | `POST /__emulator/apps/{app_id}/schema` | schema JSON (`i.schema(...)`) | `{"ok": true}` |
 //! | `POST /__emulator/reset` | — | `{"ok": true}`: every app dropped, the default one recreated |
 //! | `GET /__emulator/apps/{app_id}/outbox` | — | `{"messages": [{"email", "code", "sent-at"}]}`: what `send_magic_code` would have mailed |
+//! | `GET /__emulator/apps/{app_id}/auth-settings` | — | the app's auth settings (below) |
+//! | `POST /__emulator/apps/{app_id}/auth-settings` | any of the settings' keys | the settings after the change |
+//! | `POST /__emulator/clock` | `{"advance-ms": n}` | `{"now-ms": <the emulator's now>}`: the clock moves forward `n` ms |
+//!
+//! Auth settings: `{"magic-code-expiry-minutes": 1440, "magic-code-rate-limit-per-hour": 20,
+//! "test-users": [{"email", "code"}]}` (defaults shown; a rate limit of 0 turns it off; posted
+//! `test-users` replace the list). They reset with `/__emulator/reset`; the clock does not.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -18,9 +25,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{not_found, ok_json};
-use crate::error::ApiError;
-use crate::store::App;
-use crate::{schema, Emulator};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{App, AuthSettings, TestUser};
+use crate::{schema, users, Emulator};
 
 pub fn routes() -> Router<Emulator> {
     Router::new()
@@ -29,20 +36,34 @@ pub fn routes() -> Router<Emulator> {
         .route("/__emulator/apps/{app_id}/schema", post(set_schema).fallback(not_found))
         .route("/__emulator/reset", post(reset).fallback(not_found))
         .route("/__emulator/apps/{app_id}/outbox", get(outbox).fallback(not_found))
+        .route(
+            "/__emulator/apps/{app_id}/auth-settings",
+            get(get_auth_settings).post(set_auth_settings).fallback(not_found),
+        )
+        .route("/__emulator/clock", post(advance_clock).fallback(not_found))
 }
 
-fn control_error(message: impl Into<String>) -> Response {
-    ApiError::bad_request("validation-failed", message, Value::Null).into_response()
+/// A control-route failure: 400 `validation-failed` with the reason as message.
+fn control_error(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("validation-failed", message, Value::Null)
 }
 
-fn parse_body(body: &Bytes) -> Result<Value, Response> {
+/// The response of a control route: 200 with the JSON, or the error.
+fn answer(result: ApiResult<Value>) -> Response {
+    match result {
+        Ok(value) => ok_json(value),
+        Err(error) => error.into_response(),
+    }
+}
+
+fn parse_body(body: &Bytes) -> ApiResult<Value> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|_| ApiError::MalformedJson.into_response())
+    serde_json::from_slice(body).map_err(|_| ApiError::MalformedJson)
 }
 
-fn optional_uuid(body: &Value, key: &str) -> Result<Option<Uuid>, Response> {
+fn optional_uuid(body: &Value, key: &str) -> ApiResult<Option<Uuid>> {
     match body.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
@@ -53,16 +74,26 @@ fn optional_uuid(body: &Value, key: &str) -> Result<Option<Uuid>, Response> {
     }
 }
 
+fn parse_app_id(app_id: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(app_id).map_err(|_| control_error("app id must be a UUID"))
+}
+
+fn no_app(app_id: Uuid) -> ApiError {
+    control_error(format!("no app {app_id}"))
+}
+
 async fn outbox(State(emulator): State<Emulator>, Path(app_id): Path<String>) -> Response {
-    let Ok(app_id) = Uuid::parse_str(&app_id) else { return control_error("the app id must be a UUID") };
-    let store = emulator.store();
-    let Some(app) = store.apps.get(&app_id) else { return control_error("no such app") };
-    let messages: Vec<Value> = app
-        .outbox
-        .iter()
-        .map(|m| json!({"email": m.email, "code": m.code, "sent-at": m.sent_at}))
-        .collect();
-    ok_json(json!({ "messages": messages }))
+    answer((|| {
+        let app_id = parse_app_id(&app_id)?;
+        let store = emulator.store();
+        let app = store.apps.get(&app_id).ok_or_else(|| no_app(app_id))?;
+        let messages: Vec<Value> = app
+            .outbox
+            .iter()
+            .map(|m| json!({"email": m.email, "code": m.code, "sent-at": m.sent_at}))
+            .collect();
+        Ok(json!({ "messages": messages }))
+    })())
 }
 
 async fn health(State(emulator): State<Emulator>) -> Response {
@@ -70,7 +101,7 @@ async fn health(State(emulator): State<Emulator>) -> Response {
 }
 
 async fn create_app(State(emulator): State<Emulator>, body: Bytes) -> Response {
-    let result = (|| {
+    answer((|| {
         let body = parse_body(&body)?;
         let app_id = optional_uuid(&body, "app-id")?.unwrap_or_else(Uuid::new_v4);
         let admin_token = optional_uuid(&body, "admin-token")?.unwrap_or_else(Uuid::new_v4);
@@ -84,9 +115,8 @@ async fn create_app(State(emulator): State<Emulator>, body: Bytes) -> Response {
             schema::apply(&mut app, schema_json, now).map_err(control_error)?;
         }
         store.apps.insert(app_id, app);
-        Ok(ok_json(json!({"app-id": app_id.to_string(), "admin-token": admin_token.to_string()})))
-    })();
-    result.unwrap_or_else(|response| response)
+        Ok(json!({"app-id": app_id.to_string(), "admin-token": admin_token.to_string()}))
+    })())
 }
 
 async fn set_schema(
@@ -94,25 +124,107 @@ async fn set_schema(
     Path(app_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let result = (|| {
+    answer((|| {
         let schema_json = parse_body(&body)?;
-        let app_id = Uuid::parse_str(&app_id).map_err(|_| control_error("app id must be a UUID"))?;
+        let app_id = parse_app_id(&app_id)?;
         let mut store = emulator.store();
         let (_, now) = store.next_tx();
-        let Some(app) = store.apps.get_mut(&app_id) else {
-            return Err(control_error(format!("no app {app_id}")));
-        };
+        let app = store.apps.get_mut(&app_id).ok_or_else(|| no_app(app_id))?;
         let mut draft = app.clone();
         schema::apply(&mut draft, &schema_json, now).map_err(control_error)?;
         *app = draft;
-        Ok(ok_json(json!({"ok": true})))
-    })();
-    result.unwrap_or_else(|response| response)
+        Ok(json!({"ok": true}))
+    })())
 }
 
 async fn reset(State(emulator): State<Emulator>) -> Response {
-    match emulator.reset() {
-        Ok(()) => ok_json(json!({"ok": true})),
-        Err(message) => control_error(message),
+    answer(emulator.reset().map(|()| json!({"ok": true})).map_err(control_error))
+}
+
+/// `POST /__emulator/clock`: moves the emulator's clock forward so tests can expire magic codes
+/// and refill rate limits without waiting.
+async fn advance_clock(State(emulator): State<Emulator>, body: Bytes) -> Response {
+    answer((|| {
+        let body = parse_body(&body)?;
+        let ms = body
+            .get("advance-ms")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| control_error("`advance-ms` must be a non-negative integer"))?;
+        let now = emulator.store().advance_clock(ms).ok_or_else(|| control_error("`advance-ms` is too large"))?;
+        Ok(json!({"now-ms": now}))
+    })())
+}
+
+async fn get_auth_settings(State(emulator): State<Emulator>, Path(app_id): Path<String>) -> Response {
+    answer((|| {
+        let app_id = parse_app_id(&app_id)?;
+        let store = emulator.store();
+        let app = store.apps.get(&app_id).ok_or_else(|| no_app(app_id))?;
+        Ok(app.auth_settings.to_wire())
+    })())
+}
+
+/// `POST /__emulator/apps/{app_id}/auth-settings`: every given key is checked before any is
+/// applied, so a bad body changes nothing.
+async fn set_auth_settings(
+    State(emulator): State<Emulator>,
+    Path(app_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    answer((|| {
+        let body = parse_body(&body)?;
+        let app_id = parse_app_id(&app_id)?;
+        let mut store = emulator.store();
+        let app = store.apps.get_mut(&app_id).ok_or_else(|| no_app(app_id))?;
+        app.auth_settings = updated_settings(&app.auth_settings, &body).map_err(control_error)?;
+        Ok(app.auth_settings.to_wire())
+    })())
+}
+
+/// `current` with the keys of `body` applied; unknown keys are refused so a misspelt setting
+/// cannot silently do nothing.
+fn updated_settings(current: &AuthSettings, body: &Value) -> Result<AuthSettings, String> {
+    let Some(fields) = body.as_object() else { return Err("the body must be a JSON object".into()) };
+    let mut settings = current.clone();
+    for (key, value) in fields {
+        match key.as_str() {
+            "magic-code-expiry-minutes" => {
+                settings.magic_code_expiry_minutes = value
+                    .as_u64()
+                    .filter(|minutes| *minutes > 0)
+                    .ok_or("`magic-code-expiry-minutes` must be a positive integer")?;
+            }
+            "magic-code-rate-limit-per-hour" => {
+                settings.magic_code_rate_limit_per_hour =
+                    value.as_u64().ok_or("`magic-code-rate-limit-per-hour` must be a non-negative integer")?;
+            }
+            "test-users" => settings.test_users = test_users(value)?,
+            other => return Err(format!("unknown auth setting `{other}`")),
+        }
     }
+    Ok(settings)
+}
+
+/// The `test-users` list: emails coerced as the auth routes do, codes 6 digits (as the
+/// dashboard's test-user form requires), one entry per email.
+fn test_users(value: &Value) -> Result<Vec<TestUser>, String> {
+    let Some(entries) = value.as_array() else { return Err("`test-users` must be an array".into()) };
+    let mut list: Vec<TestUser> = Vec::new();
+    for entry in entries {
+        let email = entry
+            .get("email")
+            .and_then(Value::as_str)
+            .and_then(users::coerce_email)
+            .ok_or("each test user needs an `email` address")?;
+        let code = entry
+            .get("code")
+            .and_then(Value::as_str)
+            .filter(|code| code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or("each test user needs a `code` of 6 digits")?;
+        if list.iter().any(|user| user.email == email) {
+            return Err(format!("test user {email} is listed twice"));
+        }
+        list.push(TestUser { email, code: code.to_owned() });
+    }
+    Ok(list)
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::admin::{respond, JsonRequest};
 use super::{auth, Params};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{App, OutboxMessage};
+use crate::store::{App, OutboxMessage, RateLimitKind};
 use crate::{users, Emulator, Store};
 
 /// A user record with its new refresh token (`{..., "refresh_token": ...}`).
@@ -24,7 +24,8 @@ fn with_token(app: &App, user: Uuid, token: Uuid) -> Value {
     record
 }
 
-/// Runs `change` on a copy of the app and keeps it only if it succeeded.
+/// Runs `change` on a copy of the app and keeps it only if it succeeded. The copy carries the
+/// app's auth settings and rate-limit buckets along unchanged.
 fn write<T>(store: &mut Store, app_id: Uuid, change: impl FnOnce(&mut App, i64) -> ApiResult<T>) -> ApiResult<T> {
     let (_, now) = store.next_tx();
     let Some(app) = store.apps.get_mut(&app_id) else {
@@ -34,6 +35,14 @@ fn write<T>(store: &mut Store, app_id: Uuid, change: impl FnOnce(&mut App, i64) 
     let out = change(&mut draft, now)?;
     *app = draft;
     Ok(out)
+}
+
+/// Spends a magic-code rate-limit token on the app itself, not on a `write()` copy: the token
+/// stays spent whatever happens to the rest of the request (§3.13, §3.14).
+fn spend_token(store: &mut Store, app_id: Uuid, kind: RateLimitKind, email: &str) -> ApiResult<()> {
+    let now = store.now_ms();
+    let app = store.apps.get_mut(&app_id).ok_or_else(ApiError::unknown)?;
+    users::spend_magic_code_token(app, kind, email, now)
 }
 
 fn email_in(value: &Value, path: &[&str]) -> ApiResult<String> {
@@ -168,13 +177,17 @@ pub async fn sign_out(
 }
 
 /// `POST /admin/magic_code` (§3.12) and, with `send`, `POST /admin/send_magic_code` (§3.13),
-/// which puts the email in the app's outbox instead of sending it.
+/// which first spends a "create" rate-limit token and puts the email in the app's outbox instead
+/// of sending it. `magic_code` is not rate limited.
 fn magic_code(emulator: &Emulator, params: Result<Query<Params>, QueryRejection>, headers: HeaderMap, body: Result<Bytes, BytesRejection>, send: bool) -> Response {
     respond(|| {
         let request = JsonRequest::new(emulator, headers, params, body)?;
         let mut store = emulator.store();
         let app_id = auth::app_id_authed(&store, &request.headers, &request.params)?;
         let email = email_in(request.required("email", |_| true)?, &["body", "email"])?;
+        if send {
+            spend_token(&mut store, app_id, RateLimitKind::Create, &email)?;
+        }
         let code = write(&mut store, app_id, |app, now| {
             let code = users::create_magic_code(app, &email, now);
             if send {
@@ -207,6 +220,8 @@ pub async fn send_magic_code(
 }
 
 /// `POST /admin/verify_magic_code` (§3.14, §7.3): `{"user": {..., refresh_token}, "created"}`.
+/// Order as `verify!`: guest token → "consume" rate-limit token (every attempt) → user lookup
+/// and, for a new user, extra fields → the code (or a test user's static code) → sign-in.
 pub async fn verify_magic_code(
     State(emulator): State<Emulator>,
     params: Result<Query<Params>, QueryRejection>,
@@ -224,31 +239,39 @@ pub async fn verify_magic_code(
             None => None,
             Some(raw) => Some(uuid_in(raw, &["body", "refresh-token"])?),
         };
+        let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;
+        let guest = guest_token.map(|token| guest_of(app, token)).transpose()?.flatten();
+        spend_token(&mut store, app_id, RateLimitKind::Consume, &email)?;
+        let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;
+        if users::by_email(app, &email).is_none() && guest.is_none() {
+            // Extra fields are checked (on a throw-away copy) before the code is spent.
+            users::find_or_create(&mut app.clone(), Some(&email), None, &extra, store.now_ms())?;
+        }
         // A failed check after the code is consumed must still consume it (the server deletes
         // the code, then reports it expired): so the code's deletion is its own write.
-        let consumed = write(&mut store, app_id, |app, now| {
-            let guest = match guest_token {
-                None => None,
-                Some(token) => Some(users::by_refresh_token(app, token).ok_or_else(|| {
-                    ApiError::record_not_found("app-user", json!({"args": [{"app-id": app_id.to_string(), "refresh-token": token.to_string()}]}))
-                })?),
-            };
-            if users::by_email(app, &email).is_none() && guest.is_none() {
-                // Extra fields are checked before the code is spent.
-                users::find_or_create(&mut app.clone(), Some(&email), None, &extra, now)?;
+        let failed = write(&mut store, app_id, |app, now| Ok(users::consume_magic_code(app, &email, &code, now).err()))?;
+        if let Some(error) = failed {
+            // `consume-code!`: any failure is forgiven when the code is the test user's.
+            let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;
+            if !users::matches_test_user(app, &email, &code) {
+                return Err(error);
             }
-            Ok(guest)
-        })?;
-        let expired = write(&mut store, app_id, |app, now| Ok(users::consume_magic_code(app, &email, &code, now).err()))?;
-        if let Some(error) = expired {
-            return Err(error);
         }
         write(&mut store, app_id, |app, now| {
-            let (user, created) = users::sign_in_by_email(app, &email, consumed, &extra, now)?;
+            let (user, created) = users::sign_in_by_email(app, &email, guest, &extra, now)?;
             let token = users::issue_refresh_token(app, user, now);
             Ok(json!({"user": with_token(app, user, token), "created": created}))
         })
     })
+}
+
+/// The user behind a `refresh-token` given to `verify_magic_code`: unknown → `record-not-found`
+/// `app-user`; a user that is not a guest is ignored, as the server does.
+fn guest_of(app: &App, token: Uuid) -> ApiResult<Option<Uuid>> {
+    let user = users::by_refresh_token(app, token).ok_or_else(|| {
+        ApiError::record_not_found("app-user", json!({"args": [{"app-id": app.id.to_string(), "refresh-token": token.to_string()}]}))
+    })?;
+    Ok(users::is_guest(app, user).then_some(user))
 }
 
 /// `POST /admin/sign_in_guest` (§3.15): `{"user": {..., "type": "guest", "isGuest": true, refresh_token}}`.

@@ -1,0 +1,248 @@
+//! Upload bodies for `fetch`: the host's own object passed as is (never copied into wasm
+//! memory), counted through a `TransformStream` when progress is wanted; Rust chunk streams
+//! exposed as a pull-based `ReadableStream`. Browsers only stream request bodies over HTTP/2,
+//! so there a stream source is gathered into a `Blob` (host memory) first.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::error::{Error, Result};
+use crate::storage::{Chunk, ChunkStream, OnProgress, Progress, UploadBody, UploadSource};
+
+fn global(name: &str) -> JsValue {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    if object.is_object() || object.is_function() {
+        Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+/// Duck-typed, as the official client does: a `ReadableStream` has `getReader`; a `Blob` has a
+/// numeric `size` and `stream()` (no `instanceof`, which fails across realms and polyfills).
+fn has_method(value: &JsValue, name: &str) -> bool {
+    get(value, name).is_function()
+}
+
+/// What kind of host object a body is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    /// `Blob`/`File`, `ArrayBuffer`, a typed array or `DataView` (Node `Buffer`s are typed arrays).
+    Sized(f64),
+    /// A web `ReadableStream` (Node `Readable`s are converted to one).
+    Stream,
+}
+
+/// An upload body the host holds.
+///
+/// ```no_run
+/// # fn f(blob: wasm_bindgen::JsValue) -> instant_edge::Result<()> {
+/// let body = instant_edge::transport::HostBody::new(blob)?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostBody {
+    value: JsValue,
+    kind: Kind,
+}
+
+impl HostBody {
+    /// Accepts a `Blob`/`File`, `ArrayBuffer`, typed array, `DataView`, web `ReadableStream` or
+    /// Node `Readable`; anything else is an invalid argument.
+    pub fn new(value: JsValue) -> Result<HostBody> {
+        let size = |key: &str| get(&value, key).as_f64();
+        let kind = if has_method(&value, "getReader") {
+            Kind::Stream
+        } else if js_sys::ArrayBuffer::is_view(&value) || value.is_instance_of::<js_sys::ArrayBuffer>() {
+            Kind::Sized(size("byteLength").unwrap_or(0.0))
+        } else if has_method(&value, "stream") && size("size").is_some() {
+            Kind::Sized(size("size").unwrap_or(0.0))
+        } else if has_method(&value, "pipe") && has_method(&value, "read") {
+            // A Node Readable: Node's ReadableStream.from takes any async iterable.
+            let from = get(&global("ReadableStream"), "from").dyn_into::<Function>().ok();
+            let stream = from.and_then(|from| from.call1(&global("ReadableStream"), &value).ok());
+            let Some(stream) = stream else {
+                return Err(Error::invalid("data", "is a Node stream, but this host has no ReadableStream.from"));
+            };
+            return Ok(HostBody { value: stream, kind: Kind::Stream });
+        } else {
+            return Err(Error::invalid(
+                "data",
+                "must be a Uint8Array, ArrayBuffer, Blob, File, ReadableStream, Node Buffer or Node Readable",
+            ));
+        };
+        Ok(HostBody { value, kind })
+    }
+
+    /// The size, unless it is a stream.
+    pub fn size(&self) -> Option<u64> {
+        match self.kind {
+            Kind::Sized(size) => Some(size as u64),
+            Kind::Stream => None,
+        }
+    }
+
+    /// Whether it can be sent again (streams are read once).
+    pub fn replayable(&self) -> bool {
+        self.kind != Kind::Stream
+    }
+}
+
+/// What must outlive the `fetch` call (closures the host calls into), and the source's own
+/// failure, which says more than the host's "fetch failed".
+#[derive(Default)]
+pub(super) struct UploadGuard {
+    _transform: Option<Closure<dyn FnMut(JsValue, JsValue)>>,
+    _pull: Option<Closure<dyn FnMut(JsValue) -> Promise>>,
+    source_error: Rc<RefCell<Option<String>>>,
+    pub(super) finish: Option<Rc<dyn Fn()>>,
+}
+
+impl UploadGuard {
+    /// Why the source failed, if it did.
+    pub(super) fn source_error(&self) -> Option<String> {
+        self.source_error.borrow().clone()
+    }
+}
+
+/// Browsers (whose user agents start `Mozilla/`) refuse streamed request bodies over HTTP/1.1;
+/// workerd, Node, Deno and Bun stream them.
+fn streams_request_bodies() -> bool {
+    let agent = get(&global("navigator"), "userAgent").as_string().unwrap_or_default();
+    !agent.starts_with("Mozilla/")
+}
+
+/// A counter that reports monotone progress.
+fn counter(on_progress: &OnProgress, total: Option<u64>) -> Rc<dyn Fn(u64)> {
+    let loaded = Rc::new(Cell::new(0u64));
+    let on_progress = on_progress.clone();
+    Rc::new(move |bytes: u64| {
+        loaded.set(loaded.get() + bytes);
+        on_progress(Progress { loaded: loaded.get(), total });
+    })
+}
+
+/// `stream.pipeThrough(new TransformStream({ transform }))`, counting each chunk's bytes.
+fn counted(stream: &JsValue, count: Rc<dyn Fn(u64)>, guard: &mut UploadGuard) -> Result<JsValue> {
+    let transform = Closure::wrap(Box::new(move |chunk: JsValue, controller: JsValue| {
+        count(get(&chunk, "byteLength").as_f64().unwrap_or(0.0) as u64);
+        if let Ok(enqueue) = get(&controller, "enqueue").dyn_into::<Function>() {
+            let _ = enqueue.call1(&controller, &chunk);
+        }
+    }) as Box<dyn FnMut(JsValue, JsValue)>);
+    let transformer = Object::new();
+    let _ = Reflect::set(&transformer, &JsValue::from_str("transform"), transform.as_ref());
+    let class = global("TransformStream").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no TransformStream"))?;
+    let through = Reflect::construct(&class, &Array::of1(&transformer)).map_err(|_| Error::invalid("data", "TransformStream failed"))?;
+    guard._transform = Some(transform);
+    let pipe = get(stream, "pipeThrough").dyn_into::<Function>().map_err(|_| Error::invalid("data", "is not a readable stream"))?;
+    pipe.call1(stream, &through).map_err(|_| Error::invalid("data", "is locked or already read"))
+}
+
+/// Polls a boxed chunk stream once per `await`.
+struct NextChunk(Rc<RefCell<Pin<Box<dyn futures_core::Stream<Item = Chunk>>>>>);
+
+impl Future for NextChunk {
+    type Output = Option<Chunk>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Chunk>> {
+        self.0.borrow_mut().as_mut().poll_next(cx)
+    }
+}
+
+/// A pull-based `ReadableStream` over Rust chunks (each chunk copied out to the host once).
+fn readable_from_chunks(chunks: &ChunkStream, guard: &mut UploadGuard) -> Result<JsValue> {
+    let stream = chunks.take().ok_or_else(|| Error::invalid("data", "this stream was already read"))?;
+    let stream = Rc::new(RefCell::new(stream));
+    let failed = guard.source_error.clone();
+    let pull = Closure::wrap(Box::new(move |controller: JsValue| -> Promise {
+        let (stream, failed) = (stream.clone(), failed.clone());
+        future_to_promise(async move {
+            let call = |name: &str, arg: Option<&JsValue>| {
+                if let Ok(f) = get(&controller, name).dyn_into::<Function>() {
+                    let _ = match arg {
+                        Some(arg) => f.call1(&controller, arg),
+                        None => f.call0(&controller),
+                    };
+                }
+            };
+            match NextChunk(stream).await {
+                Some(Ok(bytes)) => call("enqueue", Some(&Uint8Array::from(bytes.as_slice()).into())),
+                Some(Err(message)) => {
+                    *failed.borrow_mut() = Some(message.clone());
+                    call("error", Some(&js_sys::Error::new(&message).into()));
+                }
+                None => call("close", None),
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }) as Box<dyn FnMut(JsValue) -> Promise>);
+    let source = Object::new();
+    let _ = Reflect::set(&source, &JsValue::from_str("pull"), pull.as_ref());
+    let class = global("ReadableStream").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no ReadableStream"))?;
+    let readable = Reflect::construct(&class, &Array::of1(&source)).map_err(|_| Error::invalid("data", "ReadableStream failed"))?;
+    guard._pull = Some(pull);
+    Ok(readable)
+}
+
+/// `await new Response(stream).blob()`: a browser's fallback for stream sources.
+async fn gather(stream: &JsValue) -> Result<JsValue> {
+    let class = global("Response").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no Response"))?;
+    let response = Reflect::construct(&class, &Array::of1(stream)).map_err(|_| Error::invalid("data", "could not be read"))?;
+    let blob = get(&response, "blob").dyn_into::<Function>().map_err(|_| Error::invalid("data", "could not be read"))?;
+    let promise: Promise = blob.call0(&response).map_err(|_| Error::invalid("data", "could not be read"))?.unchecked_into();
+    JsFuture::from(promise).await.map_err(|e| Error::Network { message: super::message_of(&e) })
+}
+
+/// Sets `body` (and `duplex`, and `content-length` for a stream of known size) on the fetch
+/// init for `upload`.
+pub(super) async fn prepare(upload: &UploadBody, headers: &Object, init: &Object) -> Result<UploadGuard> {
+    let mut guard = UploadGuard::default();
+    let streaming = streams_request_bodies();
+    let count = upload.on_progress.as_ref().map(|on_progress| counter(on_progress, upload.size));
+    // The body as the host sees it, and whether it is a stream.
+    let (mut body, mut is_stream) = match &upload.source {
+        UploadSource::Bytes(bytes) => (JsValue::from(Uint8Array::from(&bytes[..])), false),
+        UploadSource::Host(host) => (host.value.clone(), host.kind == Kind::Stream),
+        UploadSource::Stream(chunks) => (readable_from_chunks(chunks, &mut guard)?, true),
+    };
+    if let Some(count) = count.clone() {
+        if is_stream || streaming {
+            if !is_stream {
+                // Any body as a stream of host chunks: `new Response(body).body`.
+                let class = global("Response").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no Response"))?;
+                let response = Reflect::construct(&class, &Array::of1(&body)).map_err(|_| Error::invalid("data", "could not be read"))?;
+                body = get(&response, "body");
+                is_stream = true;
+            }
+            body = counted(&body, count, &mut guard)?;
+        } else {
+            // Sent whole by the browser, which reports no upload progress to `fetch`.
+            let total = upload.size.unwrap_or(0);
+            count(0);
+            guard.finish = Some(Rc::new(move || count(total)));
+        }
+    }
+    if is_stream && !streaming {
+        body = gather(&body).await?;
+        is_stream = false;
+    }
+    if is_stream {
+        let _ = Reflect::set(init, &JsValue::from_str("duplex"), &JsValue::from_str("half"));
+        if let Some(size) = upload.size {
+            let _ = Reflect::set(headers, &JsValue::from_str("content-length"), &JsValue::from_str(&size.to_string()));
+        }
+    }
+    let _ = Reflect::set(init, &JsValue::from_str("body"), &body);
+    Ok(guard)
+}
