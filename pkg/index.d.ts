@@ -110,9 +110,59 @@ export interface Auth {
   getUserFromRequest(request: { headers: { get(name: string): string | null } }, opts?: { disableValidation?: boolean }): Promise<User | null>;
 }
 
+/** What `uploadFile` sends: never copied into wasm memory; streams are streamed. */
+export type UploadData =
+  | Uint8Array
+  | ArrayBuffer
+  | ArrayBufferView
+  | Blob
+  | ReadableStream<Uint8Array>
+  | string
+  /** A Node `Readable` (converted with `ReadableStream.from`). */
+  | (AsyncIterable<Uint8Array> & { pipe(...args: any[]): any; read(...args: any[]): any });
+
+export interface UploadMetadata {
+  contentType?: string;
+  contentDisposition?: string;
+  /** The size of a stream, sent as `content-length` (optional: without it the body is chunked). */
+  fileSize?: number;
+  /** Called as bytes are pulled: `loaded` grows to `total` (`null` for a stream of unknown size). */
+  onProgress?: (progress: { loaded: number; total: number | null }) => void;
+}
+
+/** A `$files` row, with the fields the official `list()` returned (`name`, `key`, `etag`, `last_modified`). */
+export interface StoredFile {
+  id: string;
+  path: string;
+  size?: number;
+  url?: string;
+  'content-type'?: string;
+  'content-disposition'?: string;
+  name: string;
+  key: string | null;
+  etag: null;
+  last_modified: null;
+  [attribute: string]: unknown;
+}
+
+/** `db.storage`: as in @instantdb/admin, and every call honours `asUser`. */
+export interface Storage {
+  /** Uploads (replacing what is at `path`). */
+  uploadFile(path: string, data: UploadData, metadata?: UploadMetadata): Promise<{ data: { id: string; 'location-id'?: string; size?: number } }>;
+  /** Deletes one file; `data.id` is `null` when there was none. */
+  delete(path: string): Promise<{ data: { id: string | null } }>;
+  /** Deletes files; `data.ids` lists those actually deleted. */
+  deleteMany(paths: string[]): Promise<{ data: { ids: string[] } }>;
+  /** Every file the caller may see (a `$files` query, not the deprecated route). */
+  list(): Promise<StoredFile[]>;
+  /** The download URL of the file at `path`, or `null` (a `$files` query). */
+  getDownloadUrl(path: string): Promise<string | null>;
+}
+
 export interface InstantAdminDatabase {
   readonly tx: TxChunk;
   readonly auth: Auth;
+  readonly storage: Storage;
   /** Runs an InstaQL query. */
   query<R = any>(query: Record<string, unknown>, opts?: QueryOptions): Promise<R>;
   /** Applies chunks as one transaction; resolves `{ "tx-id": number }`. */

@@ -168,3 +168,59 @@ async fn list_users_walks_every_page_once() {
     let bad = db.auth().list_users(0, None).await.unwrap_err();
     assert!(matches!(bad, Error::InvalidArgument { .. }));
 }
+
+/// The bytes at `url`, by the host's `fetch`.
+async fn download(url: &str) -> Vec<u8> {
+    use wasm_bindgen::JsCast;
+    let fetch: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"fetch".into()).unwrap().unchecked_into();
+    let response = wasm_bindgen_futures::JsFuture::from(fetch.call1(&wasm_bindgen::JsValue::NULL, &url.into()).unwrap().unchecked_into::<js_sys::Promise>()).await.unwrap();
+    let buffer: js_sys::Function = js_sys::Reflect::get(&response, &"arrayBuffer".into()).unwrap().unchecked_into();
+    let bytes = wasm_bindgen_futures::JsFuture::from(buffer.call0(&response).unwrap().unchecked_into::<js_sys::Promise>()).await.unwrap();
+    js_sys::Uint8Array::new(&bytes).to_vec()
+}
+
+/// A Rust chunk stream.
+struct Chunks(Vec<Vec<u8>>);
+
+impl futures_core::Stream for Chunks {
+    type Item = Result<Vec<u8>, String>;
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready((!self.0.is_empty()).then(|| Ok(self.0.remove(0))))
+    }
+}
+
+#[wasm_bindgen_test]
+async fn storage_round_trip_from_rust_bytes_and_streams() {
+    use instant_edge::storage::{UploadOptions, UploadSource};
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let db = db();
+    let tag = &id()[..8];
+    let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let loaded = Rc::new(Cell::new(0u64));
+    let seen = loaded.clone();
+    let options = UploadOptions {
+        content_type: Some("application/x-rust".into()),
+        file_size: Some(bytes.len() as u64),
+        on_progress: Some(Rc::new(move |p| seen.set(p.loaded))),
+        ..Default::default()
+    };
+    let chunks = bytes.chunks(30_000).map(<[u8]>::to_vec).collect();
+    for (name, source) in [("bytes", UploadSource::from_bytes(bytes.clone())), ("stream", UploadSource::from_stream(Chunks(chunks)))] {
+        loaded.set(0);
+        let path = format!("rust-{tag}/{name}.bin");
+        let uploaded = db.storage().upload_file(&path, source, &options).await.unwrap();
+        assert_eq!(uploaded.size, Some(bytes.len() as f64), "{name}");
+        assert_eq!(loaded.get(), bytes.len() as u64, "{name}: progress ends at the size");
+        let url = db.storage().download_url(&path).await.unwrap().expect("a url");
+        assert_eq!(download(&url).await, bytes, "{name}: the same bytes back");
+    }
+    let mine: Vec<_> = db.storage().list().await.unwrap().into_iter().filter(|f| f.path.starts_with(&format!("rust-{tag}/"))).collect();
+    assert_eq!(mine.len(), 2);
+    assert!(mine.iter().all(|f| f.content_type.as_deref() == Some("application/x-rust")));
+    let paths: Vec<String> = mine.iter().map(|f| f.path.clone()).collect();
+    assert_eq!(db.storage().delete_many(&paths).await.unwrap().len(), 2);
+    assert_eq!(db.storage().download_url(&paths[0]).await.unwrap(), None);
+    let denied = db.as_user(Impersonation::Guest).storage().upload_file("guest.txt", UploadSource::from_text("hi"), &UploadOptions::default()).await.unwrap_err();
+    assert_eq!((denied.status(), denied.error_type()), (400, Some("permission-denied")));
+}

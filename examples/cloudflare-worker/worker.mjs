@@ -109,4 +109,29 @@ async function demo(env, say, expect) {
     say(`  signed out; verifyToken now fails: kind=${error.kind} status=${error.status} type=${error.body?.type}`);
     expect(error.kind === 'api' && error.body?.type === 'record-not-found', 'expected record-not-found');
   }
+
+  // Storage: stream an upload (as a Worker would pass on a request body), list it, download it
+  // through its URL, delete it.
+  const text = 'Hello from a Worker, streamed to Instant storage.\n'.repeat(200);
+  const body = new Blob([text]).stream();
+  let lastProgress;
+  const path = `demo/${id().slice(0, 8)}/hello.txt`;
+  const { data: file } = await db.storage.uploadFile(path, body, {
+    contentType: 'text/plain; charset=utf-8',
+    fileSize: text.length,
+    onProgress: (progress) => (lastProgress = progress),
+  });
+  say(`storage: streamed ${text.length} bytes to ${path} (progress ended at ${lastProgress?.loaded}/${lastProgress?.total}); file ${file.id.slice(0, 8)}…`);
+  expect(lastProgress?.loaded === text.length, 'progress should end at the size');
+  const listed = (await db.storage.list()).filter((f) => f.path === path);
+  say(`  list: ${listed.map((f) => `${f.path} (${f.size} bytes, ${f['content-type']})`).join(', ')}`);
+  expect(listed.length === 1 && listed[0].size === text.length, 'the file should be listed with its size');
+  const url = await db.storage.getDownloadUrl(path);
+  const downloaded = await (await fetch(url)).text();
+  say(`  downloaded through its URL: ${downloaded.length} bytes, ${downloaded === text ? 'identical' : 'DIFFERENT'}`);
+  expect(downloaded === text, 'the download should equal the upload');
+  const { data: deleted } = await db.storage.delete(path);
+  const after = await db.storage.getDownloadUrl(path);
+  say(`  deleted ${deleted.id?.slice(0, 8)}…; its URL is now ${after}`);
+  expect(deleted.id === file.id && after === null, 'the file should be gone');
 }

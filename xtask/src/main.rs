@@ -8,6 +8,7 @@
 //! | `demo node` | the package in Node against the emulator (`examples/node/demo.mjs`) |
 //! | `pkg` | builds `pkg/dist/` (release wasm, wasm-bindgen `--target web`, `wasm-opt -Oz`) |
 //! | `size` | raw and gzip -9 bytes of what each package entry loads, checked against `pkg/size-budget.json` |
+//! | `bench` | side-by-side benchmarks against the emulator (`xtask/bench/`), printed as tables and saved as JSON in `target/bench/` |
 //!
 //! Every child process finds the npm build tools first on PATH (`tools/node_modules/.bin`:
 //! binaryen's wasm-opt, never Debian's), installed from `tools/package-lock.json` when it changed.
@@ -35,7 +36,8 @@ usage: cargo xtask <command>
                    workerd and print its transcript (--keep: then keep the emulator serving)
   demo node        the package in Node against the emulator (examples/node/demo.mjs)
   pkg              build pkg/dist/ (wasm-bindgen --target web, wasm-opt -Oz)
-  size             print what each package entry loads; fail over pkg/size-budget.json";
+  size             print what each package entry loads; fail over pkg/size-budget.json
+  bench            benchmarks side by side against the emulator (never run by the tests)";
 
 /// The test layers, in the order they run (DESIGN.md "Tests").
 const LAYERS: [&str; 6] = ["rust", "wasm-node", "wasm-chromium", "pkg", "runtimes", "js"];
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         ["demo", "node"] => demo_node(),
         ["pkg"] => package::build(&root()),
         ["size"] => package::check(&root()),
+        ["bench"] => bench(),
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -230,7 +233,7 @@ fn wasm_layer(root: &Path, chromium: bool) -> Layer {
         let emulator = Emulator::start(root, &binary, &[])?;
         let mut command = Command::new(cargo());
         command
-            .args(["test", "--target", "wasm32-unknown-unknown", "-p", "instant-edge", "--features", "js", "--test", "wasm"])
+            .args(["test", "--target", "wasm32-unknown-unknown", "-p", "instant-edge", "--test", "wasm"])
             .current_dir(root)
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             .env("EMULATOR_URL", emulator.get("INSTANT_API_URI"))
@@ -385,6 +388,28 @@ fn demo(keep: bool) -> Result<()> {
         }
         emulator.wait()?;
     }
+    Ok(())
+}
+
+/// The benchmarks in `xtask/bench/`, each in a fresh Node process against a fresh emulator;
+/// results are printed and written to `target/bench/<name>.json`.
+fn bench() -> Result<()> {
+    let root = root();
+    require_node()?;
+    let binary = Emulator::build(&root)?;
+    package::build(&root)?;
+    let out = target_dir(&root).join("bench");
+    fs::create_dir_all(&out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+    for name in ["upload"] {
+        // 50 MiB uploads: room above the default 64 MiB body limit is not needed, but say so.
+        let emulator = Emulator::start(&root, &binary, &["--max-body-bytes", "67108864"])?;
+        println!("==> bench: {name}");
+        let mut node = Command::new("node");
+        node.arg(format!("xtask/bench/{name}.mjs")).current_dir(&root).env("BENCH_OUT", out.join(format!("{name}.json")));
+        emulator.export(&mut node);
+        run(&mut node, &format!("xtask/bench/{name}.mjs"))?;
+    }
+    println!("==> results in {}", out.display());
     Ok(())
 }
 

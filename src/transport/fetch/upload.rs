@@ -4,18 +4,15 @@
 //! so there a stream source is gathered into a `Blob` (host memory) first.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, Result};
-use crate::storage::{Chunk, ChunkStream, OnProgress, Progress, UploadBody, UploadSource};
+use crate::storage::{ChunkStream, OnProgress, Progress, UploadBody, UploadSource};
 
 fn global(name: &str) -> JsValue {
     Reflect::get(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
@@ -150,49 +147,70 @@ fn counted(stream: &JsValue, count: Rc<dyn Fn(u64)>, guard: &mut UploadGuard) ->
     pipe.call1(stream, &through).map_err(|_| Error::invalid("data", "is locked or already read"))
 }
 
-/// Polls a boxed chunk stream once per `await`.
-struct NextChunk(Rc<RefCell<Pin<Box<dyn futures_core::Stream<Item = Chunk>>>>>);
+/// Rust chunk streams as a `ReadableStream`. Not in the npm build (feature `js`), where no Rust
+/// code makes chunk streams: it would cost the package a second promise executor.
+#[cfg(not(feature = "js"))]
+mod chunks {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
 
-impl Future for NextChunk {
-    type Output = Option<Chunk>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Chunk>> {
-        self.0.borrow_mut().as_mut().poll_next(cx)
+    use wasm_bindgen_futures::future_to_promise;
+
+    use super::*;
+    use crate::storage::Chunk;
+
+    /// Polls a boxed chunk stream once per `await`.
+    struct NextChunk(Rc<RefCell<Pin<Box<dyn futures_core::Stream<Item = Chunk>>>>>);
+
+    impl Future for NextChunk {
+        type Output = Option<Chunk>;
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Chunk>> {
+            self.0.borrow_mut().as_mut().poll_next(cx)
+        }
+    }
+
+    /// A pull-based `ReadableStream` over Rust chunks (each chunk copied out to the host once).
+    pub(super) fn readable_from_chunks(chunks: &ChunkStream, guard: &mut UploadGuard) -> Result<JsValue> {
+        let stream = chunks.take().ok_or_else(|| Error::invalid("data", "this stream was already read"))?;
+        let stream = Rc::new(RefCell::new(stream));
+        let failed = guard.source_error.clone();
+        let pull = Closure::wrap(Box::new(move |controller: JsValue| -> Promise {
+            let (stream, failed) = (stream.clone(), failed.clone());
+            future_to_promise(async move {
+                let call = |name: &str, arg: Option<&JsValue>| {
+                    if let Ok(f) = get(&controller, name).dyn_into::<Function>() {
+                        let _ = match arg {
+                            Some(arg) => f.call1(&controller, arg),
+                            None => f.call0(&controller),
+                        };
+                    }
+                };
+                match NextChunk(stream).await {
+                    Some(Ok(bytes)) => call("enqueue", Some(&Uint8Array::from(bytes.as_slice()).into())),
+                    Some(Err(message)) => {
+                        *failed.borrow_mut() = Some(message.clone());
+                        call("error", Some(&js_sys::Error::new(&message).into()));
+                    }
+                    None => call("close", None),
+                }
+                Ok(JsValue::UNDEFINED)
+            })
+        }) as Box<dyn FnMut(JsValue) -> Promise>);
+        let source = Object::new();
+        let _ = Reflect::set(&source, &JsValue::from_str("pull"), pull.as_ref());
+        let class = global("ReadableStream").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no ReadableStream"))?;
+        let readable = Reflect::construct(&class, &Array::of1(&source)).map_err(|_| Error::invalid("data", "ReadableStream failed"))?;
+        guard._pull = Some(pull);
+        Ok(readable)
     }
 }
+#[cfg(not(feature = "js"))]
+use chunks::readable_from_chunks;
 
-/// A pull-based `ReadableStream` over Rust chunks (each chunk copied out to the host once).
-fn readable_from_chunks(chunks: &ChunkStream, guard: &mut UploadGuard) -> Result<JsValue> {
-    let stream = chunks.take().ok_or_else(|| Error::invalid("data", "this stream was already read"))?;
-    let stream = Rc::new(RefCell::new(stream));
-    let failed = guard.source_error.clone();
-    let pull = Closure::wrap(Box::new(move |controller: JsValue| -> Promise {
-        let (stream, failed) = (stream.clone(), failed.clone());
-        future_to_promise(async move {
-            let call = |name: &str, arg: Option<&JsValue>| {
-                if let Ok(f) = get(&controller, name).dyn_into::<Function>() {
-                    let _ = match arg {
-                        Some(arg) => f.call1(&controller, arg),
-                        None => f.call0(&controller),
-                    };
-                }
-            };
-            match NextChunk(stream).await {
-                Some(Ok(bytes)) => call("enqueue", Some(&Uint8Array::from(bytes.as_slice()).into())),
-                Some(Err(message)) => {
-                    *failed.borrow_mut() = Some(message.clone());
-                    call("error", Some(&js_sys::Error::new(&message).into()));
-                }
-                None => call("close", None),
-            }
-            Ok(JsValue::UNDEFINED)
-        })
-    }) as Box<dyn FnMut(JsValue) -> Promise>);
-    let source = Object::new();
-    let _ = Reflect::set(&source, &JsValue::from_str("pull"), pull.as_ref());
-    let class = global("ReadableStream").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no ReadableStream"))?;
-    let readable = Reflect::construct(&class, &Array::of1(&source)).map_err(|_| Error::invalid("data", "ReadableStream failed"))?;
-    guard._pull = Some(pull);
-    Ok(readable)
+#[cfg(feature = "js")]
+fn readable_from_chunks(_: &ChunkStream, _: &mut UploadGuard) -> Result<JsValue> {
+    Err(Error::invalid("data", "Rust chunk streams are not part of the npm build"))
 }
 
 /// `await new Response(stream).blob()`: a browser's fallback for stream sources.

@@ -20,6 +20,18 @@ const loaded = (entry, seen = new Set()) => {
 };
 
 const checks = {
+  'storage: a Node Buffer and a Node Readable upload': async ({ init }, app, { assert }) => {
+    const { Readable } = await import('node:stream');
+    const db = init(app);
+    const bytes = Buffer.from('node bytes '.repeat(1000));
+    for (const [name, data] of [['buffer', bytes], ['readable', Readable.from([bytes.subarray(0, 5000), bytes.subarray(5000)])]]) {
+      const events = [];
+      await db.storage.uploadFile(`node/${name}.txt`, data, { onProgress: (p) => events.push(p.loaded) });
+      const back = Buffer.from(await (await fetch(await db.storage.getDownloadUrl(`node/${name}.txt`))).arrayBuffer());
+      assert(back.equals(bytes), `${name}: the same bytes back`);
+      assert(events.at(-1) === bytes.length, `${name}: progress ends at the size`);
+    }
+  },
   'npm pack ships every file the exports load': (pkg, app, { assert }) => {
     const [{ files }] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: pkgDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
     const packed = new Set(files.map((f) => f.path));

@@ -228,6 +228,68 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
     eq((await db.asUser({ guest: true }).auth.listUsers()).users, [], 'a guest sees no users');
   });
 
+  await check('storage: every source type uploads with progress and round-trips through its URL', async () => {
+    const tag = id().slice(0, 8);
+    const size = 300_000;
+    const bytes = new Uint8Array(size).map((_, i) => i % 251);
+    const sources = {
+      uint8array: [() => bytes, size],
+      arraybuffer: [() => bytes.slice().buffer, size],
+      blob: [() => new Blob([bytes], { type: 'ignored/by-us' }), size],
+      'stream with fileSize': [() => new Blob([bytes]).stream(), size],
+      'stream of unknown size': [() => new Blob([bytes]).stream(), null],
+    };
+    for (const [name, [make, total]] of Object.entries(sources)) {
+      const path = `${tag}/${name}.bin`;
+      const events = [];
+      const metadata = { contentType: 'application/x-test', onProgress: (p) => events.push(p) };
+      if (name === 'stream with fileSize') metadata.fileSize = size;
+      const { data } = await db.storage.uploadFile(path, make(), metadata);
+      assert(typeof data.id === 'string', `${name}: an id`);
+      assert(events.length > 0, `${name}: progress fired`);
+      assert(events.every((e, i) => i === 0 || e.loaded >= events[i - 1].loaded), `${name}: monotone`);
+      eq(events.at(-1), { loaded: size, total }, `${name}: the last event`);
+      const url = await db.storage.getDownloadUrl(path);
+      const response = await fetch(url);
+      eq(response.headers.get('content-type'), 'application/x-test', `${name}: content type`);
+      const back = new Uint8Array(await response.arrayBuffer());
+      assert(back.length === size && back.every((b, i) => b === bytes[i]), `${name}: the same bytes back`);
+    }
+    await db.storage.uploadFile(`${tag}/hello.txt`, 'hello', { contentDisposition: 'attachment' });
+    const text = await fetch(await db.storage.getDownloadUrl(`${tag}/hello.txt`));
+    eq([await text.text(), text.headers.get('content-disposition')], ['hello', 'attachment'], 'text upload');
+    const listed = (await db.storage.list()).filter((f) => f.path.startsWith(`${tag}/`));
+    eq(listed.length, 6, 'list');
+    assert(listed.every((f) => f.name === f.path && typeof f.url === 'string' && f.key?.startsWith(`${appId}/`)), 'list shape');
+    eq((await db.storage.delete(`${tag}/hello.txt`)).data.id, listed.find((f) => f.path.endsWith('hello.txt')).id, 'delete');
+    eq((await db.storage.delete(`${tag}/hello.txt`)).data.id, null, 'a second delete is a miss');
+    eq(await db.storage.getDownloadUrl(`${tag}/hello.txt`), null, 'no url once deleted');
+    const { data: { ids } } = await db.storage.deleteMany(listed.map((f) => f.path));
+    eq(ids.length, 5, 'deleteMany deletes what is left');
+    eq((await db.storage.list()).filter((f) => f.path.startsWith(`${tag}/`)), [], 'all gone');
+  });
+
+  await check('storage: bad input, failing streams and impersonation', async () => {
+    for (const path of ['', '  ', '../up', 'a/../b']) {
+      await rejects(db.storage.uploadFile(path, 'x'), 'invalid-argument');
+    }
+    await rejects(db.storage.uploadFile('x.bin', 42), 'invalid-argument');
+    await rejects(db.storage.uploadFile('x.bin', { not: 'a body' }), 'invalid-argument');
+    let pulls = 0;
+    const broken = new ReadableStream({
+      pull(controller) {
+        if ((pulls += 1) <= 3) controller.enqueue(new Uint8Array(1000));
+        else controller.error(new Error('the source broke'));
+      },
+    });
+    const path = `broken-${id()}.bin`;
+    await rejects(db.storage.uploadFile(path, broken), 'network');
+    eq(await db.storage.getDownloadUrl(path), null, 'nothing kept from a failed upload');
+    const denied = await rejects(db.asUser({ guest: true }).storage.uploadFile(`guest-${id()}.txt`, 'hi'), 'api');
+    eq([denied.status, denied.body.type], [400, 'permission-denied'], 'the $files default rule applies to asUser');
+    eq(await db.asUser({ guest: true }).storage.list(), [], 'a guest sees no files');
+  });
+
   await check('a rejected admin token is not echoed back in the error', async () => {
     const wrong = id();
     const error = await rejects(init({ appId, adminToken: wrong, apiURI, retries: 0 }).query({ goals: {} }), 'api');
