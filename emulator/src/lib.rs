@@ -17,7 +17,9 @@
 pub mod error;
 pub mod http;
 pub mod query;
+pub mod rules;
 pub mod schema;
+pub mod storage;
 pub mod store;
 pub mod system_catalog;
 pub mod transact;

@@ -18,7 +18,7 @@ USAGE: instant-emulator [OPTIONS]
   --app-id UUID        id of the default app (default: random)
   --admin-token UUID   admin token of the default app (default: random)
   --schema FILE        schema JSON (what i.schema(...) produces) for the default app
-  --max-body-bytes N   largest request body accepted (default 67108864)
+  --max-body-bytes N   largest request body accepted, uploads included (default 67108864)
   -h, --help           this text
 ";
 

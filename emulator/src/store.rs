@@ -396,8 +396,8 @@ impl Triples {
     }
 }
 
-/// One app: its credentials, attributes, data (users and their tokens included) and the mail it
-/// would have sent.
+/// One app: its credentials, attributes, data (users and their tokens included), permission
+/// rules, uploaded file contents and the mail it would have sent.
 #[derive(Clone, Debug)]
 pub struct App {
     /// App id.
@@ -415,6 +415,11 @@ pub struct App {
     /// Magic-code rate-limit buckets. Spent outside the copy-on-write of a request, so a request
     /// that fails afterwards has still spent its token (as bucket4j's are outside the database).
     pub rate_limits: RateLimits,
+    /// The permission rules document (spec §9.2), set through the control surface; an empty
+    /// object means "no rules".
+    pub rules: Value,
+    /// Uploaded file contents by location-id: the emulator's object storage (spec §8.1).
+    pub objects: crate::storage::Objects,
 }
 
 /// Magic codes live this long unless the app says otherwise (§7.3:
@@ -554,6 +559,8 @@ impl App {
             outbox: Vec::new(),
             auth_settings: AuthSettings::default(),
             rate_limits: RateLimits::default(),
+            rules: json!({}),
+            objects: crate::storage::Objects::default(),
         }
     }
 

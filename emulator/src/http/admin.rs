@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{auth, decode_json_body, ok_json, truthy, Params};
+use super::{auth, decode_json_body, ok_json, origin, truthy, Params};
 use crate::error::{ApiError, ApiResult};
 use crate::store::App;
 use crate::{query as instaql, transact as instaml, Emulator};
@@ -83,7 +83,7 @@ pub async fn query(
         let store = emulator.store();
         let perms = auth::perms(&store, &request.headers, &request.params)?;
         let app = app_or_empty(&store, perms.app_id);
-        instaql::run(&app, &query, inference, &perms)
+        instaql::run(&app, &query, inference, &perms, &origin(&request.headers))
     })
 }
 

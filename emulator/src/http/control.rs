@@ -11,10 +11,18 @@
 //! | `GET /__emulator/apps/{app_id}/auth-settings` | — | the app's auth settings (below) |
 //! | `POST /__emulator/apps/{app_id}/auth-settings` | any of the settings' keys | the settings after the change |
 //! | `POST /__emulator/clock` | `{"advance-ms": n}` | `{"now-ms": <the emulator's now>}`: the clock moves forward `n` ms |
+//! | `GET /__emulator/apps/{app_id}/rules` | — | the app's permission rules document (`{}` when none) |
+//! | `POST /__emulator/apps/{app_id}/rules` | the rules document (spec §9.2), e.g. `{"$files": {"allow": {"view": "true"}}}` | the document as stored; it replaces the previous one |
+//! | `GET /__emulator/files/{app_id}/{location_id}` | — | an uploaded file's bytes (the `$files.url` target, `http/storage.rs`) |
 //!
 //! Auth settings: `{"magic-code-expiry-minutes": 1440, "magic-code-rate-limit-per-hour": 20,
 //! "test-users": [{"email", "code"}]}` (defaults shown; a rate limit of 0 turns it off; posted
 //! `test-users` replace the list). They reset with `/__emulator/reset`; the clock does not.
+//!
+//! Rules: any JSON object is accepted and stored as given. The emulator evaluates only JSON
+//! booleans, `"true"`, `"false"`, `"auth.id != null"` and `"auth.id == null"`, and only for
+//! `$files` (`rules.rs`); other rules fail when evaluated with `permission-evaluation-failed`.
+//! They reset with `/__emulator/reset` too.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -41,6 +49,7 @@ pub fn routes() -> Router<Emulator> {
             get(get_auth_settings).post(set_auth_settings).fallback(not_found),
         )
         .route("/__emulator/clock", post(advance_clock).fallback(not_found))
+        .route("/__emulator/apps/{app_id}/rules", get(get_rules).post(set_rules).fallback(not_found))
 }
 
 /// A control-route failure: 400 `validation-failed` with the reason as message.
@@ -227,4 +236,29 @@ fn test_users(value: &Value) -> Result<Vec<TestUser>, String> {
         list.push(TestUser { email, code: code.to_owned() });
     }
     Ok(list)
+}
+
+async fn get_rules(State(emulator): State<Emulator>, Path(app_id): Path<String>) -> Response {
+    answer((|| {
+        let app_id = parse_app_id(&app_id)?;
+        let store = emulator.store();
+        let app = store.apps.get(&app_id).ok_or_else(|| no_app(app_id))?;
+        Ok(app.rules.clone())
+    })())
+}
+
+/// `POST /__emulator/apps/{app_id}/rules`: replaces the app's rules document. An empty body
+/// clears it.
+async fn set_rules(State(emulator): State<Emulator>, Path(app_id): Path<String>, body: Bytes) -> Response {
+    answer((|| {
+        let rules = parse_body(&body)?;
+        let app_id = parse_app_id(&app_id)?;
+        if !rules.is_object() {
+            return Err(control_error("the rules must be a JSON object"));
+        }
+        let mut store = emulator.store();
+        let app = store.apps.get_mut(&app_id).ok_or_else(|| no_app(app_id))?;
+        app.rules = rules;
+        Ok(app.rules.clone())
+    })())
 }

@@ -5,16 +5,17 @@ mod admin;
 mod auth;
 mod control;
 mod cors;
+mod storage;
 mod users;
 
 use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
-use axum::http::header::{HeaderValue, CONTENT_TYPE};
+use axum::http::header::{HeaderValue, CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use serde_json::{json, Value};
 
@@ -24,6 +25,10 @@ use crate::Emulator;
 pub use auth::{coerce_uuid, Perms};
 
 /// Builds the router: admin routes, the control surface, CORS and the 404 fallback.
+///
+/// `DefaultBodyLimit` only caps the extractors that buffer a body (`Bytes`). The upload route
+/// takes the raw `Body` instead and streams it under the same limit itself (`http/storage.rs`),
+/// so no layer here buffers an upload or caps it below `max_body_bytes`.
 pub fn router(emulator: Emulator) -> Router {
     let limit = emulator.config().max_body_bytes;
     Router::new()
@@ -37,6 +42,17 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/admin/verify_magic_code", post(users::verify_magic_code).fallback(not_found))
         .route("/admin/sign_in_guest", post(users::sign_in_guest).fallback(not_found))
         .route("/runtime/auth/verify_refresh_token", post(users::verify_refresh_token).fallback(not_found))
+        .route("/admin/storage/upload", put(storage::upload).fallback(not_found))
+        .route(
+            "/admin/storage/files",
+            get(storage::list_files).delete(storage::delete_file).fallback(not_found),
+        )
+        .route("/admin/storage/files/delete", post(storage::delete_files).fallback(not_found))
+        .route("/admin/storage/signed-download-url", get(storage::signed_download_url).fallback(not_found))
+        .route(
+            &format!("{}/{{app_id}}/{{location_id}}", crate::storage::FILES_ROUTE),
+            get(storage::download).fallback(not_found),
+        )
         .merge(control::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(cors::cors))
@@ -95,6 +111,14 @@ impl IntoResponse for ApiError {
             ),
         }
     }
+}
+
+/// Where the caller reached the emulator: `http://` and the request's `Host` header. URLs the
+/// emulator hands out (`$files.url`) are built on it, so they work through whatever address,
+/// port mapping or proxy the caller used.
+pub fn origin(headers: &HeaderMap) -> String {
+    let host = headers.get(HOST).and_then(|v| v.to_str().ok()).map(str::trim).filter(|h| !h.is_empty());
+    format!("http://{}", host.unwrap_or("localhost"))
 }
 
 /// Query-string parameters (`?app_id=...`).

@@ -26,7 +26,7 @@ fn with_token(app: &App, user: Uuid, token: Uuid) -> Value {
 
 /// Runs `change` on a copy of the app and keeps it only if it succeeded. The copy carries the
 /// app's auth settings and rate-limit buckets along unchanged.
-fn write<T>(store: &mut Store, app_id: Uuid, change: impl FnOnce(&mut App, i64) -> ApiResult<T>) -> ApiResult<T> {
+pub(super) fn write<T>(store: &mut Store, app_id: Uuid, change: impl FnOnce(&mut App, i64) -> ApiResult<T>) -> ApiResult<T> {
     let (_, now) = store.next_tx();
     let Some(app) = store.apps.get_mut(&app_id) else {
         return Err(ApiError::record_not_found("app", json!({"args": [{"id": app_id.to_string()}]})));

@@ -13,26 +13,28 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Perms;
 use crate::store::{ref_target, App, Attr};
-use crate::values;
+use crate::{rules, storage, values};
 use parse::{Cursor, Form, Options};
 use resolve::{Resolved, Walk};
 
 /// Runs `query` (a JSON object) against `app` and returns the object tree (spec §5.9).
+/// `origin` (`http://host:port`) is where the caller reached the emulator; `$files` URLs point
+/// there (spec §8.2).
 ///
 /// ```
 /// use instant_emulator::{http::Perms, query, store::App};
 /// use serde_json::json;
 /// let app = App::new(uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
 /// let admin = Perms { app_id: app.id, admin: true, user: None };
-/// let result = query::run(&app, &json!({"goals": {}}), false, &admin).unwrap();
+/// let result = query::run(&app, &json!({"goals": {}}), false, &admin, "http://localhost:8888").unwrap();
 /// assert_eq!(result, json!({"goals": []}));
 /// ```
-pub fn run(app: &App, query: &Value, inference: bool, perms: &Perms) -> ApiResult<Value> {
+pub fn run(app: &App, query: &Value, inference: bool, perms: &Perms, origin: &str) -> ApiResult<Value> {
     let mut map = query.as_object().cloned().unwrap_or_default();
     map.remove("$$ruleParams");
     let forms = parse::parse(&map)?;
     let root = Value::Object(map);
-    let evaluator = Evaluator { app, inference, perms, root: &root };
+    let evaluator = Evaluator { app, inference, perms, root: &root, origin };
     let mut out = Map::new();
     for form in &forms {
         out.insert(form.key.clone(), evaluator.top_level(form)?);
@@ -45,6 +47,7 @@ struct Evaluator<'a> {
     inference: bool,
     perms: &'a Perms,
     root: &'a Value,
+    origin: &'a str,
 }
 
 /// What rows are sorted by: an optional value and the entity id.
@@ -151,11 +154,12 @@ impl Evaluator<'_> {
         if form.options.aggregate {
             return Ok(json!([]));
         }
-        let mut rows: Vec<Uuid> = self
-            .entities_of(etype)
-            .into_iter()
-            .filter(|e| self.visible(etype, *e) && conds.iter().all(|c| walk.holds(*e, c)))
-            .collect();
+        let mut rows: Vec<Uuid> = Vec::new();
+        for entity in self.entities_of(etype) {
+            if conds.iter().all(|c| walk.holds(entity, c)) && self.visible(etype, entity)? {
+                rows.push(entity);
+            }
+        }
         let order_attr = self.order_attr(etype, &form.options);
         let desc = form.options.order.as_ref().is_some_and(|o| o.desc);
         self.sort(&mut rows, order_attr.as_ref(), desc);
@@ -190,25 +194,30 @@ impl Evaluator<'_> {
             .collect()
     }
 
-    /// Default rules for impersonated reads (spec §9.2/§9.4): app namespaces are open, `$users`
-    /// shows the user themself, other `$` namespaces nothing.
-    fn visible(&self, etype: &str, entity: Uuid) -> bool {
+    /// Rules for impersonated reads (spec §9.2/§9.4): app namespaces are open, `$files` follows
+    /// the app's `view` rule (closed without one), `$users` shows the user themself, other `$`
+    /// namespaces nothing.
+    fn visible(&self, etype: &str, entity: Uuid) -> ApiResult<bool> {
         if self.perms.admin || !etype.starts_with('$') {
-            return true;
+            return Ok(true);
+        }
+        if etype == "$files" {
+            return rules::allows(self.app, etype, "view", self.perms);
         }
         if etype != "$users" {
-            return false;
+            return Ok(false);
         }
-        let Some(user) = self.perms.user else { return false };
+        let Some(user) = self.perms.user else { return Ok(false) };
         if user == entity {
-            return true;
+            return Ok(true);
         }
-        self.app
+        Ok(self
+            .app
             .attrs
             .fwd("$users", "linkedPrimaryUser")
             .and_then(|a| self.app.triples.value(entity, a.id))
             .and_then(|s| ref_target(&s.value))
-            == Some(user)
+            == Some(user))
     }
 
     fn order_attr(&self, etype: &str, options: &Options) -> Option<Attr> {
@@ -346,12 +355,28 @@ impl Evaluator<'_> {
         if !object.keys().any(|k| self.app.attrs.fwd(etype, k).is_some_and(|a| !a.is_ref())) {
             return Ok(None);
         }
+        if etype == "$files" {
+            self.add_file_url(entity, form, &mut object);
+        }
         for child in &form.children {
             if let Some(value) = self.nested(etype, entity, child)? {
                 object.insert(child.key.clone(), value);
             }
         }
         Ok(Some(Value::Object(object)))
+    }
+
+    /// The virtual `$files.url` (`transform-$files-result`, spec §5.7/§8.2): added when `fields`
+    /// is absent or names `url`, and the row has a location-id. `location-id` itself was already
+    /// left out above unless `fields` is absent or names it.
+    fn add_file_url(&self, entity: Uuid, form: &Form, object: &mut Map<String, Value>) {
+        let asked = form.options.fields.as_ref().is_none_or(|fields| fields.iter().any(|f| f == "url"));
+        if !asked {
+            return;
+        }
+        if let Some(location_id) = storage::location_of(self.app, entity) {
+            object.insert("url".into(), json!(storage::file_url(self.origin, self.app.id, &location_id)));
+        }
     }
 
     /// A nested link key: an array (or, with `inference?`, a single object or null); `None`
@@ -369,10 +394,12 @@ impl Evaluator<'_> {
         } else {
             self.app.triples.sources(attr.id, entity).collect()
         };
-        let mut rows: Vec<Uuid> = linked
-            .into_iter()
-            .filter(|e| self.visible(&target, *e) && conds.iter().all(|c| walk.holds(*e, c)))
-            .collect();
+        let mut rows: Vec<Uuid> = Vec::new();
+        for entity in linked {
+            if conds.iter().all(|c| walk.holds(entity, c)) && self.visible(&target, entity)? {
+                rows.push(entity);
+            }
+        }
         let order_attr = self.order_attr(&target, &form.options);
         let desc = form.options.order.as_ref().is_some_and(|o| o.desc);
         self.sort(&mut rows, order_attr.as_ref(), desc);

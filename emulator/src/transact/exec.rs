@@ -78,7 +78,8 @@ fn denied(etype: &str, scope: &str) -> ApiError {
 }
 
 /// Default rules for impersonated writes (spec §9.2, §9.4): app namespaces are open; `$users`
-/// may be changed only by the user themself and never created; other `$` namespaces are closed.
+/// may be changed only by the user themself and never created; `$files` rows may be deleted when
+/// the app's `$files` `delete` rule passes; other `$` namespaces are closed.
 pub fn check_permissions(app: &App, ops: &[Op], perms: &Perms) -> ApiResult<()> {
     if perms.admin {
         return Ok(());
@@ -92,6 +93,13 @@ pub fn check_permissions(app: &App, ops: &[Op], perms: &Perms) -> ApiResult<()> 
             _ => continue,
         };
         if !etype.starts_with('$') {
+            continue;
+        }
+        // Deleting `$files` rows is how clients delete files (spec §8.3): its `delete` rule decides.
+        if etype == "$files" && matches!(op, Op::DeleteEntity { .. }) {
+            if !crate::rules::allows(app, &etype, "delete", perms)? {
+                return Err(denied(&etype, "object"));
+            }
             continue;
         }
         if etype != "$users" {
@@ -217,15 +225,13 @@ impl<'a> Run<'a> {
                     ));
                 }
             }
-            if attr.unique && !value.is_null() {
-                if self.app.find_unique(attr, &value).is_some_and(|e| e != entity) {
-                    let message = format!(
-                        "`{label}` is a unique attribute on `{etype}` and an entity already exists with `{etype}.{label}` = {value}",
-                        label = attr.forward.label,
-                        etype = attr.forward.etype,
-                    );
-                    return Err(not_unique(attr, &value, message));
-                }
+            if attr.unique && !value.is_null() && self.app.find_unique(attr, &value).is_some_and(|e| e != entity) {
+                let message = format!(
+                    "`{label}` is a unique attribute on `{etype}` and an entity already exists with `{etype}.{label}` = {value}",
+                    label = attr.forward.label,
+                    etype = attr.forward.etype,
+                );
+                return Err(not_unique(attr, &value, message));
             }
         }
         let etype = attr.forward.etype.clone();

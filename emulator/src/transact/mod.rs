@@ -96,13 +96,32 @@ impl Op {
 /// assert!(app.attrs.fwd("goals", "title").is_some());
 /// ```
 pub fn apply(app: &mut App, steps: &Value, throw_on_missing_attrs: bool, perms: &Perms, now: i64) -> ApiResult<()> {
-    let list = shape::validate(steps)?;
-    let mut list = list.clone();
+    let mut list = shape::validate(steps)?.clone();
     for step in &mut list {
         drop_id_key(step);
         crate::values::lowercase_uuids(step);
     }
-    let created = attrs::create_missing(app, &list)?;
+    execute(app, steps, &list, throw_on_missing_attrs, perms, now)
+}
+
+/// Applies steps the server writes for itself (its `update-op`, e.g. storage's `$files` rows),
+/// as admin. Values are stored exactly as given: a user's file path or content type that happens
+/// to look like a UUID is not lower-cased, as it would be in a client's steps (§6.7).
+pub fn apply_internal(app: &mut App, steps: &Value, now: i64) -> ApiResult<()> {
+    let list = shape::validate(steps)?.clone();
+    let admin = Perms { app_id: app.id, admin: true, user: None };
+    execute(app, steps, &list, false, &admin, now)
+}
+
+fn execute(
+    app: &mut App,
+    steps: &Value,
+    list: &[Value],
+    throw_on_missing_attrs: bool,
+    perms: &Perms,
+    now: i64,
+) -> ApiResult<()> {
+    let created = attrs::create_missing(app, list)?;
     if throw_on_missing_attrs && !created.is_empty() {
         let names: Vec<String> = created.iter().map(|a| a.ident_name()).collect();
         return Err(ApiError::validation(
@@ -118,7 +137,7 @@ pub fn apply(app: &mut App, steps: &Value, throw_on_missing_attrs: bool, perms: 
             crate::schema::backfill_nulls(app, &etype, id, now);
         }
     }
-    attrs::add_explicit(app, &list, now)?;
+    attrs::add_explicit(app, list, now)?;
     let mut ops = Vec::new();
     for (index, step) in list.iter().enumerate() {
         ops.extend(expand::step(app, index, step)?);
@@ -137,7 +156,10 @@ pub fn apply(app: &mut App, steps: &Value, throw_on_missing_attrs: bool, perms: 
             run.op(op)?;
         }
     }
-    run.finish()
+    run.finish()?;
+    // A deleted or re-pointed `$files` row lets go of its bytes (spec §8.3).
+    crate::storage::sweep(app);
+    Ok(())
 }
 
 /// The step's `eid` wins over an `id` key in the attributes (`ignore-id-in-transaction`).
