@@ -249,7 +249,7 @@ fn encode_uri_component(text: &str, out: &mut String) {
 
 /// `PUT /admin/storage/upload` with the official client's headers: its authorised headers
 /// (impersonation included) and `path`, then `content-disposition`, `content-type` (no JSON
-/// content type), and `content-length` when the size is known for a stream.
+/// content type), `content-length` for a stream of known size, then the version headers.
 pub fn upload_request(
     config: &Config,
     who: Option<&Impersonation>,
@@ -259,7 +259,9 @@ pub fn upload_request(
 ) -> Result<HttpRequest> {
     check_path(path)?;
     let mut headers = headers(config, who)?;
-    headers.retain(|(name, _)| *name != "content-type");
+    // The version headers go last, as `jsonFetch` adds them after the call's own.
+    let versions: Vec<_> = headers.iter().filter(|(name, _)| name.starts_with("Instant-")).cloned().collect();
+    headers.retain(|(name, _)| *name != "content-type" && !name.starts_with("Instant-"));
     headers.push(("path", path.to_owned()));
     if let Some(disposition) = options.content_disposition.as_deref().filter(|d| !d.is_empty()) {
         headers.push(("content-disposition", header_value(disposition, "contentDisposition")?));
@@ -273,6 +275,11 @@ pub fn upload_request(
             return Err(Error::invalid("fileSize", "differs from the size of the data"));
         }
     }
+    if let (None, Some(size)) = (source.size(), size) {
+        // A stream of known size: `content-length`, as the official client sends `fileSize`.
+        headers.push(("content-length", size.to_string()));
+    }
+    headers.extend(versions);
     Ok(HttpRequest {
         method: "PUT",
         url: admin_url(config, "storage/upload"),

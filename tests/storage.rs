@@ -69,8 +69,8 @@ fn upload_sends_the_official_headers_and_the_bytes() {
     let names: Vec<&str> = sent.headers.iter().map(|(n, _)| *n).collect();
     assert_eq!(
         names,
-        ["app-id", "authorization", "Instant-Admin-Version", "Instant-Core-Version", "path", "content-disposition", "content-type"],
-        "authorizedHeaders without its JSON content type, then path, disposition, type (as @instantdb/admin)"
+        ["app-id", "authorization", "path", "content-disposition", "content-type", "Instant-Admin-Version", "Instant-Core-Version"],
+        "authorizedHeaders without its JSON content type, then path, disposition, type, versions (as @instantdb/admin)"
     );
     assert_eq!(sent.header("path"), Some("notes/a b.txt"));
     assert_eq!(sent.body, None);
@@ -100,6 +100,8 @@ fn every_source_is_read_with_monotone_progress_ending_at_the_total() {
         assert!(events.iter().all(|p| p.total == total), "source {i}: total {total:?}");
         let sent = &mock.sent()[0];
         assert_eq!(sent.upload.as_ref().and_then(|u| u.size), total, "source {i}: the size the transport sends as content-length");
+        let streamed_with_size = matches!(i, 2 | 4);
+        assert_eq!(sent.header("content-length").is_some(), streamed_with_size, "source {i}: content-length only for a sized stream");
     }
 }
 

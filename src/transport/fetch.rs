@@ -82,7 +82,7 @@ impl Transport for FetchTransport {
             let _ = Reflect::set(&init, &JsValue::from_str("body"), &JsValue::from_str(body));
         }
         let upload = match &request.upload {
-            Some(body) => Some(upload::prepare(body, &headers, &init).await.map_err(|e| TransportError::Network(e.to_string()))?),
+            Some(body) => Some(upload::prepare(body, &headers, &init, &on_drop.0).await.map_err(|e| TransportError::Network(e.to_string()))?),
             None => None,
         };
         let why = |error: JsValue| {

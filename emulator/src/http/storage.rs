@@ -253,5 +253,11 @@ pub async fn download(
     response_headers.insert(CONTENT_TYPE, header(&object.content_type, storage::DEFAULT_CONTENT_TYPE));
     response_headers
         .insert(CONTENT_DISPOSITION, header(&object.content_disposition, storage::DEFAULT_CONTENT_DISPOSITION));
+    // Browsers hide a cross-origin response's `content-disposition` unless it is exposed, as a
+    // bucket's CORS configuration does for downloads.
+    response_headers.insert(
+        axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("content-disposition"),
+    );
     response
 }

@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use web_sys::AbortController;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -130,21 +131,41 @@ fn counter(on_progress: &OnProgress, total: Option<u64>) -> Rc<dyn Fn(u64)> {
     })
 }
 
-/// `stream.pipeThrough(new TransformStream({ transform }))`, counting each chunk's bytes.
-fn counted(stream: &JsValue, count: Rc<dyn Fn(u64)>, guard: &mut UploadGuard) -> Result<JsValue> {
-    let transform = Closure::wrap(Box::new(move |chunk: JsValue, controller: JsValue| {
-        count(get(&chunk, "byteLength").as_f64().unwrap_or(0.0) as u64);
-        if let Ok(enqueue) = get(&controller, "enqueue").dyn_into::<Function>() {
-            let _ = enqueue.call1(&controller, &chunk);
-        }
-    }) as Box<dyn FnMut(JsValue, JsValue)>);
+/// The stream `fetch` reads: `stream` piped into a `TransformStream` (counting each chunk's bytes
+/// when progress is wanted) with `preventAbort`, so a source that fails midway leaves the body
+/// unfinished rather than ended: workerd ends a chunked body cleanly when its stream errors,
+/// which would store a truncated file as a success. The failure aborts the request instead.
+fn guarded(stream: &JsValue, count: Option<Rc<dyn Fn(u64)>>, abort: &AbortController, guard: &mut UploadGuard) -> Result<JsValue> {
     let transformer = Object::new();
-    let _ = Reflect::set(&transformer, &JsValue::from_str("transform"), transform.as_ref());
+    if let Some(count) = count {
+        let transform = Closure::wrap(Box::new(move |chunk: JsValue, controller: JsValue| {
+            count(get(&chunk, "byteLength").as_f64().unwrap_or(0.0) as u64);
+            if let Ok(enqueue) = get(&controller, "enqueue").dyn_into::<Function>() {
+                let _ = enqueue.call1(&controller, &chunk);
+            }
+        }) as Box<dyn FnMut(JsValue, JsValue)>);
+        let _ = Reflect::set(&transformer, &JsValue::from_str("transform"), transform.as_ref());
+        guard._transform = Some(transform);
+    }
     let class = global("TransformStream").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no TransformStream"))?;
     let through = Reflect::construct(&class, &Array::of1(&transformer)).map_err(|_| Error::invalid("data", "TransformStream failed"))?;
-    guard._transform = Some(transform);
-    let pipe = get(stream, "pipeThrough").dyn_into::<Function>().map_err(|_| Error::invalid("data", "is not a readable stream"))?;
-    pipe.call1(stream, &through).map_err(|_| Error::invalid("data", "is locked or already read"))
+    let options = Object::new();
+    let _ = Reflect::set(&options, &JsValue::from_str("preventAbort"), &JsValue::TRUE);
+    let pipe_to = get(stream, "pipeTo").dyn_into::<Function>().map_err(|_| Error::invalid("data", "is not a readable stream"))?;
+    let piped: Promise = pipe_to
+        .call2(stream, &get(&through, "writable"), &options)
+        .map_err(|_| Error::invalid("data", "is locked or already read"))?
+        .unchecked_into();
+    let (failed, abort) = (guard.source_error.clone(), abort.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(error) = JsFuture::from(piped).await {
+            if failed.borrow().is_none() {
+                *failed.borrow_mut() = Some(super::message_of(&error));
+            }
+            abort.abort();
+        }
+    });
+    Ok(get(&through, "readable"))
 }
 
 /// Rust chunk streams as a `ReadableStream`. Not in the npm build (feature `js`), where no Rust
@@ -224,7 +245,7 @@ async fn gather(stream: &JsValue) -> Result<JsValue> {
 
 /// Sets `body` (and `duplex`, and `content-length` for a stream of known size) on the fetch
 /// init for `upload`.
-pub(super) async fn prepare(upload: &UploadBody, headers: &Object, init: &Object) -> Result<UploadGuard> {
+pub(super) async fn prepare(upload: &UploadBody, headers: &Object, init: &Object, abort: &AbortController) -> Result<UploadGuard> {
     let mut guard = UploadGuard::default();
     let streaming = streams_request_bodies();
     let count = upload.on_progress.as_ref().map(|on_progress| counter(on_progress, upload.size));
@@ -235,30 +256,33 @@ pub(super) async fn prepare(upload: &UploadBody, headers: &Object, init: &Object
         UploadSource::Stream(chunks) => (readable_from_chunks(chunks, &mut guard)?, true),
     };
     if let Some(count) = count.clone() {
-        if is_stream || streaming {
-            if !is_stream {
-                // Any body as a stream of host chunks: `new Response(body).body`.
-                let class = global("Response").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no Response"))?;
-                let response = Reflect::construct(&class, &Array::of1(&body)).map_err(|_| Error::invalid("data", "could not be read"))?;
-                body = get(&response, "body");
-                is_stream = true;
-            }
-            body = counted(&body, count, &mut guard)?;
-        } else {
+        if !is_stream && streaming {
+            // Any body as a stream of host chunks, so progress can count them.
+            let class = global("Response").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no Response"))?;
+            let response = Reflect::construct(&class, &Array::of1(&body)).map_err(|_| Error::invalid("data", "could not be read"))?;
+            body = get(&response, "body");
+            is_stream = true;
+        } else if !is_stream {
             // Sent whole by the browser, which reports no upload progress to `fetch`.
             let total = upload.size.unwrap_or(0);
             count(0);
             guard.finish = Some(Rc::new(move || count(total)));
         }
     }
-    if is_stream && !streaming {
+    if is_stream && streaming {
+        body = guarded(&body, count, abort, &mut guard)?;
+    } else if is_stream {
+        if let Some(count) = count {
+            body = guarded(&body, Some(count), abort, &mut guard)?;
+        }
         body = gather(&body).await?;
         is_stream = false;
     }
     if is_stream {
         let _ = Reflect::set(init, &JsValue::from_str("duplex"), &JsValue::from_str("half"));
-        if let Some(size) = upload.size {
-            let _ = Reflect::set(headers, &JsValue::from_str("content-length"), &JsValue::from_str(&size.to_string()));
+        if let (Some(size), false) = (upload.size, Reflect::has(headers, &JsValue::from_str("content-length")).unwrap_or(false)) {
+            // A sized body turned into a stream for progress keeps its length (not chunked).
+            let _ = Reflect::set(headers, &JsValue::from_str("content-length"), &JsValue::from_f64(size as f64));
         }
     }
     let _ = Reflect::set(init, &JsValue::from_str("body"), &body);
