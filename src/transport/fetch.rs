@@ -82,7 +82,10 @@ impl Transport for FetchTransport {
             let _ = Reflect::set(&init, &JsValue::from_str("body"), &JsValue::from_str(body));
         }
         let upload = match &request.upload {
-            Some(body) => Some(upload::prepare(body, &headers, &init, &on_drop.0).await.map_err(|e| TransportError::Network(e.to_string()))?),
+            Some(body) => Some(upload::prepare(body, &headers, &init, &on_drop.0).await.map_err(|e| match e {
+                Error::Network { message } => TransportError::Network(message),
+                other => TransportError::Network(other.message()),
+            })?),
             None => None,
         };
         let why = |error: JsValue| {

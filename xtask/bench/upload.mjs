@@ -9,7 +9,7 @@ import { initSync } from '../../pkg/dist/instant_edge.js';
 
 const SIZE = 50 * 1024 * 1024;
 const CHUNK = 64 * 1024;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const apiURI = process.env.INSTANT_API_URI;
 const appId = process.env.INSTANT_APP_ID;
 const adminToken = process.env.INSTANT_APP_ADMIN_TOKEN;

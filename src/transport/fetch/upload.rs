@@ -131,12 +131,27 @@ fn counter(on_progress: &OnProgress, total: Option<u64>) -> Rc<dyn Fn(u64)> {
     })
 }
 
-/// The stream `fetch` reads: `stream` piped into a `TransformStream` (counting each chunk's bytes
-/// when progress is wanted) with `preventAbort`, so a source that fails midway leaves the body
-/// unfinished rather than ended: workerd ends a chunked body cleanly when its stream errors,
-/// which would store a truncated file as a success. The failure aborts the request instead.
-fn guarded(stream: &JsValue, count: Option<Rc<dyn Fn(u64)>>, abort: &AbortController, guard: &mut UploadGuard) -> Result<JsValue> {
-    let transformer = Object::new();
+/// Node (undici), Deno and Bun reject `fetch` when a body stream fails midway. workerd instead
+/// ends a chunked body cleanly (a truncated file stored as a success) and ignores a
+/// `content-length` header on stream bodies, so elsewhere the body is guarded.
+fn rejects_failed_bodies() -> bool {
+    let agent = get(&global("navigator"), "userAgent").as_string().unwrap_or_default();
+    ["Node.js/", "Deno/", "Bun/"].iter().any(|host| agent.starts_with(host))
+}
+
+fn construct(class: &str, argument: &JsValue) -> Result<JsValue> {
+    let class = global(class).dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host lacks a stream class it needs"))?;
+    Reflect::construct(&class, &Array::of1(argument)).map_err(|_| Error::invalid("data", "could not be streamed"))
+}
+
+/// The stream `fetch` reads. With progress, `stream` goes through a counting
+/// `TransformStream`. Given `abort`, and where a failing source would not fail the request (see
+/// [`rejects_failed_bodies`]), it is then piped with `preventAbort` into a `FixedLengthStream`
+/// when the size is known (workerd's way to send `content-length`; a short body fails there) or
+/// an identity `TransformStream`: a source failure leaves the body unfinished, and aborts the
+/// request.
+fn stream_body(stream: &JsValue, count: Option<Rc<dyn Fn(u64)>>, size: Option<u64>, abort: Option<&AbortController>, guard: &mut UploadGuard) -> Result<JsValue> {
+    let mut stream = stream.clone();
     if let Some(count) = count {
         let transform = Closure::wrap(Box::new(move |chunk: JsValue, controller: JsValue| {
             count(get(&chunk, "byteLength").as_f64().unwrap_or(0.0) as u64);
@@ -144,16 +159,23 @@ fn guarded(stream: &JsValue, count: Option<Rc<dyn Fn(u64)>>, abort: &AbortContro
                 let _ = enqueue.call1(&controller, &chunk);
             }
         }) as Box<dyn FnMut(JsValue, JsValue)>);
+        let transformer = Object::new();
         let _ = Reflect::set(&transformer, &JsValue::from_str("transform"), transform.as_ref());
         guard._transform = Some(transform);
+        let through = construct("TransformStream", &transformer)?;
+        let pipe = get(&stream, "pipeThrough").dyn_into::<Function>().map_err(|_| Error::invalid("data", "is not a readable stream"))?;
+        stream = pipe.call1(&stream, &through).map_err(|_| Error::invalid("data", "is locked or already read"))?;
     }
-    let class = global("TransformStream").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no TransformStream"))?;
-    let through = Reflect::construct(&class, &Array::of1(&transformer)).map_err(|_| Error::invalid("data", "TransformStream failed"))?;
+    let Some(abort) = abort.filter(|_| !rejects_failed_bodies()) else { return Ok(stream) };
+    let through = match size {
+        Some(size) if global("FixedLengthStream").is_function() => construct("FixedLengthStream", &JsValue::from_f64(size as f64))?,
+        _ => construct("TransformStream", &Object::new())?,
+    };
     let options = Object::new();
     let _ = Reflect::set(&options, &JsValue::from_str("preventAbort"), &JsValue::TRUE);
-    let pipe_to = get(stream, "pipeTo").dyn_into::<Function>().map_err(|_| Error::invalid("data", "is not a readable stream"))?;
+    let pipe_to = get(&stream, "pipeTo").dyn_into::<Function>().map_err(|_| Error::invalid("data", "is not a readable stream"))?;
     let piped: Promise = pipe_to
-        .call2(stream, &get(&through, "writable"), &options)
+        .call2(&stream, &get(&through, "writable"), &options)
         .map_err(|_| Error::invalid("data", "is locked or already read"))?
         .unchecked_into();
     let (failed, abort) = (guard.source_error.clone(), abort.clone());
@@ -234,13 +256,24 @@ fn readable_from_chunks(_: &ChunkStream, _: &mut UploadGuard) -> Result<JsValue>
     Err(Error::invalid("data", "Rust chunk streams are not part of the npm build"))
 }
 
-/// `await new Response(stream).blob()`: a browser's fallback for stream sources.
+/// `await new Response(stream).blob()`: a browser's fallback for stream sources. The stream is
+/// piped through an identity `TransformStream` so that, when it fails, the source's own error
+/// is reported rather than the browser's "Failed to fetch".
 async fn gather(stream: &JsValue) -> Result<JsValue> {
-    let class = global("Response").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no Response"))?;
-    let response = Reflect::construct(&class, &Array::of1(stream)).map_err(|_| Error::invalid("data", "could not be read"))?;
-    let blob = get(&response, "blob").dyn_into::<Function>().map_err(|_| Error::invalid("data", "could not be read"))?;
-    let promise: Promise = blob.call0(&response).map_err(|_| Error::invalid("data", "could not be read"))?.unchecked_into();
-    JsFuture::from(promise).await.map_err(|e| Error::Network { message: super::message_of(&e) })
+    let unreadable = || Error::invalid("data", "could not be read");
+    let through = construct("TransformStream", &Object::new())?;
+    let pipe_to = get(stream, "pipeTo").dyn_into::<Function>().map_err(|_| unreadable())?;
+    let piped: Promise = pipe_to.call1(stream, &get(&through, "writable")).map_err(|_| unreadable())?.unchecked_into();
+    let response = construct("Response", &get(&through, "readable"))?;
+    let blob = get(&response, "blob").dyn_into::<Function>().map_err(|_| unreadable())?;
+    let promise: Promise = blob.call0(&response).map_err(|_| unreadable())?.unchecked_into();
+    match JsFuture::from(promise).await {
+        Ok(blob) => Ok(blob),
+        Err(error) => {
+            let cause = JsFuture::from(piped).await.err().unwrap_or(error);
+            Err(Error::Network { message: String::from("the upload source failed: ") + &super::message_of(&cause) })
+        }
+    }
 }
 
 /// Sets `body` (and `duplex`, and `content-length` for a stream of known size) on the fetch
@@ -270,10 +303,11 @@ pub(super) async fn prepare(upload: &UploadBody, headers: &Object, init: &Object
         }
     }
     if is_stream && streaming {
-        body = guarded(&body, count, abort, &mut guard)?;
+        body = stream_body(&body, count, upload.size, Some(abort), &mut guard)?;
     } else if is_stream {
-        if let Some(count) = count {
-            body = guarded(&body, Some(count), abort, &mut guard)?;
+        // Gathered into a Blob, which fails by itself when the source does: no guard.
+        if count.is_some() {
+            body = stream_body(&body, count, upload.size, None, &mut guard)?;
         }
         body = gather(&body).await?;
         is_stream = false;

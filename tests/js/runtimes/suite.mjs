@@ -275,16 +275,21 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
     }
     await rejects(db.storage.uploadFile('x.bin', 42), 'invalid-argument');
     await rejects(db.storage.uploadFile('x.bin', { not: 'a body' }), 'invalid-argument');
-    let pulls = 0;
-    const broken = new ReadableStream({
-      pull(controller) {
-        if ((pulls += 1) <= 3) controller.enqueue(new Uint8Array(1000));
-        else controller.error(new Error('the source broke'));
-      },
-    });
-    const path = `broken-${id()}.bin`;
-    await rejects(db.storage.uploadFile(path, broken), 'network');
-    eq(await db.storage.getDownloadUrl(path), null, 'nothing kept from a failed upload');
+    const broken = () => {
+      let pulls = 0;
+      return new ReadableStream({
+        pull(controller) {
+          if ((pulls += 1) <= 3) controller.enqueue(new Uint8Array(1000));
+          else controller.error(new Error('the source broke'));
+        },
+      });
+    };
+    for (const metadata of [{}, { fileSize: 5000 }, { onProgress: () => {} }]) {
+      const path = `broken-${id()}.bin`;
+      const error = await rejects(db.storage.uploadFile(path, broken(), metadata), 'network');
+      assert(error.message.includes('the source broke') && !error.message.includes('error: network error'), `the source's own error, once: ${error.message}`);
+      eq(await db.storage.getDownloadUrl(path), null, `nothing kept from a failed upload (${Object.keys(metadata)})`);
+    }
     const denied = await rejects(db.asUser({ guest: true }).storage.uploadFile(`guest-${id()}.txt`, 'hi'), 'api');
     eq([denied.status, denied.body.type], [400, 'permission-denied'], 'the $files default rule applies to asUser');
     eq(await db.asUser({ guest: true }).storage.list(), [], 'a guest sees no files');
