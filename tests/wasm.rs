@@ -224,3 +224,26 @@ async fn storage_round_trip_from_rust_bytes_and_streams() {
     let denied = db.as_user(Impersonation::Guest).storage().upload_file("guest.txt", UploadSource::from_text("hi"), &UploadOptions::default()).await.unwrap_err();
     assert_eq!((denied.status(), denied.error_type()), (400, Some("permission-denied")));
 }
+
+#[wasm_bindgen_test]
+async fn users_guests_mailed_codes_and_cookies_from_rust() {
+    use instant_edge::auth::UserRef;
+    let db = db();
+    let email = format!("more-{}@example.com", id());
+    let token = db.auth().create_token(&UserRef::Email(email.clone())).await.unwrap();
+    let user = db.auth().get_user(&UserRef::RefreshToken(token.clone())).await.unwrap().expect("the user");
+    assert_eq!(user.email.as_deref(), Some(email.as_str()));
+    let code = db.auth().send_magic_code(&email).await.unwrap();
+    let (again, created) = db.auth().check_magic_code(&email, &code, None).await.unwrap();
+    assert_eq!((again.id.as_str(), created), (user.id.as_str(), false));
+    let cookie = format!("a=b; instant_user_{}=%7B%22id%22%3A%22{}%22%2C%22refresh_token%22%3A%22{token}%22%7D", APP.unwrap(), user.id);
+    let from_cookie = db.auth().user_from_cookie(&cookie, true).await.unwrap().expect("a cookie user");
+    assert_eq!(from_cookie.get("email").and_then(Value::as_str), Some(email.as_str()));
+    assert_eq!(db.auth().user_from_cookie("instant_user_x=%ZZ", true).await.unwrap(), None);
+    let guest = db.auth().sign_in_guest().await.unwrap();
+    assert!(guest.is_guest);
+    assert_eq!(db.auth().delete_user(&UserRef::Id(guest.id.clone())).await.unwrap().map(|u| u.id), Some(guest.id.clone()));
+    assert_eq!(db.auth().get_user(&UserRef::Id(guest.id)).await.unwrap(), None);
+    let bad = db.auth().send_magic_code("not an email").await.unwrap_err();
+    assert!(matches!(bad, Error::InvalidArgument { .. }));
+}

@@ -186,6 +186,9 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
     const { user: signedIn, created } = await db.auth.checkMagicCode(email, code);
     eq([signedIn.email, created, typeof signedIn.refresh_token], [email, false, 'string'], 'magic code');
     await rejects(db.auth.verifyMagicCode(email, code), 'api');
+    const { code: mailed } = await db.auth.sendMagicCode(email);
+    eq((await db.auth.verifyMagicCode(email, mailed))?.email, email, 'sendMagicCode, then verifyMagicCode');
+    await rejects(db.auth.sendMagicCode('not an email'), 'invalid-argument');
     const guest = await db.auth.signInGuest();
     eq(guest.isGuest, true, 'guest');
     eq((await db.auth.getUser({ id: guest.id }))?.id, guest.id, 'getUser');
