@@ -157,6 +157,11 @@ impl<T: Transport> Instant<T> {
         Instant { config, who: None, transport }
     }
 
+    /// The transport.
+    pub(crate) fn transport(&self) -> &T {
+        &self.transport
+    }
+
     /// Whom this handle acts as.
     pub(crate) fn who(&self) -> Option<&Impersonation> {
         self.who.as_ref()
@@ -213,7 +218,11 @@ impl<T: Transport> Instant<T> {
 
     /// The error for a non-200 answer, with our credentials scrubbed from what the server echoed.
     fn failure(&self, answer: &transport::HttpResponse, request: &HttpRequest) -> Error {
-        let mut error = response::failure(answer);
+        self.scrub(response::failure(answer), request)
+    }
+
+    /// `error` with our credentials and the request's secret scrubbed from what the server echoed.
+    pub(crate) fn scrub(&self, mut error: Error, request: &HttpRequest) -> Error {
         if let Some(secret) = &request.secret {
             response::redact(&mut error, secret);
         }

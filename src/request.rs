@@ -138,6 +138,21 @@ pub fn check_impersonation(who: &Impersonation) -> Result<()> {
     }
 }
 
+/// `{ $$ruleParams: ruleParams, ...query }`: first key, and a `$$ruleParams` already in the query
+/// wins, as with the object spread.
+fn query_with_params(query: &Value, rule_params: Option<&Value>) -> Value {
+    match rule_params {
+        Some(params) => {
+            let mut merged = Value::object([("$$ruleParams", params.clone())]);
+            for (key, value) in query.as_object().unwrap_or_default() {
+                merged.insert(key.clone(), value.clone());
+            }
+            merged
+        }
+        None => query.clone(),
+    }
+}
+
 /// `POST /admin/query`: `{"query": {"$$ruleParams": …, …query}, "inference?": <has schema>}`.
 ///
 /// ```
@@ -156,19 +171,7 @@ pub fn query(config: &Config, who: Option<&Impersonation>, query: &Value, rule_p
         }
     }
     let headers = headers(config, who)?;
-    let query = match rule_params {
-        // `{ $$ruleParams: ruleParams, ...query }`: first key, and a `$$ruleParams` already in
-        // the query wins, as with the object spread.
-        Some(params) => {
-            let mut merged = Value::object([("$$ruleParams", params.clone())]);
-            for (key, value) in query.as_object().unwrap_or_default() {
-                merged.insert(key.clone(), value.clone());
-            }
-            merged
-        }
-        None => query.clone(),
-    };
-    let body = Value::object([("query", query), ("inference?", Value::Bool(config.has_schema))]);
+    let body = Value::object([("query", query_with_params(query, rule_params)), ("inference?", Value::Bool(config.has_schema))]);
     Ok(HttpRequest {
         method: "POST",
         url: admin_url(config, "query"),
@@ -178,6 +181,31 @@ pub fn query(config: &Config, who: Option<&Impersonation>, query: &Value, rule_p
         secret: None,
         upload: None,
     })
+}
+
+/// `POST /admin/subscribe-query?local_connection_id=<uuid>` (no `app_id`: the header names the
+/// app) with `{"query", "inference?", "versions"}`, as the official client's event source sends
+/// it (spec §4.2); the same query checks and rule-params merge as [`query`].
+///
+/// ```
+/// use instant_edge::{request, Config, Value};
+/// let config = Config::new("8aa64e4c-64f9-472e-8a61-3fa28870e6cb", "http://127.0.0.1:8888").unwrap()
+///     .with_admin_token("0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0").unwrap();
+/// let req = request::subscribe(&config, None, &Value::object([("goals", Value::empty_object())]), None).unwrap();
+/// assert!(req.url.starts_with("http://127.0.0.1:8888/admin/subscribe-query?local_connection_id="));
+/// ```
+pub fn subscribe(config: &Config, who: Option<&Impersonation>, query: &Value, rule_params: Option<&Value>) -> Result<HttpRequest> {
+    let mut request = self::query(config, who, query, rule_params)?;
+    let mut url = String::from(config.api_uri());
+    url.push_str("/admin/subscribe-query?local_connection_id=");
+    url.push_str(&crate::id());
+    request.url = url;
+    // The query request's body, plus the versions the official client reports.
+    let versions = Value::object([("@instantdb/admin", Value::from(CLIENT_VERSION)), ("@instantdb/core", Value::from(CLIENT_VERSION))]);
+    let mut body = Value::object([("query", query_with_params(query, rule_params)), ("inference?", Value::Bool(config.has_schema))]);
+    body.insert("versions", versions);
+    request.body = Some(crate::transport::stringify(&body));
+    Ok(request)
 }
 
 /// `POST /admin/transact`: `{"steps": [...], "throw-on-missing-attrs?": <has schema>}`.

@@ -30,11 +30,16 @@ pub fn success(response: &HttpResponse) -> Result<Json> {
 /// assert_eq!(err.error_type(), Some("param-missing"));
 /// ```
 pub fn failure(response: &HttpResponse) -> Error {
-    let status = response.status;
     let body = match transport::parse(&response.body).map(|json| transport::to_value(&json)) {
         Some(Ok(body @ Value::Object(_))) => body,
         _ => Value::object([("type", Value::Null), ("message", Value::String(response.body.clone()))]),
     };
+    api_error(response.status, body)
+}
+
+/// The error for an error body with `status` (also what an `error` event of a live query
+/// carries).
+pub fn api_error(status: u16, body: Value) -> Error {
     let error_type = body.get("type").and_then(Value::as_str).map(str::to_owned);
     let message = match body.get("message").and_then(Value::as_str) {
         Some(message) if !message.is_empty() => message.to_owned(),

@@ -4,7 +4,7 @@
 use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-// web-sys features used here: AbortController, AbortSignal, Headers, Response.
+// web-sys features used here: AbortController, AbortSignal, Headers, ReadableStream(DefaultReader), Response.
 use web_sys::{AbortController, AbortSignal, Response};
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -27,6 +27,43 @@ pub type Json = JsValue;
 
 /// The caller's cancellation signal.
 pub type Signal = AbortSignal;
+
+/// Fires a [`Signal`]: an `AbortController`.
+#[derive(Clone, Debug)]
+pub struct Canceller(AbortController);
+
+impl Canceller {
+    /// A fresh controller (`None` only on a host without `AbortController`).
+    pub fn new() -> Canceller {
+        // Every supported host has AbortController; the fallback keeps this infallible.
+        Canceller(AbortController::new().unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into()))
+    }
+
+    /// Its signal.
+    pub fn signal(&self) -> Signal {
+        self.0.signal()
+    }
+
+    /// Fires the signal.
+    pub fn cancel(&self) {
+        self.0.abort();
+    }
+}
+
+impl Default for Canceller {
+    fn default() -> Canceller {
+        Canceller::new()
+    }
+}
+
+/// `json[key]` (`undefined` when absent or not an object).
+pub fn field(json: &Json, key: &str) -> Json {
+    if json.is_object() {
+        Reflect::get(json, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
 
 /// Requests over the global `fetch`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -55,65 +92,129 @@ fn message_of(error: &JsValue) -> String {
     message
 }
 
+/// A `fetch` whose response arrived: what classifying a later failure needs.
+struct Exchange {
+    response: Response,
+    _on_drop: AbortOnDrop,
+    timeout: Option<AbortSignal>,
+    user: Option<AbortSignal>,
+    upload: Option<upload::UploadGuard>,
+}
+
+impl Exchange {
+    /// Why a promise of this request rejected: our timeout, the caller's signal, a failing
+    /// upload source, or the network.
+    fn why(&self, error: &JsValue) -> TransportError {
+        why(&self.timeout, &self.user, self.upload.as_ref(), error)
+    }
+}
+
+fn why(timeout: &Option<AbortSignal>, user: &Option<AbortSignal>, upload: Option<&upload::UploadGuard>, error: &JsValue) -> TransportError {
+    if timeout.as_ref().is_some_and(AbortSignal::aborted) {
+        TransportError::Timeout
+    } else if user.as_ref().is_some_and(AbortSignal::aborted) {
+        TransportError::Aborted
+    } else if let Some(source) = upload.and_then(upload::UploadGuard::source_error) {
+        TransportError::Network(String::from("the upload source failed: ") + &source)
+    } else {
+        TransportError::Network(message_of(error))
+    }
+}
+
+/// Sends `request` and waits for the response head.
+async fn exchange(request: &HttpRequest, control: &CallControl) -> std::result::Result<Exchange, TransportError> {
+    if control.signal.as_ref().is_some_and(AbortSignal::aborted) {
+        return Err(TransportError::Aborted);
+    }
+    let controller = AbortController::new().map_err(|e| TransportError::Network(message_of(&e)))?;
+    let on_drop = AbortOnDrop(controller);
+    let timeout = (control.timeout_ms > 0).then(|| AbortSignal::timeout_with_u32(control.timeout_ms));
+    let signals = Array::of1(&on_drop.0.signal());
+    if let Some(user) = &control.signal {
+        signals.push(user);
+    }
+    if let Some(timeout) = &timeout {
+        signals.push(timeout);
+    }
+    let signal = AbortSignal::any(&signals);
+    let headers = Object::new();
+    for (name, value) in &request.headers {
+        let _ = Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value));
+    }
+    let init = Object::new();
+    let _ = Reflect::set(&init, &JsValue::from_str("method"), &JsValue::from_str(request.method));
+    let _ = Reflect::set(&init, &JsValue::from_str("headers"), &headers);
+    if let Some(body) = &request.body {
+        let _ = Reflect::set(&init, &JsValue::from_str("body"), &JsValue::from_str(body));
+    }
+    let upload = match &request.upload {
+        Some(body) => Some(upload::prepare(body, &headers, &init, &on_drop.0).await.map_err(|e| match e {
+            Error::Network { message } => TransportError::Network(message),
+            other => TransportError::Network(other.message()),
+        })?),
+        None => None,
+    };
+    let _ = Reflect::set(&init, &JsValue::from_str("signal"), &signal);
+    let response: Response = match JsFuture::from(global_fetch(&request.url, &init)).await {
+        Ok(response) => response.dyn_into().map_err(|_| TransportError::Network("fetch did not return a Response".into()))?,
+        Err(error) => return Err(why(&timeout, &control.signal, upload.as_ref(), &error)),
+    };
+    if let Some(finish) = upload.as_ref().and_then(|guard| guard.finish.clone()) {
+        finish();
+    }
+    Ok(Exchange { response, _on_drop: on_drop, timeout, user: control.signal.clone(), upload })
+}
+
+/// Reads the whole body as text.
+async fn whole(exchange: Exchange) -> std::result::Result<HttpResponse, TransportError> {
+    let status = exchange.response.status();
+    let retry_after = exchange.response.headers().get("retry-after").ok().flatten();
+    let text = exchange.response.text().map_err(|e| exchange.why(&e))?;
+    let body = JsFuture::from(text).await.map_err(|e| exchange.why(&e))?.as_string().unwrap_or_default();
+    Ok(HttpResponse { status, retry_after, body })
+}
+
+/// A 200's body, read chunk by chunk; dropping it aborts the request.
+pub struct FetchBody {
+    reader: web_sys::ReadableStreamDefaultReader,
+    exchange: Exchange,
+}
+
+impl super::ChunkReader for FetchBody {
+    async fn next_chunk(&mut self) -> Option<std::result::Result<Vec<u8>, TransportError>> {
+        let read = match JsFuture::from(self.reader.read()).await {
+            Ok(read) => read,
+            Err(error) => return Some(Err(self.exchange.why(&error))),
+        };
+        if Reflect::get(&read, &JsValue::from_str("done")).ok().is_some_and(|done| done.is_truthy()) {
+            return None;
+        }
+        let value = Reflect::get(&read, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
+        Some(Ok(js_sys::Uint8Array::new(&value).to_vec()))
+    }
+}
+
 impl Transport for FetchTransport {
+    type Body = FetchBody;
+
     async fn send(&self, request: &HttpRequest, control: &CallControl) -> std::result::Result<HttpResponse, TransportError> {
-        if control.signal.as_ref().is_some_and(AbortSignal::aborted) {
-            return Err(TransportError::Aborted);
-        }
-        let controller = AbortController::new().map_err(|e| TransportError::Network(message_of(&e)))?;
-        let on_drop = AbortOnDrop(controller);
-        let timeout = (control.timeout_ms > 0).then(|| AbortSignal::timeout_with_u32(control.timeout_ms));
-        let signals = Array::of1(&on_drop.0.signal());
-        if let Some(user) = &control.signal {
-            signals.push(user);
-        }
-        if let Some(timeout) = &timeout {
-            signals.push(timeout);
-        }
-        let signal = AbortSignal::any(&signals);
-        let headers = Object::new();
-        for (name, value) in &request.headers {
-            let _ = Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value));
-        }
-        let init = Object::new();
-        let _ = Reflect::set(&init, &JsValue::from_str("method"), &JsValue::from_str(request.method));
-        let _ = Reflect::set(&init, &JsValue::from_str("headers"), &headers);
-        if let Some(body) = &request.body {
-            let _ = Reflect::set(&init, &JsValue::from_str("body"), &JsValue::from_str(body));
-        }
-        let upload = match &request.upload {
-            Some(body) => Some(upload::prepare(body, &headers, &init, &on_drop.0).await.map_err(|e| match e {
-                Error::Network { message } => TransportError::Network(message),
-                other => TransportError::Network(other.message()),
-            })?),
-            None => None,
-        };
-        let why = |error: JsValue| {
-            if timeout.as_ref().is_some_and(AbortSignal::aborted) {
-                TransportError::Timeout
-            } else if control.signal.as_ref().is_some_and(AbortSignal::aborted) {
-                TransportError::Aborted
-            } else if let Some(source) = upload.as_ref().and_then(upload::UploadGuard::source_error) {
-                TransportError::Network(String::from("the upload source failed: ") + &source)
-            } else {
-                TransportError::Network(message_of(&error))
+        whole(exchange(request, control).await?).await
+    }
+
+    async fn open(&self, request: &HttpRequest, control: &CallControl) -> std::result::Result<super::Opened<FetchBody>, TransportError> {
+        let exchange = exchange(request, control).await?;
+        let body = exchange.response.body();
+        match body {
+            Some(body) if exchange.response.status() == 200 => {
+                let reader = body.get_reader().unchecked_into::<web_sys::ReadableStreamDefaultReader>();
+                Ok(super::Opened::Stream(FetchBody { reader, exchange }))
             }
-        };
-        let _ = Reflect::set(&init, &JsValue::from_str("signal"), &signal);
-        let response: Response = JsFuture::from(global_fetch(&request.url, &init))
-            .await
-            .map_err(why)?
-            .dyn_into()
-            .map_err(|_| TransportError::Network("fetch did not return a Response".into()))?;
-        if let Some(finish) = upload.as_ref().and_then(|guard| guard.finish.clone()) {
-            finish();
+            _ => Ok(super::Opened::Whole(whole(exchange).await?)),
         }
-        let status = response.status();
-        let retry_after = response.headers().get("retry-after").ok().flatten();
-        let text = response.text().map_err(why)?;
-        let body = JsFuture::from(text).await.map_err(why)?.as_string().unwrap_or_default();
-        drop(on_drop);
-        Ok(HttpResponse { status, retry_after, body })
+    }
+
+    fn spawn(&self, task: super::Task) {
+        wasm_bindgen_futures::spawn_local(task);
     }
 
     async fn sleep(&self, ms: u32) {
@@ -139,6 +240,21 @@ impl Transport for FetchTransport {
 /// JSON text of `value`, by the host's `JSON.stringify`.
 pub fn stringify(value: &Value) -> String {
     JSON::stringify(&from_value(value)).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "null".into())
+}
+
+/// The items of a JS array (empty for anything else).
+pub fn to_array(json: &Json) -> Vec<Json> {
+    if Array::is_array(json) { Array::from(json).to_vec() } else { Vec::new() }
+}
+
+/// Whether it is an array.
+pub fn is_array(json: &Json) -> bool {
+    Array::is_array(json)
+}
+
+/// Its JSON text, by the host's `JSON.stringify`.
+pub fn json_text(json: &Json) -> String {
+    JSON::stringify(json).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }
 
 /// Parses JSON text with the host's `JSON.parse`.

@@ -8,13 +8,38 @@ use std::rc::Rc;
 use super::{CallControl, HttpRequest, HttpResponse, Transport, TransportError};
 use crate::storage::{Progress, UploadBody, UploadSource};
 
-#[derive(Default, Debug)]
+/// A scripted answer to `open`.
+#[derive(Clone, Debug)]
+pub enum StreamScript {
+    /// A 200 whose body yields these chunks (an `Err` fails the read), then ends, or, with
+    /// `hang`, stays open without data.
+    Body {
+        /// The chunks, in order.
+        chunks: Vec<Result<Vec<u8>, TransportError>>,
+        /// Stay open after the chunks.
+        hang: bool,
+    },
+    /// Any other answer, read whole.
+    Whole(HttpResponse),
+    /// No answer.
+    Fail(TransportError),
+}
+
+#[derive(Default)]
 struct State {
     answers: VecDeque<Result<HttpResponse, TransportError>>,
+    streams: VecDeque<StreamScript>,
+    tasks: Vec<super::Task>,
     sent: Vec<HttpRequest>,
     uploaded: Vec<Vec<u8>>,
     slept: Vec<u32>,
     now_ms: f64,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State").field("sent", &self.sent.len()).field("tasks", &self.tasks.len()).finish()
+    }
 }
 
 /// Clones share the script and the log.
@@ -44,6 +69,32 @@ impl MockTransport {
         self.push(Ok(HttpResponse { status, retry_after: Some(retry_after.to_owned()), body: body.to_owned() }))
     }
 
+    /// Queues an answer to `open` (live queries).
+    pub fn stream(&self, script: StreamScript) -> &Self {
+        self.0.borrow_mut().streams.push_back(script);
+        self
+    }
+
+    /// A 200 event stream of these SSE texts, then the end of the stream (a dropped connection)
+    /// or, with `hang`, an open stream.
+    pub fn sse(&self, chunks: &[&str], hang: bool) -> &Self {
+        self.stream(StreamScript::Body { chunks: chunks.iter().map(|c| Ok(c.as_bytes().to_vec())).collect(), hang })
+    }
+
+    /// Polls every background task until each is done or waiting (tasks never wait on the
+    /// mock except on a hanging stream or a signal).
+    pub fn run_tasks(&self) {
+        let mut tasks = std::mem::take(&mut self.0.borrow_mut().tasks);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        tasks.retain_mut(|task| task.as_mut().poll(&mut cx).is_pending());
+        self.0.borrow_mut().tasks.extend(tasks);
+    }
+
+    /// How many background tasks are still running.
+    pub fn running_tasks(&self) -> usize {
+        self.0.borrow().tasks.len()
+    }
+
     /// Queues a transport failure.
     pub fn fail(&self, error: TransportError) -> &Self {
         self.push(Err(error))
@@ -70,7 +121,67 @@ impl MockTransport {
     }
 }
 
+/// A scripted response body.
+pub struct MockBody {
+    chunks: VecDeque<Result<Vec<u8>, TransportError>>,
+    hang: bool,
+    signal: Option<super::Signal>,
+}
+
+impl super::ChunkReader for MockBody {
+    async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, TransportError>> {
+        loop {
+            if self.signal.as_ref().is_some_and(super::Signal::aborted) {
+                return Some(Err(TransportError::Aborted));
+            }
+            if let Some(chunk) = self.chunks.pop_front() {
+                return Some(chunk);
+            }
+            if !self.hang {
+                return None;
+            }
+            // Stay open: yield once, so the task waits until it is polled again.
+            let mut yielded = false;
+            std::future::poll_fn(|_| {
+                if yielded {
+                    std::task::Poll::Ready(())
+                } else {
+                    yielded = true;
+                    std::task::Poll::Pending
+                }
+            })
+            .await;
+        }
+    }
+}
+
 impl Transport for MockTransport {
+    type Body = MockBody;
+
+    async fn open(&self, request: &HttpRequest, control: &CallControl) -> Result<super::Opened<MockBody>, TransportError> {
+        if control.signal.as_ref().is_some_and(super::Signal::aborted) {
+            return Err(TransportError::Aborted);
+        }
+        let script = {
+            let mut state = self.0.borrow_mut();
+            state.sent.push(request.clone());
+            state.streams.pop_front()
+        };
+        match script {
+            Some(StreamScript::Body { chunks, hang }) => {
+                Ok(super::Opened::Stream(MockBody { chunks: chunks.into(), hang, signal: control.signal.clone() }))
+            }
+            Some(StreamScript::Whole(answer)) => Ok(super::Opened::Whole(answer)),
+            Some(StreamScript::Fail(error)) => Err(error),
+            None => Err(TransportError::Network("no stream scripted".into())),
+        }
+    }
+
+    fn spawn(&self, task: super::Task) {
+        self.0.borrow_mut().tasks.push(task);
+        self.run_tasks();
+    }
+
     async fn send(&self, request: &HttpRequest, control: &CallControl) -> Result<HttpResponse, TransportError> {
         if control.signal.as_ref().is_some_and(super::Signal::aborted) {
             return Err(TransportError::Aborted);

@@ -39,11 +39,36 @@ pub struct CallControl {
     pub signal: Option<Signal>,
 }
 
+/// An opened streaming request: a 200's body to read chunk by chunk, or any other answer read
+/// whole.
+pub enum Opened<B> {
+    /// 200: the body, as it arrives.
+    Stream(B),
+    /// Not 200: the whole answer.
+    Whole(HttpResponse),
+}
+
+/// A response body read as it arrives; dropping it cancels the request.
+#[allow(async_fn_in_trait)]
+pub trait ChunkReader: 'static {
+    /// The next chunk, or `None` at the end.
+    async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, TransportError>>;
+}
+
+/// A task the host runs in the background (live queries keep reading while nobody polls).
+pub type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
 /// Sends requests; also the clock and the randomness the retry loop needs.
 #[allow(async_fn_in_trait)] // single-threaded hosts: no `Send` bound wanted
 pub trait Transport: Clone + 'static {
+    /// The body of an [`Opened::Stream`].
+    type Body: ChunkReader;
     /// Sends one request and reads the whole body.
     async fn send(&self, request: &HttpRequest, control: &CallControl) -> Result<HttpResponse, TransportError>;
+    /// Sends one request and hands back a 200's body unread (Server-Sent Events).
+    async fn open(&self, request: &HttpRequest, control: &CallControl) -> Result<Opened<Self::Body>, TransportError>;
+    /// Runs `task` in the background.
+    fn spawn(&self, task: Task);
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: u32);
     /// Milliseconds since some fixed point.
@@ -56,8 +81,8 @@ pub trait Transport: Clone + 'static {
 mod fetch;
 #[cfg(target_arch = "wasm32")]
 pub use fetch::{
-    decode, from_value, parse, random_bytes, stringify, to_value, FetchTransport, FetchTransport as DefaultTransport,
-    HostBody, Json, Signal,
+    decode, field, from_value, is_array, json_text, parse, random_bytes, stringify, to_array, to_value, Canceller, FetchTransport,
+    FetchTransport as DefaultTransport, HostBody, Json, Signal,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -65,7 +90,10 @@ pub mod mock;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{decode, from_value, parse, random_bytes, stringify, to_value, HostBody, Json, Signal};
+pub use native::{
+    decode, field, from_value, is_array, json_text, parse, random_bytes, stringify, to_array, to_value, Canceller, HostBody,
+    Json, Signal,
+};
 /// Natively, the default transport is the scripted mock: the crate's real target is wasm32.
 #[cfg(not(target_arch = "wasm32"))]
 pub use mock::MockTransport as DefaultTransport;

@@ -32,6 +32,26 @@ pub fn from_value(value: &Value) -> Json {
     serde_json::to_value(value).unwrap_or(Json::Null)
 }
 
+/// `json[key]` (`null` when absent or not an object).
+pub fn field(json: &Json, key: &str) -> Json {
+    json.get(key).cloned().unwrap_or(Json::Null)
+}
+
+/// The items of a JSON array (empty for anything else).
+pub fn to_array(json: &Json) -> Vec<Json> {
+    json.as_array().cloned().unwrap_or_default()
+}
+
+/// Whether it is an array.
+pub fn is_array(json: &Json) -> bool {
+    json.is_array()
+}
+
+/// Its JSON text.
+pub fn json_text(json: &Json) -> String {
+    json.to_string()
+}
+
 /// Host JSON → the caller's type.
 pub fn decode<T: serde::de::DeserializeOwned>(json: Json) -> Result<T> {
     serde_json::from_value(json).map_err(|e| {
@@ -72,6 +92,27 @@ impl Signal {
     /// Whether it fired.
     pub fn aborted(&self) -> bool {
         self.0.get()
+    }
+}
+
+/// Fires a [`Signal`] (`AbortController` on wasm32).
+#[derive(Clone, Debug, Default)]
+pub struct Canceller(Signal);
+
+impl Canceller {
+    /// A fresh, unfired canceller.
+    pub fn new() -> Canceller {
+        Canceller::default()
+    }
+
+    /// Its signal.
+    pub fn signal(&self) -> Signal {
+        self.0.clone()
+    }
+
+    /// Fires the signal.
+    pub fn cancel(&self) {
+        self.0.abort();
     }
 }
 

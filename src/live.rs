@@ -1,0 +1,381 @@
+//! Live queries over Server-Sent Events read from a `fetch` body (spec §4): the messages of the
+//! stream, the reconnect loop, and the Rust [`Subscription`] stream. Workers have no
+//! `EventSource`, and the browser one can neither POST nor set headers.
+//!
+//! Reconnecting: a dropped stream, a network error, 408, 429 and 5xx are retried with
+//! exponential backoff and jitter, starting from the server's `retry:` (500 ms) and capped at
+//! 15 s, `Retry-After` honoured; the backoff resets once a result arrives. Any other status, an
+//! `error` event, or the caller closing ends the subscription; an error is delivered first.
+//! After a reconnect the server sends the full result again; it is delivered only if it differs
+//! from the last one delivered, so a drop never shows up as a duplicate.
+
+use std::cell::RefCell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use futures_core::Stream;
+
+use crate::client::Instant;
+use crate::error::{Error, Result};
+use crate::request::HttpRequest;
+use crate::retry::{Outcome, RetryPolicy};
+use crate::sse::{SseDecoder, SseItem};
+use crate::transport::{self, CallControl, Canceller, ChunkReader, Json, Opened, Signal, Transport, TransportError};
+use crate::Value;
+
+/// The server session a result came from (`sse-init`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// `machine-id`.
+    pub machine_id: String,
+    /// `session-id`.
+    pub session_id: String,
+}
+
+/// One result of a live query: the whole current result, as `/admin/query` would return it.
+#[derive(Clone, Debug)]
+pub struct LiveResult {
+    /// The result tree (host JSON).
+    pub data: Json,
+    /// `result-meta.page-info`, as the server spells it (`start-cursor`, `has-next-page?`, ...).
+    pub page_info: Json,
+    /// The session that produced it.
+    pub session: SessionInfo,
+}
+
+/// What one `data:` payload held.
+#[derive(Debug)]
+pub enum Message {
+    /// `sse-init`.
+    Init(SessionInfo),
+    /// `add-query-ok` or a `refresh-ok` with a computation: a full result.
+    Result {
+        /// `result` / `instaql-result`.
+        data: Json,
+        /// `result-meta.page-info`.
+        page_info: Json,
+    },
+    /// `error`: the query was dropped by the server.
+    Failed(Error),
+    /// Anything else (a `refresh-ok` without computations, unknown ops).
+    Other,
+}
+
+fn text(json: &Json) -> Option<String> {
+    transport::to_value(json).ok().and_then(|value| value.as_str().map(str::to_owned))
+}
+
+/// Reads one message object.
+pub fn message(json: &Json) -> Message {
+    let op = text(&transport::field(json, "op")).unwrap_or_default();
+    let page_info = |meta: Json| transport::field(&meta, "page-info");
+    match op.as_str() {
+        "sse-init" => Message::Init(SessionInfo {
+            machine_id: text(&transport::field(json, "machine-id")).unwrap_or_default(),
+            session_id: text(&transport::field(json, "session-id")).unwrap_or_default(),
+        }),
+        "add-query-ok" => Message::Result {
+            data: transport::field(json, "result"),
+            page_info: page_info(transport::field(json, "result-meta")),
+        },
+        "refresh-ok" => match transport::to_array(&transport::field(json, "computations")).into_iter().next() {
+            Some(computation) => Message::Result {
+                data: transport::field(&computation, "instaql-result"),
+                page_info: page_info(transport::field(&computation, "result-meta")),
+            },
+            None => Message::Other,
+        },
+        "error" => {
+            let body = transport::to_value(json).unwrap_or(Value::Null);
+            let status = body.get("status").and_then(Value::as_f64).map_or(500, |s| s as u16);
+            Message::Failed(crate::response::api_error(status, body))
+        }
+        _ => Message::Other,
+    }
+}
+
+/// The messages of one event's data: an object, or an array of them (both official clients
+/// accept arrays); unparseable data is a decode error.
+pub fn messages(data: &str) -> Result<Vec<Message>> {
+    let json = transport::parse(data).ok_or_else(|| Error::Decode { message: "an event's data is not JSON".into() })?;
+    let items = transport::to_array(&json);
+    if items.is_empty() && !transport::is_array(&json) {
+        return Ok(vec![message(&json)]);
+    }
+    Ok(items.iter().map(message).collect())
+}
+
+/// The reconnect policy: no retry limit, `base_ms` from the server's `retry:`.
+fn reconnect_policy(base_ms: u32) -> RetryPolicy {
+    RetryPolicy { retries: u32::MAX, base_ms: base_ms.max(1), max_ms: 15_000, max_retry_after_ms: 60_000 }
+}
+
+/// What the subscription hands its consumer.
+#[derive(Debug)]
+pub enum Delivery {
+    /// A new result.
+    Result(LiveResult),
+    /// The subscription ended with this error (nothing follows).
+    Failed(Error),
+}
+
+/// Runs a subscription until `signal` fires or it fails for good, handing every result (and a
+/// final error) to `deliver`.
+pub async fn drive<T: Transport>(db: Instant<T>, request: HttpRequest, signal: Signal, mut deliver: impl FnMut(Delivery)) {
+    let transport = db.transport().clone();
+    let control = CallControl { timeout_ms: 0, signal: Some(signal.clone()) };
+    let mut base_ms = 500;
+    let mut failures = 0u32;
+    let mut last: Option<String> = None;
+    loop {
+        if signal.aborted() {
+            return;
+        }
+        let (outcome, error) = match transport.open(&request, &control).await {
+            Ok(Opened::Stream(mut body)) => {
+                let mut decoder = SseDecoder::default();
+                let mut session = SessionInfo::default();
+                let mut resumed = last.is_some();
+                let ended = loop {
+                    let chunk = match body.next_chunk().await {
+                        None => break None,
+                        Some(Ok(chunk)) => chunk,
+                        Some(Err(TransportError::Aborted)) => return,
+                        Some(Err(error)) => break Some(error),
+                    };
+                    for item in decoder.push(&chunk) {
+                        let data = match item {
+                            SseItem::Retry(ms) => {
+                                base_ms = ms;
+                                continue;
+                            }
+                            SseItem::Comment => continue,
+                            SseItem::Event(event) => event.data,
+                        };
+                        let parsed = match messages(&data) {
+                            Ok(parsed) => parsed,
+                            Err(error) => {
+                                deliver(Delivery::Failed(error));
+                                return;
+                            }
+                        };
+                        for message in parsed {
+                            match message {
+                                Message::Init(info) => session = info,
+                                Message::Result { data, page_info } => {
+                                    failures = 0;
+                                    let text = transport::json_text(&data);
+                                    // The first result after a reconnect repeats what was shown
+                                    // unless something changed while the stream was down.
+                                    let repeat = resumed && last.as_deref() == Some(text.as_str());
+                                    resumed = false;
+                                    last = Some(text);
+                                    if !repeat {
+                                        deliver(Delivery::Result(LiveResult { data, page_info, session: session.clone() }));
+                                    }
+                                }
+                                Message::Failed(error) => {
+                                    deliver(Delivery::Failed(db.scrub(error, &request)));
+                                    return;
+                                }
+                                Message::Other => {}
+                            }
+                        }
+                        if signal.aborted() {
+                            return;
+                        }
+                    }
+                };
+                match ended {
+                    Some(TransportError::Timeout) | None => (Outcome::Network, None),
+                    Some(TransportError::Network(message)) => (Outcome::Network, Some(Error::Network { message })),
+                    Some(TransportError::Aborted) => return,
+                }
+            }
+            Ok(Opened::Whole(answer)) => {
+                let error = db.scrub(crate::response::failure(&answer), &request);
+                let wait = reconnect_policy(base_ms).delay_ms(
+                    failures,
+                    Outcome::Status { status: answer.status, retry_after: answer.retry_after.as_deref(), error_type: error.error_type() },
+                    true,
+                    transport.jitter(),
+                );
+                match wait {
+                    Some(wait) => {
+                        failures = failures.saturating_add(1);
+                        transport.sleep(wait).await;
+                        continue;
+                    }
+                    None => {
+                        deliver(Delivery::Failed(error));
+                        return;
+                    }
+                }
+            }
+            Err(TransportError::Aborted) => return,
+            Err(TransportError::Timeout) => (Outcome::Network, None),
+            Err(TransportError::Network(message)) => (Outcome::Network, Some(Error::Network { message })),
+        };
+        let _ = error; // retried: a transient failure is not the subscription's end
+        let wait = reconnect_policy(base_ms).delay_ms(failures, outcome, true, transport.jitter()).unwrap_or(base_ms);
+        failures = failures.saturating_add(1);
+        transport.sleep(wait).await;
+    }
+}
+
+/// What the driver and the [`Subscription`] share: the newest result not yet taken (a slow
+/// consumer skips straight to it), the final error, and whether it ended.
+#[derive(Default)]
+struct Slot {
+    latest: Option<LiveResult>,
+    skipped: u64,
+    error: Option<Error>,
+    ended: bool,
+    waker: Option<Waker>,
+}
+
+/// A live query as a [`Stream`] of results; dropping it (or [`Subscription::close`]) ends it.
+/// Results arrive whole; when several arrive before the consumer asks, it gets the newest
+/// ([`Subscription::skipped`] counts the superseded ones). A final error is always delivered.
+///
+/// ```no_run
+/// # async fn run(db: instant_edge::Instant) -> instant_edge::Result<()> {
+/// use instant_edge::Value;
+/// let mut goals = db.subscribe_query(&Value::object([("goals", Value::empty_object())]))?;
+/// while let Some(result) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut goals).poll_next_result(cx)).await {
+///     println!("{:?}", result?.data);
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Subscription {
+    slot: Rc<RefCell<Slot>>,
+    canceller: Canceller,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription").field("closed", &self.is_closed()).finish()
+    }
+}
+
+impl Subscription {
+    /// Ends the subscription (the request is aborted).
+    pub fn close(&self) {
+        self.canceller.cancel();
+        let mut slot = self.slot.borrow_mut();
+        slot.ended = true;
+        if let Some(waker) = slot.waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// Whether it ended (closed, or failed for good).
+    pub fn is_closed(&self) -> bool {
+        self.slot.borrow().ended
+    }
+
+    /// How many results were superseded before the consumer took them.
+    pub fn skipped(&self) -> u64 {
+        self.slot.borrow().skipped
+    }
+
+    /// [`Stream::poll_next`], without importing the trait.
+    pub fn poll_next_result(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<LiveResult>>> {
+        self.poll_next(cx)
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Result<LiveResult>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut slot = self.slot.borrow_mut();
+        if let Some(result) = slot.latest.take() {
+            return Poll::Ready(Some(Ok(result)));
+        }
+        if let Some(error) = slot.error.take() {
+            return Poll::Ready(Some(Err(error)));
+        }
+        if slot.ended {
+            return Poll::Ready(None);
+        }
+        slot.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl<T: Transport> Instant<T> {
+    /// Subscribes to `query`: a [`Subscription`] of whole results, kept up to date by the
+    /// server and reconnecting on its own (see the module docs). Bad queries fail here.
+    pub fn subscribe_query(&self, query: &Value) -> Result<Subscription> {
+        self.subscribe_query_with(query, None)
+    }
+
+    /// [`Instant::subscribe_query`] with rule params.
+    pub fn subscribe_query_with(&self, query: &Value, rule_params: Option<&Value>) -> Result<Subscription> {
+        let request = crate::request::subscribe(self.config(), self.who(), query, rule_params)?;
+        let slot = Rc::new(RefCell::new(Slot::default()));
+        let canceller = Canceller::new();
+        let shared = slot.clone();
+        let task = drive(self.clone(), request, canceller.signal(), move |delivery| {
+            let mut slot = shared.borrow_mut();
+            match delivery {
+                Delivery::Result(result) => {
+                    if slot.latest.replace(result).is_some() {
+                        slot.skipped += 1;
+                    }
+                }
+                Delivery::Failed(error) => {
+                    slot.error = Some(error);
+                    slot.ended = true;
+                }
+            }
+            if let Some(waker) = slot.waker.take() {
+                waker.wake();
+            }
+        });
+        let ended = slot.clone();
+        self.transport().spawn(Box::pin(async move {
+            task.await;
+            let mut slot = ended.borrow_mut();
+            slot.ended = true;
+            if let Some(waker) = slot.waker.take() {
+                waker.wake();
+            }
+        }));
+        Ok(Subscription { slot, canceller })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_every_op() {
+        let init = r#"{"op":"sse-init","machine-id":"m","session-id":"s","sse-token":"t","trace-id":null}"#;
+        assert!(matches!(&messages(init).unwrap()[0], Message::Init(info) if info.session_id == "s"));
+        let ok = r#"{"op":"add-query-ok","q":{},"result":{"goals":[]},"result-meta":{"page-info":{},"aggregate":{}}}"#;
+        assert!(matches!(&messages(ok).unwrap()[0], Message::Result { .. }));
+        let refresh = r#"{"op":"refresh-ok","computations":[{"instaql-result":{"goals":[1]},"result-meta":{"page-info":{}}}]}"#;
+        match &messages(refresh).unwrap()[0] {
+            Message::Result { data, .. } => assert_eq!(transport::json_text(data), r#"{"goals":[1]}"#),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&messages(r#"{"op":"refresh-ok","computations":[]}"#).unwrap()[0], Message::Other));
+        let error = r#"{"op":"error","status":400,"type":"validation-failed","message":"bad","hint":{}}"#;
+        match &messages(error).unwrap()[0] {
+            Message::Failed(error) => assert_eq!((error.status(), error.error_type()), (400, Some("validation-failed"))),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(messages(&format!("[{init},{ok}]")).unwrap().len(), 2, "arrays of messages");
+        assert!(messages("not json").is_err());
+    }
+}
