@@ -159,10 +159,44 @@ export interface Storage {
   getDownloadUrl(path: string): Promise<string | null>;
 }
 
+/** `pageInfo` of a live result, per paginated top-level namespace. */
+export interface PageInfo {
+  startCursor: unknown[] | null;
+  endCursor: unknown[] | null;
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+/** What a live query delivers: a whole result, or the error that ended it. */
+export type SubscriptionPayload<R = any> =
+  | { type: 'ok'; data: R; pageInfo: Record<string, PageInfo>; sessionInfo: { machineId: string; sessionId: string } }
+  | { type: 'error'; error: InstantAPIError };
+
+/**
+ * A live query. Reconnects by itself on dropped streams, network errors, 429 and 5xx (backoff
+ * from the server's `retry:`); 400/401/403/404 or an error event end it with an error payload.
+ * The iterator yields the newest result (a slow reader skips superseded ones) and ends after
+ * `close()` or an error.
+ */
+export interface Subscription<R = any> extends AsyncIterable<SubscriptionPayload<R>> {
+  close(): void;
+  readonly isClosed: boolean;
+}
+
 export interface InstantAdminDatabase {
   readonly tx: TxChunk;
   readonly auth: Auth;
   readonly storage: Storage;
+  readonly rooms: {
+    /** The sessions present in a room, by session id (`{}` when empty). */
+    getPresence(roomType: string, roomId: string): Promise<Record<string, { 'peer-id': string; user: User | null; data: unknown }>>;
+  };
+  /** A live query: `callback` gets every payload; or iterate with `for await`. Throws on a bad query. */
+  subscribeQuery<R = any>(
+    query: Record<string, unknown>,
+    callback?: (payload: SubscriptionPayload<R>) => void,
+    opts?: { ruleParams?: Record<string, unknown> },
+  ): Subscription<R>;
   /** Runs an InstaQL query. */
   query<R = any>(query: Record<string, unknown>, opts?: QueryOptions): Promise<R>;
   /** Applies chunks as one transaction; resolves `{ "tx-id": number }`. */

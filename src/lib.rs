@@ -44,6 +44,7 @@ pub mod models;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod rooms;
 pub mod sse;
 pub mod storage;
 pub mod transport;

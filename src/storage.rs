@@ -233,20 +233,6 @@ fn header_value(value: &str, what: &'static str) -> Result<String> {
     Ok(value.to_owned())
 }
 
-/// `encodeURIComponent`.
-fn encode_uri_component(text: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &byte in text.as_bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 15)]));
-        }
-    }
-}
-
 /// `PUT /admin/storage/upload` with the official client's headers: its authorised headers
 /// (impersonation included) and `path`, then `content-disposition`, `content-type` (no JSON
 /// content type), `content-length` for a stream of known size, then the version headers.
@@ -296,7 +282,7 @@ pub fn delete_request(config: &Config, who: Option<&Impersonation>, path: &str) 
     check_path(path)?;
     let mut url = admin_url(config, "storage/files");
     url.push_str("&filename=");
-    encode_uri_component(path, &mut url);
+    crate::rooms::encode_uri_component(path, &mut url);
     Ok(HttpRequest {
         method: "DELETE",
         url,

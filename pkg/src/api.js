@@ -74,10 +74,42 @@ const STORAGE = ['uploadFile', 'delete', 'deleteMany', 'list', 'getDownloadUrl']
 const storage = (client) =>
   Object.fromEntries(STORAGE.map((m) => [m, (...args) => client.storage(m, args).catch(rethrow)]));
 
+// `db.subscribeQuery`: the wasm calls `push` with every payload; the async iterator keeps the
+// newest result (a slow reader skips to it) and never drops an error.
+const live = (client, query, cb, opts) => {
+  let queue = [];
+  let wake;
+  const push = (payload) => {
+    queue = payload.type === 'ok' ? queue.filter((p) => p.type !== 'ok').concat(payload) : queue.concat(payload);
+    wake?.();
+    cb?.(payload);
+  };
+  const handle = client.subscribeQuery(query, opts, push);
+  const close = () => {
+    handle.close();
+    wake?.();
+  };
+  return {
+    close,
+    get isClosed() {
+      return handle.isClosed;
+    },
+    [Symbol.asyncIterator]: () => ({
+      next: async () => {
+        while (!queue.length && !handle.isClosed) await new Promise((resolve) => (wake = resolve));
+        return queue.length ? { value: queue.shift(), done: false } : { value: undefined, done: true };
+      },
+      return: async () => (close(), { value: undefined, done: true }),
+    }),
+  };
+};
+
 const wrap = (client) => ({
   tx,
   auth: auth(client),
   storage: storage(client),
+  rooms: { getPresence: (type, id) => client.getPresence(type, id).catch(rethrow) },
+  subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts)),
   query: (query, opts) => client.query(query, opts).catch(rethrow),
   transact: (chunks, opts) =>
     client.transact((Array.isArray(chunks) ? chunks : [chunks]).flatMap((c) => c?.__ops ?? [c]), opts).catch(rethrow),

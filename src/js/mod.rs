@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
+mod live;
 mod storage;
 
 use crate::transport::{from_value, to_value};
@@ -154,6 +155,8 @@ enum Call {
     Auth(JsValue),
     /// The storage method's name.
     Storage(JsValue),
+    /// `rooms.getPresence(roomType, roomId)`.
+    Presence,
 }
 
 /// Every exported async call goes through this one future, so the promise machinery is
@@ -182,6 +185,12 @@ fn prepare(db: &Instant, call: Call, argument: &JsValue, opts: &JsValue) -> Resu
     let is_query = matches!(call, Call::Query);
     match call {
         Call::Auth(method) => auth_request(db, &method, argument),
+        Call::Presence => {
+            let args: Vec<JsValue> = js_sys::Array::from(argument).to_vec();
+            let arg = |i: usize, what: &str| text_arg(args.get(i).unwrap_or(&JsValue::UNDEFINED), what);
+            let request = crate::rooms::presence_request(db.config(), &arg(0, "roomType")?, &arg(1, "roomId")?)?;
+            Ok(Prepared::Send(request, CallOptions::default(), Answer::Sessions))
+        }
         Call::Storage(method) => {
             let args: Vec<JsValue> = if js_sys::Array::is_array(argument) { js_sys::Array::from(argument).to_vec() } else { Vec::new() };
             storage::request(db, &method.as_string().unwrap_or_default(), &args)
@@ -245,6 +254,8 @@ enum Answer {
     Files,
     /// The first `$files` row's `url`, or `null`.
     FirstUrl,
+    /// `json.sessions`, or `{}` when the room is empty (the server says `null`).
+    Sessions,
 }
 
 /// The request of an auth method (sent by [`dispatch`], whose single await keeps one copy of the
@@ -313,6 +324,10 @@ impl Answer {
             }
             Answer::Files => storage::files(&json, app_id),
             Answer::FirstUrl => storage::first_url(&json),
+            Answer::Sessions => {
+                let sessions = pick(&json, "sessions");
+                if sessions.is_object() { sessions } else { js_sys::Object::new().into() }
+            }
             Answer::UsersPage(limit) => {
                 let rows = pick(&json, "$users");
                 let rows = if js_sys::Array::is_array(&rows) { js_sys::Array::from(&rows) } else { js_sys::Array::new() };

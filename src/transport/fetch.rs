@@ -252,6 +252,11 @@ pub fn is_array(json: &Json) -> bool {
     Array::is_array(json)
 }
 
+/// Whether it is a (non-array) object.
+pub fn is_object(json: &Json) -> bool {
+    json.is_object() && !Array::is_array(json)
+}
+
 /// Its JSON text, by the host's `JSON.stringify`.
 pub fn json_text(json: &Json) -> String {
     JSON::stringify(json).ok().and_then(|s| s.as_string()).unwrap_or_default()

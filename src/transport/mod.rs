@@ -81,7 +81,7 @@ pub trait Transport: Clone + 'static {
 mod fetch;
 #[cfg(target_arch = "wasm32")]
 pub use fetch::{
-    decode, field, from_value, is_array, json_text, parse, random_bytes, stringify, to_array, to_value, Canceller, FetchTransport,
+    decode, field, from_value, is_array, is_object, json_text, parse, random_bytes, stringify, to_array, to_value, Canceller, FetchTransport,
     FetchTransport as DefaultTransport, HostBody, Json, Signal,
 };
 
@@ -91,7 +91,7 @@ pub mod mock;
 mod native;
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::{
-    decode, field, from_value, is_array, json_text, parse, random_bytes, stringify, to_array, to_value, Canceller, HostBody,
+    decode, field, from_value, is_array, is_object, json_text, parse, random_bytes, stringify, to_array, to_value, Canceller, HostBody,
     Json, Signal,
 };
 /// Natively, the default transport is the scripted mock: the crate's real target is wasm32.

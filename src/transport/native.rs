@@ -47,6 +47,11 @@ pub fn is_array(json: &Json) -> bool {
     json.is_array()
 }
 
+/// Whether it is a (non-array) object.
+pub fn is_object(json: &Json) -> bool {
+    json.is_object()
+}
+
 /// Its JSON text.
 pub fn json_text(json: &Json) -> String {
     json.to_string()
