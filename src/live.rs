@@ -243,7 +243,7 @@ struct Slot {
 /// # async fn run(db: instant_edge::Instant) -> instant_edge::Result<()> {
 /// use instant_edge::Value;
 /// let mut goals = db.subscribe_query(&Value::object([("goals", Value::empty_object())]))?;
-/// while let Some(result) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut goals).poll_next_result(cx)).await {
+/// while let Some(result) = goals.next().await {
 ///     println!("{:?}", result?.data);
 /// }
 /// # Ok(()) }
@@ -283,6 +283,12 @@ impl Subscription {
     /// [`Stream::poll_next`], without importing the trait.
     pub fn poll_next_result(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<LiveResult>>> {
         self.poll_next(cx)
+    }
+
+    /// The next result (the newest one, if several arrived), a final error, or `None` once it
+    /// ended.
+    pub async fn next(&mut self) -> Option<Result<LiveResult>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 }
 

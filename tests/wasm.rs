@@ -247,3 +247,24 @@ async fn users_guests_mailed_codes_and_cookies_from_rust() {
     let bad = db.auth().send_magic_code("not an email").await.unwrap_err();
     assert!(matches!(bad, Error::InvalidArgument { .. }));
 }
+
+#[wasm_bindgen_test]
+async fn a_live_query_from_rust_sees_each_transaction() {
+    let db = db();
+    let tag = id();
+    let query = obj([("liveRust", obj([("$", obj([("where", obj([("tag", tag.clone().into())]))]))]))]);
+    let mut live = db.subscribe_query(&query).unwrap();
+    let count = |result: &instant_edge::live::LiveResult| {
+        js_sys::Reflect::get(&js_sys::Reflect::get(&result.data, &"liveRust".into()).unwrap(), &"length".into()).unwrap().as_f64().unwrap()
+    };
+    assert_eq!(count(&live.next().await.unwrap().unwrap()), 0.0);
+    for n in 1..=2 {
+        db.transact([tx("liveRust", &id()).update(obj([("tag", tag.clone().into())]))]).await.unwrap();
+        let result = live.next().await.unwrap().unwrap();
+        assert_eq!(count(&result), f64::from(n));
+        assert!(!result.session.session_id.is_empty());
+    }
+    live.close();
+    assert!(live.next().await.is_none(), "closed");
+    assert!(db.subscribe_query(&Value::from("nope")).is_err());
+}

@@ -134,4 +134,21 @@ async function demo(env, say, expect) {
   const after = await db.storage.getDownloadUrl(path);
   say(`  deleted ${deleted.id?.slice(0, 8)}…; its URL is now ${after}`);
   expect(deleted.id === file.id && after === null, 'the file should be gone');
+
+  // Live query: Workers have no EventSource; the package reads Server-Sent Events from fetch.
+  const tag = id();
+  const live = db.subscribeQuery({ goals: { $: { where: { tag } } } });
+  const updates = live[Symbol.asyncIterator]();
+  const first = (await updates.next()).value;
+  say(`live query: subscribed (session ${first.sessionInfo.sessionId.slice(0, 8)}…), ${first.data.goals.length} goals match yet`);
+  for (const title of ['Live goal one', 'Live goal two']) {
+    await db.transact(db.tx.goals[id()].update({ title, tag }));
+    const { value } = await updates.next();
+    say(`  update after a transact: ${value.data.goals.map((g) => g.title).sort().join(', ')}`);
+    expect(value.type === 'ok' && value.data.goals.some((g) => g.title === title), `the update should include ${title}`);
+  }
+  live.close();
+  const end = await updates.next();
+  say(`  closed: isClosed=${live.isClosed}, iterator done=${end.done}`);
+  expect(live.isClosed && end.done, 'closing should end the iterator');
 }

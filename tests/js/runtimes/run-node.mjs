@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { main } from './host.mjs';
 
 const pkgDir = realpathSync(new URL('./node_modules/instant-edge', import.meta.url));
@@ -20,6 +21,39 @@ const loaded = (entry, seen = new Set()) => {
 };
 
 const checks = {
+  'live: wasm memory stays flat over 10,000 updates': async ({ init, id }, app, { assert }) => {
+    // The package's own instance: initSync returns its exports once initialised.
+    const { initSync } = await import(pathToFileURL(join(pkgDir, 'dist/instant_edge.js')).href);
+    const wasm = initSync({ module: readFileSync(join(pkgDir, 'dist/instant_edge_bg.wasm')) });
+    const db = init(app);
+    const [tag, counter] = [id(), id()];
+    let last;
+    let payloads = 0;
+    const sub = db.subscribeQuery({ counters: { $: { where: { tag } } } }, (p) => {
+      payloads += 1;
+      last = p;
+    });
+    try {
+      const settle = async (n) => {
+        const started = Date.now();
+        while ((last?.data?.counters?.[0]?.n ?? 0) !== n) {
+          if (last?.type === 'error') throw last.error;
+          if (Date.now() - started > 30_000) throw new Error(`no update ${n} after 30 s`);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      };
+      await db.transact(db.tx.counters[counter].update({ tag, n: 0 }));
+      await settle(0);
+      const before = wasm.memory.buffer.byteLength;
+      for (let n = 1; n <= 10_000; n += 1) await db.transact(db.tx.counters[counter].update({ tag, n }));
+      await settle(10_000);
+      const growth = wasm.memory.buffer.byteLength - before;
+      console.log(`     node: 10,000 updates, ${payloads} payloads, wasm memory ${before} → ${before + growth} bytes`);
+      assert(growth <= 128 * 1024, `wasm memory grew by ${growth} bytes`);
+    } finally {
+      sub.close();
+    }
+  },
   'storage: a Node Buffer and a Node Readable upload': async ({ init }, app, { assert }) => {
     const { Readable } = await import('node:stream');
     const db = init(app);

@@ -272,6 +272,99 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
     eq((await db.storage.list()).filter((f) => f.path.startsWith(`${tag}/`)), [], 'all gone');
   });
 
+  // The emulator's test-only controls (fault injection, presence seeding).
+  const control = async (path, body, method = 'POST') => {
+    const response = await fetch(`${apiURI}/__emulator${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    assert(response.status === 200, `${method} /__emulator${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  const waitFor = async (ready, what, ms = 8000) => {
+    const started = Date.now();
+    while (!ready()) {
+      if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  await check('live: updates arrive; a drop resumes with the latest snapshot; 503s recover; 401 ends it', async () => {
+    const tag = id();
+    const seen = [];
+    const sub = db.subscribeQuery({ liveItems: { $: { where: { tag } } } }, (payload) => seen.push(payload));
+    const results = () => seen.filter((p) => p.type === 'ok').map((p) => p.data.liveItems.map((i) => i.n).sort().join(','));
+    const add = (n) => db.transact(db.tx.liveItems[id()].update({ tag, n }));
+    try {
+      await waitFor(() => results().length === 1, 'the first result');
+      const first = seen.find((p) => p.type === 'ok');
+      assert(typeof first.sessionInfo?.sessionId === 'string' && typeof first.pageInfo === 'object', 'official payload shape');
+      await add(1);
+      await waitFor(() => results().at(-1) === '1', 'update 1');
+      await add(2);
+      await waitFor(() => results().at(-1) === '1,2', 'update 2');
+      await control('/sse/drop', {});
+      await add(3);
+      await waitFor(() => results().at(-1) === '1,2,3', 'the update made across the drop');
+      await control('/faults', { 'path-prefix': '/admin/subscribe-query', status: 503, count: 2 });
+      await control('/sse/drop', {});
+      await add(4);
+      await waitFor(() => results().at(-1) === '1,2,3,4', 'recovery after two 503s');
+      eq(results(), ['', '1', '1,2', '1,2,3', '1,2,3,4'], 'every state once: nothing duplicated or lost');
+      eq(sub.isClosed, false, 'still open');
+      await control('/faults', { 'path-prefix': '/admin/subscribe-query', status: 401, count: 1 });
+      await control('/sse/drop', {});
+      await waitFor(() => seen.at(-1)?.type === 'error', 'the error payload');
+      typed(seen.at(-1).error, 'api');
+      eq([seen.at(-1).error.status, sub.isClosed], [401, true], 'a 401 ends the subscription');
+    } finally {
+      sub.close();
+      await control('/faults', undefined, 'DELETE');
+    }
+  });
+
+  await check('live: the iterator yields the newest result, ends on close; bad queries throw', async () => {
+    const tag = id();
+    const sub = db.subscribeQuery({ liveItems: { $: { where: { tag } } } });
+    const watcher = [];
+    const watch = db.subscribeQuery({ liveItems: { $: { where: { tag } } } }, (p) => watcher.push(p));
+    try {
+      const iterator = sub[Symbol.asyncIterator]();
+      eq((await iterator.next()).value.data, { liveItems: [] }, 'the first result');
+      for (let n = 1; n <= 5; n += 1) await db.transact(db.tx.liveItems[id()].update({ tag, n }));
+      await waitFor(() => watcher.at(-1)?.data?.liveItems?.length === 5, 'all five updates delivered');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      eq((await iterator.next()).value.data.liveItems.length, 5, 'a slow reader skips to the newest');
+      sub.close();
+      eq([(await iterator.next()).done, sub.isClosed], [true, true], 'closed');
+    } finally {
+      sub.close();
+      watch.close();
+    }
+    throws(() => db.subscribeQuery('goals'), 'invalid-argument');
+    throws(() => db.subscribeQuery([]), 'invalid-argument');
+    const guest = db.asUser({ guest: true }).subscribeQuery({ $users: {} });
+    try {
+      eq((await guest[Symbol.asyncIterator]().next()).value.data, { $users: [] }, 'a guest sees no users');
+    } finally {
+      guest.close();
+    }
+  });
+
+  await check('rooms.getPresence: seeded sessions with users, {} for an empty room, encoded ids', async () => {
+    const email = `presence-${id()}@example.com`;
+    await db.auth.createToken(email);
+    const { id: userId } = await db.auth.getUser({ email });
+    const room = `room&${id().slice(0, 8)} #1`;
+    await control(`/apps/${appId}/presence`, { 'room-type': 'chat', 'room-id': room, peers: [{ 'user-id': userId, data: { color: 'red' } }, { data: { color: 'blue' } }] });
+    const sessions = Object.values(await db.rooms.getPresence('chat', room));
+    eq(sessions.map((s) => s.data.color).sort(), ['blue', 'red'], 'both peers');
+    eq(sessions.find((s) => s.data.color === 'red').user?.email, email, 'the user record');
+    eq(await db.rooms.getPresence('chat', 'nobody-here'), {}, 'an empty room');
+    await rejects(db.rooms.getPresence('chat', ''), 'invalid-argument');
+  });
+
   await check('storage: bad input, failing streams and impersonation', async () => {
     for (const path of ['', '  ', '../up', 'a/../b']) {
       await rejects(db.storage.uploadFile(path, 'x'), 'invalid-argument');
