@@ -7,6 +7,9 @@ use crate::Value;
 
 /// The parsed JSON of a 200 answer, or a decode error that points at the API base.
 pub fn success(response: &HttpResponse) -> Result<Json> {
+    if let Some(json) = &response.json {
+        return Ok(json.clone());
+    }
     transport::parse(&response.body).ok_or_else(|| {
         let mut message = String::from(
             "the server answered 200 with a body that is not JSON; check apiURI points at an Instant server (",
@@ -25,6 +28,7 @@ pub fn success(response: &HttpResponse) -> Result<Json> {
 ///     status: 400,
 ///     retry_after: None,
 ///     body: r#"{"type":"param-missing","message":"Missing parameter","hint":null,"trace-id":"abc"}"#.into(),
+///     json: None,
 /// });
 /// assert_eq!(err.status(), 400);
 /// assert_eq!(err.error_type(), Some("param-missing"));
@@ -125,7 +129,7 @@ mod tests {
     use super::*;
 
     fn answer(status: u16, body: &str) -> HttpResponse {
-        HttpResponse { status, retry_after: None, body: body.into() }
+        HttpResponse { status, retry_after: None, body: body.into(), json: None }
     }
 
     #[test]

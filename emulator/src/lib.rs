@@ -15,7 +15,10 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod faults;
 pub mod http;
+pub mod live;
+pub mod presence;
 pub mod query;
 pub mod rules;
 pub mod schema;
@@ -27,6 +30,7 @@ pub mod users;
 pub mod values;
 
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -46,11 +50,23 @@ pub struct Config {
     pub schema: Option<Value>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How often an open `subscribe-query` stream gets a `:` keep-alive comment (spec §4.1:
+    /// 15 s on the real server).
+    pub sse_keepalive_ms: u64,
 }
+
+/// The real server's SSE keep-alive interval (spec §4.1).
+pub const DEFAULT_SSE_KEEPALIVE_MS: u64 = 15_000;
 
 impl Default for Config {
     fn default() -> Self {
-        Config { app_id: None, admin_token: None, schema: None, max_body_bytes: 64 * 1024 * 1024 }
+        Config {
+            app_id: None,
+            admin_token: None,
+            schema: None,
+            max_body_bytes: 64 * 1024 * 1024,
+            sse_keepalive_ms: DEFAULT_SSE_KEEPALIVE_MS,
+        }
     }
 }
 
@@ -95,6 +111,12 @@ impl Store {
         Some(self.now_ms())
     }
 
+    /// The id of the newest transaction (0 before the first): the `processed-tx-id` live
+    /// queries report (spec §4.2).
+    pub fn last_tx_id(&self) -> u64 {
+        self.last_tx_id
+    }
+
     /// The next transaction id and its start time. Ids strictly increase; times never repeat,
     /// so "created earlier" is always observable in the default order.
     pub fn next_tx(&mut self) -> (u64, i64) {
@@ -114,6 +136,42 @@ struct Inner {
     store: Mutex<Store>,
     config: Config,
     default_app: (Uuid, Uuid),
+    live: live::Live,
+    faults: Mutex<faults::Faults>,
+    machine_id: Uuid,
+}
+
+/// The locked store. Releasing it hands the namespaces each app's writes changed to the live
+/// queries ([`live::Live::changed`]), so every committed write, whichever route made it,
+/// refreshes the subscriptions that read what it touched; a failed write changed only a copy
+/// and hands over nothing.
+pub struct StoreGuard<'a> {
+    store: MutexGuard<'a, Store>,
+    live: &'a live::Live,
+}
+
+impl Deref for StoreGuard<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+}
+
+impl Drop for StoreGuard<'_> {
+    fn drop(&mut self) {
+        for app in self.store.apps.values_mut() {
+            let changed = app.take_changes();
+            if !changed.is_empty() {
+                self.live.changed(app.id, &changed);
+            }
+        }
+    }
 }
 
 impl Emulator {
@@ -128,8 +186,19 @@ impl Emulator {
             schema::apply(&mut app, schema, now)?;
         }
         store.apps.insert(app_id, app);
+        // Changes made while building the app have no subscriber to tell.
+        for app in store.apps.values_mut() {
+            app.take_changes();
+        }
         Ok(Emulator {
-            inner: Arc::new(Inner { store: Mutex::new(store), config, default_app: (app_id, admin_token) }),
+            inner: Arc::new(Inner {
+                store: Mutex::new(store),
+                config,
+                default_app: (app_id, admin_token),
+                live: live::Live::default(),
+                faults: Mutex::new(faults::Faults::default()),
+                machine_id: Uuid::new_v4(),
+            }),
         })
     }
 
@@ -150,22 +219,45 @@ impl Emulator {
 
     /// Locks the store. A panic while holding the lock cannot corrupt it (every write goes to a
     /// copy first), so a poisoned lock is simply taken over.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.inner.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    pub fn store(&self) -> StoreGuard<'_> {
+        let store = self.inner.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        StoreGuard { store, live: &self.inner.live }
     }
 
-    /// Drops every app (with its auth settings and rate-limit buckets) and recreates the default
-    /// one as it was at start. The clock keeps its offset: time never runs backwards.
+    /// The open `subscribe-query` streams.
+    pub fn live(&self) -> &live::Live {
+        &self.inner.live
+    }
+
+    /// The armed faults (`/__emulator/faults`).
+    pub fn faults(&self) -> MutexGuard<'_, faults::Faults> {
+        self.inner.faults.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// This emulator's `machine-id` (spec §4.2 `sse-init`): one per process, as one server
+    /// machine holds every session.
+    pub fn machine_id(&self) -> Uuid {
+        self.inner.machine_id
+    }
+
+    /// Drops every app (with its auth settings, rate-limit buckets and presence rooms) and
+    /// recreates the default one as it was at start, and disarms every fault. Open
+    /// subscriptions stay open and are refreshed with what they now see. The clock keeps its
+    /// offset: time never runs backwards.
     pub fn reset(&self) -> Result<(), String> {
         let (app_id, admin_token) = self.inner.default_app;
         let mut app = App::new(app_id, admin_token);
-        let mut store = self.store();
-        if let Some(schema) = &self.inner.config.schema {
-            let (_, now) = store.next_tx();
-            schema::apply(&mut app, schema, now)?;
+        {
+            let mut store = self.store();
+            if let Some(schema) = &self.inner.config.schema {
+                let (_, now) = store.next_tx();
+                schema::apply(&mut app, schema, now)?;
+            }
+            store.apps.clear();
+            store.apps.insert(app_id, app);
         }
-        store.apps.clear();
-        store.apps.insert(app_id, app);
+        self.faults().clear();
+        self.inner.live.changed_all();
         Ok(())
     }
 

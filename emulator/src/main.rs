@@ -19,7 +19,18 @@ USAGE: instant-emulator [OPTIONS]
   --admin-token UUID   admin token of the default app (default: random)
   --schema FILE        schema JSON (what i.schema(...) produces) for the default app
   --max-body-bytes N   largest request body accepted, uploads included (default 67108864)
+  --sse-keepalive-ms N how often open subscribe-query streams get a `:` keep-alive comment (default 15000)
   -h, --help           this text
+
+Besides the Instant Admin routes, tests can drive the emulator under /__emulator/
+(documented in src/http/control.rs), among them:
+
+  GET    /__emulator/sse                        {\"connections\", \"subscriptions\"} of subscribe-query
+  POST   /__emulator/sse/drop                   {\"app-id\"?}: cut open subscribe-query streams off
+  POST   /__emulator/faults                     {\"path-prefix\", \"status\", \"for-ms\"?, \"count\"?}: fail requests
+  DELETE /__emulator/faults                     disarm every fault
+  POST   /__emulator/apps/{app}/presence        {\"room-type\", \"room-id\", \"peers\"}: seed a presence room
+  POST   /__emulator/reset                      drop all data, rooms and faults
 ";
 
 struct Args {
@@ -53,6 +64,13 @@ fn parse_args() -> Result<Args, String> {
             "--env-file" => args.env_file = Some(value),
             "--app-id" => args.config.app_id = Some(uuid(&value)?),
             "--admin-token" => args.config.admin_token = Some(uuid(&value)?),
+            "--sse-keepalive-ms" => {
+                args.config.sse_keepalive_ms = value
+                    .parse()
+                    .ok()
+                    .filter(|ms| *ms > 0)
+                    .ok_or_else(|| format!("--sse-keepalive-ms: not a positive number {value}"))?
+            }
             "--max-body-bytes" => {
                 args.config.max_body_bytes =
                     value.parse().map_err(|_| format!("--max-body-bytes: bad number {value}"))?

@@ -172,10 +172,37 @@ impl Attr {
     }
 }
 
+/// Namespaces whose data or attributes changed since they were last taken
+/// ([`App::take_changes`]): what live queries reading them must look at again (spec §4.2
+/// `refresh-ok`). Noted by [`Attrs`] and [`Triples`] themselves, so every write path is
+/// covered, whichever route made it; a failed write's copy is dropped with its notes.
+#[derive(Clone, Debug, Default)]
+pub struct Changes(BTreeSet<String>);
+
+impl Changes {
+    /// Notes both sides of `attr`: a link changes what either namespace sees.
+    fn note(&mut self, attr: &Attr) {
+        self.note_etype(&attr.forward.etype);
+        if let Some(reverse) = &attr.reverse {
+            self.note_etype(&reverse.etype);
+        }
+    }
+
+    fn note_etype(&mut self, etype: &str) {
+        if !self.0.contains(etype) {
+            self.0.insert(etype.to_owned());
+        }
+    }
+}
+
 /// The attributes of one app.
 #[derive(Clone, Debug, Default)]
 pub struct Attrs {
     list: Vec<Attr>,
+    changes: Changes,
+    /// Attributes handed out by `get_mut`: their namespaces after the edit are noted when the
+    /// changes are taken.
+    edited: Vec<Uuid>,
 }
 
 impl Attrs {
@@ -186,13 +213,16 @@ impl Attrs {
 
     /// Adds an attribute.
     pub fn push(&mut self, attr: Attr) {
+        self.changes.note(&attr);
         self.list.push(attr);
     }
 
     /// Removes an attribute by id.
     pub fn remove(&mut self, id: Uuid) -> Option<Attr> {
         let at = self.list.iter().position(|a| a.id == id)?;
-        Some(self.list.remove(at))
+        let attr = self.list.remove(at);
+        self.changes.note(&attr);
+        Some(attr)
     }
 
     /// By id.
@@ -200,9 +230,22 @@ impl Attrs {
         self.list.iter().find(|a| a.id == id)
     }
 
-    /// By id, mutably.
+    /// By id, mutably. Noted as changed before and after the edit: a link given a new target
+    /// changes what both the old and the new namespace see.
     pub fn get_mut(&mut self, id: Uuid) -> Option<&mut Attr> {
-        self.list.iter_mut().find(|a| a.id == id)
+        let attr = self.list.iter_mut().find(|a| a.id == id)?;
+        self.changes.note(attr);
+        self.edited.push(id);
+        Some(attr)
+    }
+
+    fn take_changes(&mut self) -> BTreeSet<String> {
+        for id in std::mem::take(&mut self.edited) {
+            if let Some(attr) = self.list.iter().find(|a| a.id == id) {
+                self.changes.note(attr);
+            }
+        }
+        std::mem::take(&mut self.changes.0)
     }
 
     /// The attribute named `label` on namespace `etype` (its forward identity).
@@ -245,6 +288,7 @@ pub struct Triples {
     eav: HashMap<Uuid, HashMap<Uuid, Vec<Stored>>>,
     entities_by_attr: HashMap<Uuid, BTreeSet<Uuid>>,
     sources_by_target: HashMap<Uuid, HashMap<Uuid, BTreeSet<Uuid>>>,
+    changes: Changes,
 }
 
 /// Parses a link value (a UUID string) into the target id.
@@ -297,6 +341,7 @@ impl Triples {
         {
             return false;
         }
+        self.changes.note(attr);
         if attr.cardinality_one {
             self.remove_all(entity, attr);
         }
@@ -337,6 +382,7 @@ impl Triples {
         if values.len() == before {
             return false;
         }
+        self.changes.note(attr);
         let now_empty = values.is_empty();
         if attr.is_ref() {
             if let Some(target) = ref_target(value) {
@@ -354,6 +400,7 @@ impl Triples {
         let Some(values) = self.eav.get_mut(&entity).and_then(|m| m.remove(&attr.id)) else {
             return;
         };
+        self.changes.note(attr);
         if attr.is_ref() {
             for stored in &values {
                 if let Some(target) = ref_target(&stored.value) {
@@ -420,6 +467,8 @@ pub struct App {
     pub rules: Value,
     /// Uploaded file contents by location-id: the emulator's object storage (spec §8.1).
     pub objects: crate::storage::Objects,
+    /// Presence rooms seeded through the control surface (spec §3.7).
+    pub rooms: crate::presence::Rooms,
 }
 
 /// Magic codes live this long unless the app says otherwise (§7.3:
@@ -561,7 +610,15 @@ impl App {
             rate_limits: RateLimits::default(),
             rules: json!({}),
             objects: crate::storage::Objects::default(),
+            rooms: crate::presence::Rooms::default(),
         }
+    }
+
+    /// The namespaces changed since the last call (see [`Changes`]), leaving none noted.
+    pub fn take_changes(&mut self) -> BTreeSet<String> {
+        let mut changed = std::mem::take(&mut self.triples.changes.0);
+        changed.append(&mut self.attrs.take_changes());
+        changed
     }
 
     /// Whether `entity` exists in namespace `etype` (has its `id` triple).

@@ -70,11 +70,61 @@ pub fn field(json: &Json, key: &str) -> Json {
 pub struct FetchTransport;
 
 /// Aborts the request when the call's future is dropped (the Rust way to cancel).
-struct AbortOnDrop(AbortController);
+/// The abort reason our own timer gives, to tell a timeout from other aborts.
+const TIMEOUT_REASON: &str = "instant-edge: timeout";
+
+/// One request's `AbortController`: aborted when dropped before [`AbortOnDrop::disarm`] (a
+/// finished request is not aborted: in Node each abort builds a `DOMException`), and by a
+/// `setTimeout` with [`TIMEOUT_REASON`] when the call has a timeout. One controller and no
+/// `AbortSignal.timeout`/`any` per call: in Node every signal costs a measurable share of a
+/// small query.
+struct AbortOnDrop {
+    controller: AbortController,
+    armed: bool,
+    timer: Option<JsValue>,
+}
+
+fn global_function(name: &str) -> Option<Function> {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name)).ok()?.dyn_into::<Function>().ok()
+}
+
+impl AbortOnDrop {
+    fn new(timeout_ms: u32) -> std::result::Result<AbortOnDrop, TransportError> {
+        let controller = AbortController::new().map_err(|e| TransportError::Network(message_of(&e)))?;
+        let mut guard = AbortOnDrop { controller, armed: true, timer: None };
+        if timeout_ms > 0 {
+            let abort = Reflect::get(&guard.controller, &JsValue::from_str("abort")).ok().and_then(|f| f.dyn_into::<Function>().ok());
+            if let (Some(abort), Some(set_timeout)) = (abort, global_function("setTimeout")) {
+                let fire = abort.bind1(&guard.controller, &JsValue::from_str(TIMEOUT_REASON));
+                guard.timer = set_timeout.call2(&JsValue::UNDEFINED, &fire, &JsValue::from(timeout_ms)).ok();
+            }
+        }
+        Ok(guard)
+    }
+
+    fn timed_out(&self) -> bool {
+        let signal = self.controller.signal();
+        signal.aborted() && signal.reason().as_string().as_deref() == Some(TIMEOUT_REASON)
+    }
+
+    fn disarm(&mut self) {
+        self.armed = false;
+        self.clear_timer();
+    }
+
+    fn clear_timer(&mut self) {
+        if let (Some(timer), Some(clear)) = (self.timer.take(), global_function("clearTimeout")) {
+            let _ = clear.call1(&JsValue::UNDEFINED, &timer);
+        }
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        self.clear_timer();
+        if self.armed {
+            self.controller.abort();
+        }
     }
 }
 
@@ -96,7 +146,6 @@ fn message_of(error: &JsValue) -> String {
 struct Exchange {
     response: Response,
     _on_drop: AbortOnDrop,
-    timeout: Option<AbortSignal>,
     user: Option<AbortSignal>,
     upload: Option<upload::UploadGuard>,
 }
@@ -105,12 +154,12 @@ impl Exchange {
     /// Why a promise of this request rejected: our timeout, the caller's signal, a failing
     /// upload source, or the network.
     fn why(&self, error: &JsValue) -> TransportError {
-        why(&self.timeout, &self.user, self.upload.as_ref(), error)
+        why(&self._on_drop, &self.user, self.upload.as_ref(), error)
     }
 }
 
-fn why(timeout: &Option<AbortSignal>, user: &Option<AbortSignal>, upload: Option<&upload::UploadGuard>, error: &JsValue) -> TransportError {
-    if timeout.as_ref().is_some_and(AbortSignal::aborted) {
+fn why(ours: &AbortOnDrop, user: &Option<AbortSignal>, upload: Option<&upload::UploadGuard>, error: &JsValue) -> TransportError {
+    if ours.timed_out() {
         TransportError::Timeout
     } else if user.as_ref().is_some_and(AbortSignal::aborted) {
         TransportError::Aborted
@@ -126,17 +175,12 @@ async fn exchange(request: &HttpRequest, control: &CallControl) -> std::result::
     if control.signal.as_ref().is_some_and(AbortSignal::aborted) {
         return Err(TransportError::Aborted);
     }
-    let controller = AbortController::new().map_err(|e| TransportError::Network(message_of(&e)))?;
-    let on_drop = AbortOnDrop(controller);
-    let timeout = (control.timeout_ms > 0).then(|| AbortSignal::timeout_with_u32(control.timeout_ms));
-    let signals = Array::of1(&on_drop.0.signal());
-    if let Some(user) = &control.signal {
-        signals.push(user);
-    }
-    if let Some(timeout) = &timeout {
-        signals.push(timeout);
-    }
-    let signal = AbortSignal::any(&signals);
+    let on_drop = AbortOnDrop::new(control.timeout_ms)?;
+    // Ours alone, or with the caller's (`AbortSignal.any` only then).
+    let signal = match &control.signal {
+        Some(user) => AbortSignal::any(&Array::of2(&on_drop.controller.signal(), user)),
+        None => on_drop.controller.signal(),
+    };
     let headers = Object::new();
     for (name, value) in &request.headers {
         let _ = Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value));
@@ -148,7 +192,7 @@ async fn exchange(request: &HttpRequest, control: &CallControl) -> std::result::
         let _ = Reflect::set(&init, &JsValue::from_str("body"), &JsValue::from_str(body));
     }
     let upload = match &request.upload {
-        Some(body) => Some(upload::prepare(body, &headers, &init, &on_drop.0).await.map_err(|e| match e {
+        Some(body) => Some(upload::prepare(body, &headers, &init, &on_drop.controller).await.map_err(|e| match e {
             Error::Network { message } => TransportError::Network(message),
             other => TransportError::Network(other.message()),
         })?),
@@ -157,21 +201,35 @@ async fn exchange(request: &HttpRequest, control: &CallControl) -> std::result::
     let _ = Reflect::set(&init, &JsValue::from_str("signal"), &signal);
     let response: Response = match JsFuture::from(global_fetch(&request.url, &init)).await {
         Ok(response) => response.dyn_into().map_err(|_| TransportError::Network("fetch did not return a Response".into()))?,
-        Err(error) => return Err(why(&timeout, &control.signal, upload.as_ref(), &error)),
+        Err(error) => return Err(why(&on_drop, &control.signal, upload.as_ref(), &error)),
     };
     if let Some(finish) = upload.as_ref().and_then(|guard| guard.finish.clone()) {
         finish();
     }
-    Ok(Exchange { response, _on_drop: on_drop, timeout, user: control.signal.clone(), upload })
+    Ok(Exchange { response, _on_drop: on_drop, user: control.signal.clone(), upload })
 }
 
-/// Reads the whole body as text.
-async fn whole(exchange: Exchange) -> std::result::Result<HttpResponse, TransportError> {
+/// `JSON.parse(text)` on the host, `text` never copied into wasm memory.
+fn host_parse(text: &JsValue) -> Option<JsValue> {
+    let json = Reflect::get(&js_sys::global(), &JsValue::from_str("JSON")).ok()?;
+    let parse = Reflect::get(&json, &JsValue::from_str("parse")).ok()?.dyn_into::<Function>().ok()?;
+    parse.call1(&json, text).ok()
+}
+
+/// Reads the whole body: a 200's JSON is parsed by the host and stays there; other bodies (and
+/// a 200 that is not JSON, for the error message) come back as text.
+async fn whole(mut exchange: Exchange) -> std::result::Result<HttpResponse, TransportError> {
     let status = exchange.response.status();
     let retry_after = exchange.response.headers().get("retry-after").ok().flatten();
     let text = exchange.response.text().map_err(|e| exchange.why(&e))?;
-    let body = JsFuture::from(text).await.map_err(|e| exchange.why(&e))?.as_string().unwrap_or_default();
-    Ok(HttpResponse { status, retry_after, body })
+    let text = JsFuture::from(text).await.map_err(|e| exchange.why(&e))?;
+    exchange._on_drop.disarm();
+    if status == 200 {
+        if let Some(json) = host_parse(&text) {
+            return Ok(HttpResponse { status, retry_after, body: String::new(), json: Some(json) });
+        }
+    }
+    Ok(HttpResponse { status, retry_after, body: text.as_string().unwrap_or_default(), json: None })
 }
 
 /// A 200's body, read chunk by chunk; dropping it aborts the request.

@@ -61,12 +61,12 @@ impl MockTransport {
 
     /// Queues an answer.
     pub fn answer(&self, status: u16, body: &str) -> &Self {
-        self.push(Ok(HttpResponse { status, retry_after: None, body: body.to_owned() }))
+        self.push(Ok(HttpResponse { status, retry_after: None, body: body.to_owned(), json: None }))
     }
 
     /// Queues an answer with a `Retry-After` header.
     pub fn answer_retry_after(&self, status: u16, retry_after: &str, body: &str) -> &Self {
-        self.push(Ok(HttpResponse { status, retry_after: Some(retry_after.to_owned()), body: body.to_owned() }))
+        self.push(Ok(HttpResponse { status, retry_after: Some(retry_after.to_owned()), body: body.to_owned(), json: None }))
     }
 
     /// Queues an answer to `open` (live queries).

@@ -15,8 +15,11 @@ pub struct HttpResponse {
     pub status: u16,
     /// The `Retry-After` header, if any.
     pub retry_after: Option<String>,
-    /// The body text.
+    /// The body text (empty when `json` holds it).
     pub body: String,
+    /// A 200 body the host already parsed (the fetch transport): large results never pass
+    /// through wasm memory.
+    pub json: Option<Json>,
 }
 
 /// Why no answer came back.

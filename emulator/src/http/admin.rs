@@ -61,7 +61,7 @@ pub(super) fn respond(handler: impl FnOnce() -> ApiResult<Value>) -> Response {
 }
 
 /// An app to read from: unknown apps (reachable only through `as-guest`) read as empty.
-fn app_or_empty(store: &crate::Store, app_id: Uuid) -> std::borrow::Cow<'_, App> {
+pub(super) fn app_or_empty(store: &crate::Store, app_id: Uuid) -> std::borrow::Cow<'_, App> {
     match store.apps.get(&app_id) {
         Some(app) => std::borrow::Cow::Borrowed(app),
         None => std::borrow::Cow::Owned(App::new(app_id, Uuid::nil())),

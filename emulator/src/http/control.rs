@@ -14,6 +14,12 @@
 //! | `GET /__emulator/apps/{app_id}/rules` | — | the app's permission rules document (`{}` when none) |
 //! | `POST /__emulator/apps/{app_id}/rules` | the rules document (spec §9.2), e.g. `{"$files": {"allow": {"view": "true"}}}` | the document as stored; it replaces the previous one |
 //! | `GET /__emulator/files/{app_id}/{location_id}` | — | an uploaded file's bytes (the `$files.url` target, `http/storage.rs`) |
+//! | `GET /__emulator/sse` | — | `{"connections": n, "subscriptions": m}`: open `subscribe-query` streams, and those whose query is live |
+//! | `POST /__emulator/sse/drop` | `{"app-id"?}` | `{"dropped": n}`: every open stream (of that app) is cut off abruptly |
+//! | `POST /__emulator/faults` | `{"path-prefix", "status", "for-ms"?, "count"?, "method"?, "type"?, "message"?}` | the fault as armed (below) |
+//! | `GET /__emulator/faults` | — | `{"faults": [...]}`: the faults still armed, `for-ms`/`count` being what is left |
+//! | `DELETE /__emulator/faults` | — | `{"cleared": n}` |
+//! | `POST /__emulator/apps/{app_id}/presence` | `{"room-type", "room-id", "peers": [{"peer-id"?, "user-id"?, "data"?}]}` | the room as stored, `{"room-type", "room-id", "peers": [{"peer-id", "user-id", "data"}]}` (`http/rooms.rs`) |
 //!
 //! Auth settings: `{"magic-code-expiry-minutes": 1440, "magic-code-rate-limit-per-hour": 20,
 //! "test-users": [{"email", "code"}]}` (defaults shown; a rate limit of 0 turns it off; posted
@@ -23,6 +29,21 @@
 //! booleans, `"true"`, `"false"`, `"auth.id != null"` and `"auth.id == null"`, and only for
 //! `$files` (`rules.rs`); other rules fail when evaluated with `permission-evaluation-failed`.
 //! They reset with `/__emulator/reset` too.
+//!
+//! Faults (`crate::faults`, `http/faults.rs`): requests whose path starts with `path-prefix`
+//! (and, when given, use `method`) answer `status` with `{"type", "message", "hint": null,
+//! "trace-id"}` for `for-ms` milliseconds and/or `count` requests (whichever ends first; with
+//! neither, until cleared). Default types: 401 `unauthorized`, 403 `forbidden`, 404
+//! `not-found`, 429 `rate-limited` (the server's message), 500 `unknown`, 502 `bad-gateway`,
+//! 503 `service-unavailable`, 504 `gateway-timeout`, else `injected-fault`; `type` and
+//! `message` override them. `/__emulator/` itself is never faulted.
+//!
+//! Presence (`crate::presence`): a room's peers replace the previous ones; a missing `peer-id`
+//! is generated, `data` defaults to `{}`, `user-id` may be null. `GET /admin/rooms/presence`
+//! looks the users up when it is asked. Rooms are keyed by `room-id` alone, as on the server.
+//!
+//! `/__emulator/reset` also drops every presence room and disarms every fault. Open
+//! subscriptions stay open and are refreshed with what they see after the reset.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -32,7 +53,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{not_found, ok_json};
+use super::{faults, not_found, ok_json, rooms};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{App, AuthSettings, TestUser};
 use crate::{schema, users, Emulator};
@@ -50,22 +71,26 @@ pub fn routes() -> Router<Emulator> {
         )
         .route("/__emulator/clock", post(advance_clock).fallback(not_found))
         .route("/__emulator/apps/{app_id}/rules", get(get_rules).post(set_rules).fallback(not_found))
+        .route("/__emulator/apps/{app_id}/presence", post(rooms::seed).fallback(not_found))
+        .route("/__emulator/sse", get(stream_counts).fallback(not_found))
+        .route("/__emulator/sse/drop", post(drop_streams).fallback(not_found))
+        .route("/__emulator/faults", get(faults::list).post(faults::arm).delete(faults::clear).fallback(not_found))
 }
 
 /// A control-route failure: 400 `validation-failed` with the reason as message.
-fn control_error(message: impl Into<String>) -> ApiError {
+pub(super) fn control_error(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("validation-failed", message, Value::Null)
 }
 
 /// The response of a control route: 200 with the JSON, or the error.
-fn answer(result: ApiResult<Value>) -> Response {
+pub(super) fn answer(result: ApiResult<Value>) -> Response {
     match result {
         Ok(value) => ok_json(value),
         Err(error) => error.into_response(),
     }
 }
 
-fn parse_body(body: &Bytes) -> ApiResult<Value> {
+pub(super) fn parse_body(body: &Bytes) -> ApiResult<Value> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
@@ -83,11 +108,11 @@ fn optional_uuid(body: &Value, key: &str) -> ApiResult<Option<Uuid>> {
     }
 }
 
-fn parse_app_id(app_id: &str) -> ApiResult<Uuid> {
+pub(super) fn parse_app_id(app_id: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(app_id).map_err(|_| control_error("app id must be a UUID"))
 }
 
-fn no_app(app_id: Uuid) -> ApiError {
+pub(super) fn no_app(app_id: Uuid) -> ApiError {
     control_error(format!("no app {app_id}"))
 }
 
@@ -124,6 +149,9 @@ async fn create_app(State(emulator): State<Emulator>, body: Bytes) -> Response {
             schema::apply(&mut app, schema_json, now).map_err(control_error)?;
         }
         store.apps.insert(app_id, app);
+        drop(store);
+        // Guests may have subscribed to this app id before it existed (it read as empty).
+        emulator.live().changed_app(app_id);
         Ok(json!({"app-id": app_id.to_string(), "admin-token": admin_token.to_string()}))
     })())
 }
@@ -259,6 +287,26 @@ async fn set_rules(State(emulator): State<Emulator>, Path(app_id): Path<String>,
         let mut store = emulator.store();
         let app = store.apps.get_mut(&app_id).ok_or_else(|| no_app(app_id))?;
         app.rules = rules;
-        Ok(app.rules.clone())
+        let stored = app.rules.clone();
+        drop(store);
+        // Rules decide what impersonated subscriptions see, though no data changed.
+        emulator.live().changed_app(app_id);
+        Ok(stored)
+    })())
+}
+
+/// `GET /__emulator/sse`.
+async fn stream_counts(State(emulator): State<Emulator>) -> Response {
+    let counts = emulator.live().counts();
+    ok_json(json!({"connections": counts.connections, "subscriptions": counts.subscriptions}))
+}
+
+/// `POST /__emulator/sse/drop` `{"app-id"?}`: cuts every open `subscribe-query` stream (of that
+/// app) off, as a server going away would; clients reconnect to a new session.
+async fn drop_streams(State(emulator): State<Emulator>, body: Bytes) -> Response {
+    answer((|| {
+        let body = parse_body(&body)?;
+        let app_id = optional_uuid(&body, "app-id")?;
+        Ok(json!({"dropped": emulator.live().drop_streams(app_id)}))
     })())
 }

@@ -5,7 +5,11 @@ mod admin;
 mod auth;
 mod control;
 mod cors;
+mod faults;
+mod rooms;
+mod sse;
 mod storage;
+mod subscribe;
 mod users;
 
 use std::collections::HashMap;
@@ -24,7 +28,8 @@ use crate::Emulator;
 
 pub use auth::{coerce_uuid, Perms};
 
-/// Builds the router: admin routes, the control surface, CORS and the 404 fallback.
+/// Builds the router: admin routes, the control surface, injected faults, CORS and the 404
+/// fallback.
 ///
 /// `DefaultBodyLimit` only caps the extractors that buffer a body (`Bytes`). The upload route
 /// takes the raw `Body` instead and streams it under the same limit itself (`http/storage.rs`),
@@ -34,6 +39,8 @@ pub fn router(emulator: Emulator) -> Router {
     Router::new()
         .route("/admin/query", post(admin::query).fallback(not_found))
         .route("/admin/transact", post(admin::transact).fallback(not_found))
+        .route("/admin/subscribe-query", post(subscribe::subscribe_query).fallback(not_found))
+        .route("/admin/rooms/presence", get(rooms::presence).fallback(not_found))
         .route("/admin/refresh_tokens", post(users::refresh_tokens).fallback(not_found))
         .route("/admin/users", get(users::get_user).delete(users::delete_user).fallback(not_found))
         .route("/admin/sign_out", post(users::sign_out).fallback(not_found))
@@ -55,6 +62,7 @@ pub fn router(emulator: Emulator) -> Router {
         )
         .merge(control::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(emulator.clone(), faults::inject))
         .layer(axum::middleware::from_fn(cors::cors))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(emulator)

@@ -2,6 +2,7 @@
 //! app's attributes, filter, order, paginate and render the object tree the real server returns.
 
 mod parse;
+mod reads;
 mod resolve;
 
 use std::cmp::Ordering;
@@ -15,6 +16,7 @@ use crate::http::Perms;
 use crate::store::{ref_target, App, Attr};
 use crate::{rules, storage, values};
 use parse::{Cursor, Form, Options};
+pub use reads::namespaces_read;
 use resolve::{Resolved, Walk};
 
 /// Runs `query` (a JSON object) against `app` and returns the object tree (spec §5.9).
@@ -30,16 +32,51 @@ use resolve::{Resolved, Walk};
 /// assert_eq!(result, json!({"goals": []}));
 /// ```
 pub fn run(app: &App, query: &Value, inference: bool, perms: &Perms, origin: &str) -> ApiResult<Value> {
+    run_with_meta(app, query, inference, perms, origin).map(|(result, _)| result)
+}
+
+/// [`run`], plus the `result-meta` a subscription reports next to the result (spec §4.2):
+/// `{"page-info": {<ns>: ...}, "aggregate": {<ns>: {"count": n}}}`, with a `page-info` entry
+/// for each top-level namespace that paginates or orders (spec §5.6) and an `aggregate` entry
+/// for each that asked for one.
+pub fn run_with_meta(
+    app: &App,
+    query: &Value,
+    inference: bool,
+    perms: &Perms,
+    origin: &str,
+) -> ApiResult<(Value, Value)> {
     let mut map = query.as_object().cloned().unwrap_or_default();
     map.remove("$$ruleParams");
     let forms = parse::parse(&map)?;
     let root = Value::Object(map);
     let evaluator = Evaluator { app, inference, perms, root: &root, origin };
     let mut out = Map::new();
+    let (mut page_info, mut aggregate) = (Map::new(), Map::new());
     for form in &forms {
-        out.insert(form.key.clone(), evaluator.top_level(form)?);
+        let top = evaluator.top_level(form)?;
+        out.insert(form.key.clone(), top.rows);
+        if let Some(info) = top.page_info {
+            page_info.insert(form.key.clone(), info);
+        }
+        if let Some(count) = top.count {
+            aggregate.insert(form.key.clone(), json!({ "count": count }));
+        }
     }
-    Ok(Value::Object(out))
+    Ok((Value::Object(out), json!({"page-info": page_info, "aggregate": aggregate})))
+}
+
+/// One top-level namespace's answer.
+struct TopLevel {
+    rows: Value,
+    page_info: Option<Value>,
+    count: Option<usize>,
+}
+
+impl TopLevel {
+    fn rows(rows: Value) -> TopLevel {
+        TopLevel { rows, page_info: None, count: None }
+    }
 }
 
 struct Evaluator<'a> {
@@ -127,7 +164,7 @@ impl Evaluator<'_> {
         Ok(Some(attr.clone()))
     }
 
-    fn top_level(&self, form: &Form) -> ApiResult<Value> {
+    fn top_level(&self, form: &Form) -> ApiResult<TopLevel> {
         let etype = form.key.as_str();
         if form.options.aggregate {
             if !self.perms.admin {
@@ -145,30 +182,64 @@ impl Evaluator<'_> {
                 ));
             }
         }
-        self.top_level_order_attr(form, etype)?;
+        let cursor_attr = self.top_level_order_attr(form, etype)?;
         let walk = Walk { app: self.app, root: self.root };
         let Resolved::Ready(conds) = walk.resolve(etype, &form.options.conds, &form.path)? else {
-            return Ok(json!([]));
+            return Ok(TopLevel::rows(json!([])));
         };
         self.check_children(form, etype)?;
-        if form.options.aggregate {
-            return Ok(json!([]));
-        }
         let mut rows: Vec<Uuid> = Vec::new();
         for entity in self.entities_of(etype) {
             if conds.iter().all(|c| walk.holds(entity, c)) && self.visible(etype, entity)? {
                 rows.push(entity);
             }
         }
+        if form.options.aggregate {
+            return Ok(TopLevel { rows: json!([]), page_info: None, count: Some(rows.len()) });
+        }
         let order_attr = self.order_attr(etype, &form.options);
         let desc = form.options.order.as_ref().is_some_and(|o| o.desc);
         self.sort(&mut rows, order_attr.as_ref(), desc);
-        let rows = self.paginate(rows, &form.options, order_attr.as_ref(), desc);
-        let rendered: Vec<Value> = rows
+        let page = self.paginate(rows.clone(), &form.options, order_attr.as_ref(), desc);
+        let page_info = cursor_attr.map(|attr| self.page_info(&rows, &page, &form.options, &attr));
+        let rendered: Vec<Value> = page
             .into_iter()
             .filter_map(|e| self.render(etype, e, form).transpose())
             .collect::<ApiResult<_>>()?;
-        Ok(Value::Array(rendered))
+        Ok(TopLevel { rows: Value::Array(rendered), page_info, count: None })
+    }
+
+    /// `page-info` of a paginated top-level form (spec §5.6), with the server's shortcuts: no
+    /// `limit`/`first`/`last`/`before` ⇒ no next page; no `after`, `offset` or `last` ⇒ no
+    /// previous page; otherwise whether the full ordered set (`all`) has a row past the page's
+    /// edge — and an empty page after an `offset` or `after` always has a previous page.
+    fn page_info(&self, all: &[Uuid], page: &[Uuid], options: &Options, cursor_attr: &Attr) -> Value {
+        let position = |entity: &Uuid| all.iter().position(|row| row == entity);
+        let bounded_ahead = options.limit.is_some() || options.last.is_some() || options.before.is_some();
+        let has_next = bounded_ahead && page.last().and_then(position).is_some_and(|at| at + 1 < all.len());
+        let skipped = options.offset.is_some_and(|offset| offset > 0) || options.after.is_some();
+        let has_previous = (skipped || options.last.is_some())
+            && (page.first().and_then(position).is_some_and(|at| at > 0) || (page.is_empty() && skipped));
+        json!({
+            "start-cursor": page.first().map(|e| self.cursor_of(*e, cursor_attr)),
+            "end-cursor": page.last().map(|e| self.cursor_of(*e, cursor_attr)),
+            "has-next-page?": has_next,
+            "has-previous-page?": has_previous,
+        })
+    }
+
+    /// A page cursor (spec §5.6): the row `[entity-id, attr-id, value, created-at-ms]` of the
+    /// ordering attribute — the namespace's `id` attr (value: the entity id) for
+    /// serverCreatedAt. Passed back as `after`/`before`, it continues from this row.
+    fn cursor_of(&self, entity: Uuid, attr: &Attr) -> Value {
+        let stored = self.app.triples.value(entity, attr.id);
+        let value = match stored {
+            Some(stored) => stored.value.clone(),
+            None if attr.forward.label == "id" => json!(entity.to_string()),
+            None => Value::Null,
+        };
+        let created_at = stored.map_or_else(|| self.created_at(entity), |s| s.created_at);
+        json!([entity.to_string(), attr.id.to_string(), value, created_at])
     }
 
     /// Validates nested forms' `where` even when no parent row exists, as the server does.

@@ -1,0 +1,98 @@
+// `cargo xtask bench` (calls): per-call overhead of a small query, a 5 MB / 20,000-entity result,
+// and a 1,000-step transaction; instant-edge vs the official @instantdb/admin (pinned) vs raw
+// `fetch` of the same request, arms interleaved (A B C A B C ...) in one Node process. Prints
+// tables; writes JSON to BENCH_OUT when set.
+import { writeFileSync } from 'node:fs';
+import { init as initEdge, id } from '../../pkg/node.js';
+import { init as initOfficial } from '@instantdb/admin';
+
+const apiURI = process.env.INSTANT_API_URI;
+const appId = process.env.INSTANT_APP_ID;
+const adminToken = process.env.INSTANT_APP_ADMIN_TOKEN;
+if (!apiURI) throw new Error('run through `cargo xtask bench`, which starts the emulator');
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+
+const edge = initEdge({ appId, adminToken, apiURI, retries: 0 });
+const official = initOfficial({ appId, adminToken, apiURI });
+const headers = { 'content-type': 'application/json', 'app-id': appId, authorization: `Bearer ${adminToken}` };
+const raw = async (route, body) => {
+  const response = await fetch(`${apiURI}/admin/${route}?app_id=${appId}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  if (response.status !== 200) throw new Error(`${route}: ${response.status} ${await response.text()}`);
+  return response.json();
+};
+
+/** Runs the arms interleaved `rounds` times after `warmup`, returning each arm's durations (ms). */
+async function interleaved(arms, rounds, warmup) {
+  const times = Object.fromEntries(Object.keys(arms).map((name) => [name, []]));
+  for (let round = 0; round < warmup + rounds; round += 1) {
+    for (const [name, arm] of Object.entries(arms)) {
+      const start = performance.now();
+      await arm();
+      if (round >= warmup) times[name].push(performance.now() - start);
+    }
+  }
+  return times;
+}
+
+const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const table = (title, times, baseline) => {
+  const base = median(times[baseline]);
+  const rows = Object.entries(times).map(([arm, list]) => ({
+    arm,
+    medianMs: Number(median(list).toFixed(3)),
+    ratio: Number((median(list) / base).toFixed(3)),
+  }));
+  console.log(`\n${title}`);
+  console.log(`| arm | median | vs ${baseline} |`);
+  console.log('|---|---:|---:|');
+  for (const row of rows) console.log(`| ${row.arm} | ${row.medianMs} ms | ${row.ratio.toFixed(3)} |`);
+  return { title, baseline, rows };
+};
+
+const results = [];
+
+// 1. Per-call overhead: a small query.
+const small = { benchSmall: { $: { limit: 1 } } };
+await raw('transact', { steps: [['update', 'benchSmall', id(), { n: 1 }]] });
+results.push(table(
+  `small query: ${2000 * scale} calls per arm`,
+  await interleaved({
+    'raw fetch': () => raw('query', { query: small, 'inference?': false }),
+    'instant-edge': () => edge.query(small),
+    '@instantdb/admin 1.0.67': () => official.query(small),
+  }, 2000 * scale, 200),
+  'raw fetch',
+));
+
+// 2. A large result: 20,000 entities, ~5 MB of JSON.
+const padding = 'x'.repeat(220);
+for (let start = 0; start < 20_000; start += 2_000) {
+  const steps = [];
+  for (let i = start; i < start + 2_000; i += 1) steps.push(['update', 'benchLarge', id(), { i, padding, tags: ['a', 'b'], score: i / 7 }]);
+  await raw('transact', { steps });
+}
+const large = { benchLarge: {} };
+const bytes = JSON.stringify(await raw('query', { query: large, 'inference?': false })).length;
+results.push(table(
+  `large result: 20,000 entities, ${(bytes / 1e6).toFixed(1)} MB, ${40 * scale} calls per arm`,
+  await interleaved({
+    'raw fetch': () => raw('query', { query: large, 'inference?': false }),
+    'instant-edge': () => edge.query(large),
+    '@instantdb/admin 1.0.67': () => official.query(large),
+  }, 40 * scale, 3),
+  'raw fetch',
+));
+
+// 3. A transaction of 1,000 steps (fresh ids each time, so every arm does the same work).
+const thousand = (db) => Array.from({ length: 1_000 }, (_, i) => db.tx.benchTx[id()].update({ i, label: `step ${i}` }));
+results.push(table(
+  `transact: 1,000 steps, ${40 * scale} calls per arm`,
+  await interleaved({
+    'raw fetch': () => raw('transact', { steps: thousand(edge).flatMap((c) => c.__ops), 'throw-on-missing-attrs?': false }),
+    'instant-edge': () => edge.transact(thousand(edge)),
+    '@instantdb/admin 1.0.67': () => official.transact(thousand(official)),
+  }, 40 * scale, 3),
+  '@instantdb/admin 1.0.67',
+));
+
+if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, JSON.stringify({ benchmark: 'calls', node: process.version, results }, null, 2));
