@@ -44,7 +44,7 @@ fn refresh(titles: &[&str]) -> String {
 }
 
 fn whole(status: u16, body: &str) -> StreamScript {
-    StreamScript::Whole(HttpResponse { status, retry_after: None, body: body.into() })
+    StreamScript::Whole(HttpResponse { status, retry_after: None, body: body.into(), json: None })
 }
 
 const UNAUTHORIZED: &str = r#"{"type":"unauthorized","message":"go away"}"#;

@@ -80,6 +80,7 @@ const live = (client, query, cb, opts) => {
   let queue = [];
   let wake;
   const push = (payload) => {
+    if (payload.error) Object.setPrototypeOf(payload.error, InstantAPIError.prototype);
     queue = payload.type === 'ok' ? queue.filter((p) => p.type !== 'ok').concat(payload) : queue.concat(payload);
     wake?.();
     cb?.(payload);

@@ -279,7 +279,7 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
       headers: { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    assert(response.status === 200, `${method} /__emulator${path}: ${response.status} ${await response.text()}`);
+    if (response.status !== 200) throw new Error(`${method} /__emulator${path}: ${response.status} ${await response.text()}`);
     return response.json();
   };
   const waitFor = async (ready, what, ms = 8000) => {
