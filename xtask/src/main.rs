@@ -401,7 +401,7 @@ fn bench() -> Result<()> {
     npm_ci(&root.join("xtask/bench"))?; // the official client, pinned
     let out = target_dir(&root).join("bench");
     fs::create_dir_all(&out).map_err(|e| format!("creating {}: {e}", out.display()))?;
-    for name in ["calls", "upload", "live", "cold"] {
+    for name in ["calls", "upload", "live", "cold", "throughput"] {
         // 50 MiB uploads: room above the default 64 MiB body limit is not needed, but say so.
         let emulator = Emulator::start(&root, &binary, &["--max-body-bytes", "67108864"])?;
         println!("==> bench: {name}");
