@@ -401,8 +401,9 @@ fn bench() -> Result<()> {
     npm_ci(&root.join("xtask/bench"))?; // the official client, pinned
     let out = target_dir(&root).join("bench");
     fs::create_dir_all(&out).map_err(|e| format!("creating {}: {e}", out.display()))?;
-    for name in ["calls", "upload", "live", "cold", "throughput"] {
-        // 50 MiB uploads: room above the default 64 MiB body limit is not needed, but say so.
+    let names = ["calls", "upload", "live", "cold", "throughput"];
+    for name in names {
+        // The 50 MiB upload fits the default 64 MiB body limit; said explicitly so it stays so.
         let emulator = Emulator::start(&root, &binary, &["--max-body-bytes", "67108864"])?;
         println!("==> bench: {name}");
         let mut node = Command::new("node");
@@ -410,8 +411,31 @@ fn bench() -> Result<()> {
         emulator.export(&mut node);
         run(&mut node, &format!("xtask/bench/{name}.mjs"))?;
     }
-    println!("==> results in {}", out.display());
+    // One file with every result and where it was measured.
+    let mut combined = String::from("{\n  \"machine\": ");
+    combined.push_str(&machine_json());
+    for name in names {
+        let path = out.join(format!("{name}.json"));
+        let text = fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        combined.push_str(&format!(",\n  \"{name}\": {}", text.trim()));
+    }
+    combined.push_str("\n}\n");
+    let all = out.join("bench.json");
+    fs::write(&all, combined).map_err(|e| format!("writing {}: {e}", all.display()))?;
+    println!("==> results: {} (and one JSON file per benchmark beside it)", all.display());
     Ok(())
+}
+
+/// `{"cpus", "cpu", "node", "unix-time"}` of this machine, as JSON.
+fn machine_json() -> String {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_owned()))
+        .unwrap_or_default();
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let node = Command::new("node").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    format!("{{\"cpus\": {cpus}, \"cpu\": \"{}\", \"node\": \"{node}\", \"unix-time\": {now}}}", cpu.replace('"', "'"))
 }
 
 /// The package in Node against the emulator (`examples/node/demo.mjs`).
