@@ -4,6 +4,7 @@
 //! copy and be swapped in only when every step succeeded (atomicity, spec §6.8).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -285,10 +286,58 @@ pub struct Stored {
 /// Triples `(entity, attribute, value, created-at)` with the indexes queries need.
 #[derive(Clone, Debug, Default)]
 pub struct Triples {
-    eav: HashMap<Uuid, HashMap<Uuid, Vec<Stored>>>,
+    /// Values by entity, then attribute. Each entity's map is shared between copies of the
+    /// app and copied only when written, so copying an app for a transaction stays cheap.
+    eav: HashMap<Uuid, Arc<HashMap<Uuid, Vec<Stored>>>>,
     entities_by_attr: HashMap<Uuid, BTreeSet<Uuid>>,
-    sources_by_target: HashMap<Uuid, HashMap<Uuid, BTreeSet<Uuid>>>,
+    /// `(link attr, target, source)`: one flat set, cheap to copy.
+    sources_by_target: BTreeSet<(Uuid, Uuid, Uuid)>,
+    /// Entities by attribute and [`value_hash`] of a value they hold: candidates for
+    /// [`Triples::entities_with_value`], so unique checks and lookups need not scan every
+    /// entity of an attribute.
+    /// `(attr, value hash, entity)`: one flat set, cheap to copy.
+    entities_by_value: BTreeSet<(Uuid, u64, Uuid)>,
     changes: Changes,
+}
+
+/// A hash of a value that [`crate::values::json_eq`]-equal values share (numbers hash by their
+/// `f64`, object keys in any order), so it can key an index whose hits are then compared exactly.
+fn value_hash(value: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn feed(value: &Value, h: &mut std::collections::hash_map::DefaultHasher) {
+        match value {
+            Value::Null => 0u8.hash(h),
+            Value::Bool(b) => (1u8, b).hash(h),
+            Value::Number(n) => {
+                let f = n.as_f64().unwrap_or(0.0);
+                // -0.0 == 0.0
+                let f = if f == 0.0 { 0.0 } else { f };
+                (2u8, f.to_bits()).hash(h);
+            }
+            Value::String(s) => (3u8, s).hash(h),
+            Value::Array(items) => {
+                (4u8, items.len()).hash(h);
+                for item in items {
+                    feed(item, h);
+                }
+            }
+            Value::Object(map) => {
+                (5u8, map.len()).hash(h);
+                // Key order does not matter for equality: combine the entries commutatively.
+                let mut sum = 0u64;
+                for (k, v) in map {
+                    let mut entry = std::collections::hash_map::DefaultHasher::new();
+                    k.hash(&mut entry);
+                    feed(v, &mut entry);
+                    sum = sum.wrapping_add(entry.finish());
+                }
+                sum.hash(h);
+            }
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    feed(value, &mut h);
+    h.finish()
 }
 
 /// Parses a link value (a UUID string) into the target id.
@@ -317,19 +366,30 @@ impl Triples {
         self.entities_by_attr.get(&attr).into_iter().flatten().copied()
     }
 
+    /// Entities that may hold `value` (by [`crate::values::json_eq`]) for `attr`, in id order:
+    /// every entity that does is among them; callers compare the values themselves.
+    pub fn entities_with_value(&self, attr: Uuid, value: &Value) -> impl Iterator<Item = Uuid> + '_ {
+        let hash = value_hash(value);
+        self.entities_by_value.range((attr, hash, Uuid::nil())..=(attr, hash, Uuid::max())).map(|(_, _, e)| *e)
+    }
+
+    /// Drops `entity` from the value index of `(attr, hash)` unless another of its values
+    /// still has that hash.
+    fn unindex_value(&mut self, entity: Uuid, attr: Uuid, hash: u64) {
+        if self.values(entity, attr).iter().any(|s| value_hash(&s.value) == hash) {
+            return;
+        }
+        self.entities_by_value.remove(&(attr, hash, entity));
+    }
+
     /// Entities linking to `target` through `attr`, in id order.
     pub fn sources(&self, attr: Uuid, target: Uuid) -> impl Iterator<Item = Uuid> + '_ {
-        self.sources_by_target
-            .get(&attr)
-            .and_then(|m| m.get(&target))
-            .into_iter()
-            .flatten()
-            .copied()
+        self.sources_by_target.range((attr, target, Uuid::nil())..=(attr, target, Uuid::max())).map(|(_, _, s)| *s)
     }
 
     /// Every `(attr, values)` of an entity.
     pub fn attrs_of(&self, entity: Uuid) -> impl Iterator<Item = (Uuid, &[Stored])> + '_ {
-        self.eav.get(&entity).into_iter().flatten().map(|(a, v)| (*a, v.as_slice()))
+        self.eav.get(&entity).into_iter().flat_map(|m| m.iter()).map(|(a, v)| (*a, v.as_slice()))
     }
 
     /// Writes a value. Cardinality-one attributes are replaced (an equal value keeps its
@@ -347,18 +407,12 @@ impl Triples {
         }
         if attr.is_ref() {
             if let Some(target) = ref_target(&value) {
-                self.sources_by_target
-                    .entry(attr.id)
-                    .or_default()
-                    .entry(target)
-                    .or_default()
-                    .insert(entity);
+                self.sources_by_target.insert((attr.id, target, entity));
             }
         }
         self.entities_by_attr.entry(attr.id).or_default().insert(entity);
-        self.eav
-            .entry(entity)
-            .or_default()
+        self.entities_by_value.insert((attr.id, value_hash(&value), entity));
+        Arc::make_mut(self.eav.entry(entity).or_default())
             .entry(attr.id)
             .or_default()
             .push(Stored { value, created_at });
@@ -374,7 +428,10 @@ impl Triples {
 
     /// Removes one value. Returns whether it was there.
     pub fn retract(&mut self, entity: Uuid, attr: &Attr, value: &Value) -> bool {
-        let Some(values) = self.eav.get_mut(&entity).and_then(|m| m.get_mut(&attr.id)) else {
+        if !self.values(entity, attr.id).iter().any(|s| &s.value == value) {
+            return false;
+        }
+        let Some(values) = self.eav.get_mut(&entity).and_then(|m| Arc::make_mut(m).get_mut(&attr.id)) else {
             return false;
         };
         let before = values.len();
@@ -392,12 +449,16 @@ impl Triples {
         if now_empty {
             self.drop_entry(entity, attr.id);
         }
+        self.unindex_value(entity, attr.id, value_hash(value));
         true
     }
 
     /// Removes every value of `(entity, attr)`.
     pub fn remove_all(&mut self, entity: Uuid, attr: &Attr) {
-        let Some(values) = self.eav.get_mut(&entity).and_then(|m| m.remove(&attr.id)) else {
+        if !self.eav.get(&entity).is_some_and(|m| m.contains_key(&attr.id)) {
+            return;
+        }
+        let Some(values) = self.eav.get_mut(&entity).and_then(|m| Arc::make_mut(m).remove(&attr.id)) else {
             return;
         };
         self.changes.note(attr);
@@ -409,22 +470,20 @@ impl Triples {
             }
         }
         self.drop_entry(entity, attr.id);
+        for stored in &values {
+            self.unindex_value(entity, attr.id, value_hash(&stored.value));
+        }
     }
 
     fn unindex_source(&mut self, attr: Uuid, target: Uuid, source: Uuid) {
-        if let Some(by_target) = self.sources_by_target.get_mut(&attr) {
-            if let Some(sources) = by_target.get_mut(&target) {
-                sources.remove(&source);
-                if sources.is_empty() {
-                    by_target.remove(&target);
-                }
-            }
-        }
+        self.sources_by_target.remove(&(attr, target, source));
     }
 
     fn drop_entry(&mut self, entity: Uuid, attr: Uuid) {
         if let Some(m) = self.eav.get_mut(&entity) {
-            m.remove(&attr);
+            if m.contains_key(&attr) {
+                Arc::make_mut(m).remove(&attr);
+            }
             if m.is_empty() {
                 self.eav.remove(&entity);
             }
@@ -633,7 +692,7 @@ impl App {
             return self.triples.sources(attr.id, target).next();
         }
         self.triples
-            .entities_with(attr.id)
+            .entities_with_value(attr.id, value)
             .find(|e| self.triples.values(*e, attr.id).iter().any(|s| crate::values::json_eq(&s.value, value)))
     }
 }

@@ -19,6 +19,8 @@
 //! | `POST /__emulator/faults` | `{"path-prefix", "status", "for-ms"?, "count"?, "method"?, "type"?, "message"?}` | the fault as armed (below) |
 //! | `GET /__emulator/faults` | — | `{"faults": [...]}`: the faults still armed, `for-ms`/`count` being what is left |
 //! | `DELETE /__emulator/faults` | — | `{"cleared": n}` |
+//! | `PUT /__emulator/bench/static` | any bytes | `{"bytes": n}`: what `POST /__emulator/bench/static` answers from now on |
+//! | `POST /__emulator/bench/static` | — | those bytes as `application/json`: a bare handler on the same server stack, the baseline of `cargo xtask bench`'s throughput |
 //! | `POST /__emulator/apps/{app_id}/presence` | `{"room-type", "room-id", "peers": [{"peer-id"?, "user-id"?, "data"?}]}` | the room as stored, `{"room-type", "room-id", "peers": [{"peer-id", "user-id", "data"}]}` (`http/rooms.rs`) |
 //!
 //! Auth settings: `{"magic-code-expiry-minutes": 1440, "magic-code-rate-limit-per-hour": 20,
@@ -75,6 +77,22 @@ pub fn routes() -> Router<Emulator> {
         .route("/__emulator/sse", get(stream_counts).fallback(not_found))
         .route("/__emulator/sse/drop", post(drop_streams).fallback(not_found))
         .route("/__emulator/faults", get(faults::list).post(faults::arm).delete(faults::clear).fallback(not_found))
+        .route("/__emulator/bench/static", post(bench_static).put(set_bench_static).fallback(not_found))
+}
+
+/// The bytes of the bare benchmark handler.
+static BENCH_BYTES: std::sync::Mutex<Bytes> = std::sync::Mutex::new(Bytes::new());
+
+async fn set_bench_static(body: Bytes) -> Response {
+    let length = body.len();
+    *BENCH_BYTES.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = body;
+    ok_json(json!({ "bytes": length }))
+}
+
+/// Answers the stored bytes and nothing else: no app lookup, no auth, no query.
+async fn bench_static() -> Response {
+    let bytes = BENCH_BYTES.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
 /// A control-route failure: 400 `validation-failed` with the reason as message.
