@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{auth, decode_json_body, ok_json, origin, truthy, Params};
 use crate::error::{ApiError, ApiResult};
 use crate::store::App;
-use crate::{query as instaql, transact as instaml, Emulator};
+use crate::{query as instaql, transact as instaml, Emulator, Store};
 
 /// The pieces every JSON admin handler starts from.
 pub(super) struct JsonRequest {
@@ -68,6 +68,31 @@ pub(super) fn app_or_empty(store: &crate::Store, app_id: Uuid) -> std::borrow::C
     }
 }
 
+/// Runs `change` on a copy of the app, given the write's transaction id and time, and keeps the
+/// copy only if it succeeded: every write is all or nothing. An unknown app is
+/// `record-not-found` `app`.
+pub(super) fn write_tx<T>(
+    store: &mut Store,
+    app_id: Uuid,
+    change: impl FnOnce(&mut App, u64, i64) -> ApiResult<T>,
+) -> ApiResult<T> {
+    if !store.apps.contains_key(&app_id) {
+        return Err(ApiError::record_not_found("app", json!({"args": [{"id": app_id.to_string()}]})));
+    }
+    let (tx_id, now) = store.next_tx();
+    let app = store.apps.get_mut(&app_id).ok_or_else(ApiError::unknown)?;
+    let mut draft = app.clone();
+    let out = change(&mut draft, tx_id, now)?;
+    *app = draft;
+    Ok(out)
+}
+
+/// [`write_tx`] for writes that need only the time. The copy carries the app's auth settings
+/// and rate-limit buckets along unchanged.
+pub(super) fn write<T>(store: &mut Store, app_id: Uuid, change: impl FnOnce(&mut App, i64) -> ApiResult<T>) -> ApiResult<T> {
+    write_tx(store, app_id, |app, _, now| change(app, now))
+}
+
 /// `POST /admin/query` (§3.1). Order: app id → `query` → auth → validation → execution.
 pub async fn query(
     State(emulator): State<Emulator>,
@@ -101,13 +126,9 @@ pub async fn transact(
         let throw_on_missing_attrs = truthy(request.field("throw-on-missing-attrs?"));
         let mut store = emulator.store();
         let perms = auth::perms(&store, &request.headers, &request.params)?;
-        let Some(app) = store.apps.get(&perms.app_id) else {
-            return Err(ApiError::record_not_found("app", json!({"args": [{"id": perms.app_id.to_string()}]})));
-        };
-        let mut draft = app.clone();
-        let (tx_id, now) = store.next_tx();
-        instaml::apply(&mut draft, &steps, throw_on_missing_attrs, &perms, now)?;
-        store.apps.insert(perms.app_id, draft);
+        let tx_id = write_tx(&mut store, perms.app_id, |app, tx_id, now| {
+            instaml::apply(app, &steps, throw_on_missing_attrs, &perms, now).map(|_| tx_id)
+        })?;
         Ok(serde_json::to_value(instant_edge::models::TransactResponse { tx_id })
             .unwrap_or_else(|_| json!({"tx-id": tx_id})))
     })

@@ -160,6 +160,18 @@ fn is_json_content_type(content_type: &str) -> bool {
     }
 }
 
+/// `coerce-non-blank-str`: trimmed, `None` when blank.
+fn non_blank(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// `get-param!` with `coerce-non-blank-str`: absent → `param-missing`; present but blank →
+/// `param-malformed` (an empty string is still "present" to Clojure).
+fn required_text(raw: Option<String>, path: &[&str]) -> Result<String, ApiError> {
+    let Some(raw) = raw else { return Err(ApiError::param_missing(path, None)) };
+    non_blank(&raw).ok_or_else(|| ApiError::param_malformed(path, json!(raw), None))
+}
+
 /// Truthiness as Clojure sees JSON: `false`, `null` and absence are false, all else true.
 pub fn truthy(value: Option<&Value>) -> bool {
     !matches!(value, None | Some(Value::Null) | Some(Value::Bool(false)))

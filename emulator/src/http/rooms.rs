@@ -9,21 +9,9 @@ use serde_json::{json, Value};
 
 use super::admin::respond;
 use super::control::{answer, control_error, no_app, parse_app_id, parse_body};
-use super::{auth, Params};
-use crate::error::{ApiError, ApiResult};
+use super::{auth, required_text, Params};
+use crate::error::ApiError;
 use crate::{presence, Emulator};
-
-/// `get-param!` with `coerce-non-blank-str` on a query parameter: absent → `param-missing`,
-/// blank → `param-malformed`.
-fn non_blank_param(params: &Params, name: &str) -> ApiResult<String> {
-    let path = ["params", name];
-    let Some(raw) = params.get(name) else { return Err(ApiError::param_missing(&path, None)) };
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Err(ApiError::param_malformed(&path, json!(raw), None));
-    }
-    Ok(trimmed.to_owned())
-}
 
 /// `GET /admin/rooms/presence?room-type=&room-id=` (`presence-get`). Order: app id and admin
 /// token → `room-type` (validated, unused) → `room-id`.
@@ -36,8 +24,8 @@ pub async fn presence(
         let params = params.map(|Query(p)| p).unwrap_or_default();
         let store = emulator.store();
         let app_id = auth::app_id_authed(&store, &headers, &params)?;
-        non_blank_param(&params, "room-type")?;
-        let room_id = non_blank_param(&params, "room-id")?;
+        required_text(params.get("room-type").cloned(), &["params", "room-type"])?;
+        let room_id = required_text(params.get("room-id").cloned(), &["params", "room-id"])?;
         let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;
         Ok(presence::sessions(app, &room_id))
     })

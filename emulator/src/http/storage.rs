@@ -13,9 +13,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::admin::{respond, JsonRequest};
-use super::users::write;
-use super::{auth, origin, Params, Perms};
+use super::admin::{respond, write, JsonRequest};
+use super::{auth, non_blank, origin, required_text, Params, Perms};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{self, Upload};
 use crate::{rules, Emulator};
@@ -28,18 +27,6 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         Ok(text) => text.to_owned(),
         Err(_) => bytes.iter().map(|b| char::from(*b)).collect(),
     })
-}
-
-/// `coerce-non-blank-str`: trimmed, `None` when blank.
-fn non_blank(text: &str) -> Option<String> {
-    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
-}
-
-/// `get-param!` with `coerce-non-blank-str`: absent → `param-missing`; present but blank →
-/// `param-malformed` (an empty string is still "present" to Clojure).
-fn required_text(raw: Option<String>, path: &[&str]) -> ApiResult<String> {
-    let Some(raw) = raw else { return Err(ApiError::param_missing(path, None)) };
-    non_blank(&raw).ok_or_else(|| ApiError::param_malformed(path, json!(raw), None))
 }
 
 /// `assert-storage-permission!`: impersonated callers need the `$files` rule for `action` to

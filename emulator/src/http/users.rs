@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::admin::{respond, JsonRequest};
+use super::admin::{respond, write, JsonRequest};
 use super::{auth, Params};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{App, OutboxMessage, RateLimitKind};
@@ -22,19 +22,6 @@ fn with_token(app: &App, user: Uuid, token: Uuid) -> Value {
         map.insert("refresh_token".into(), json!(token.to_string()));
     }
     record
-}
-
-/// Runs `change` on a copy of the app and keeps it only if it succeeded. The copy carries the
-/// app's auth settings and rate-limit buckets along unchanged.
-pub(super) fn write<T>(store: &mut Store, app_id: Uuid, change: impl FnOnce(&mut App, i64) -> ApiResult<T>) -> ApiResult<T> {
-    let (_, now) = store.next_tx();
-    let Some(app) = store.apps.get_mut(&app_id) else {
-        return Err(ApiError::record_not_found("app", json!({"args": [{"id": app_id.to_string()}]})));
-    };
-    let mut draft = app.clone();
-    let out = change(&mut draft, now)?;
-    *app = draft;
-    Ok(out)
 }
 
 /// Spends a magic-code rate-limit token on the app itself, not on a `write()` copy: the token
