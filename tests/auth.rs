@@ -3,24 +3,14 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
-use common::block_on;
+use common::{block_on, db, APP, TOKEN};
 
 use instant_edge::auth::UserRef;
 use instant_edge::transport::mock::MockTransport;
-use instant_edge::{Config, Instant};
 use serde_json::json;
 
-const APP: &str = "8aa64e4c-64f9-472e-8a61-3fa28870e6cb";
-const TOKEN: &str = "0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0";
 const USER: &str = "11111111-2222-4333-8444-555555555555";
 const REFRESH: &str = "66666666-7777-4888-9999-aaaaaaaaaaaa";
-
-fn db() -> (Instant<MockTransport>, MockTransport) {
-    let config = Config::new(APP, "http://127.0.0.1:8888").unwrap().with_admin_token(TOKEN).unwrap();
-    let mock = MockTransport::new();
-    (Instant::with_transport(config, mock.clone()), mock)
-}
-
 
 fn user_json(token: Option<&str>) -> String {
     let mut user = json!({"app_id": APP, "id": USER, "email": "a@b.co", "isGuest": false, "created_at": "2026-11-23T08:00:00Z"});

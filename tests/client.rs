@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
-use common::block_on;
+use common::{block_on, APP, TOKEN};
 
 use instant_edge::transport::mock::MockTransport;
 use instant_edge::transport::{Signal, TransportError};
@@ -11,15 +11,12 @@ use instant_edge::{lookup, link_target, tx, CallOptions, Config, Error, Imperson
 use serde::Deserialize;
 use serde_json::json;
 
-const APP: &str = "8aa64e4c-64f9-472e-8a61-3fa28870e6cb";
-const TOKEN: &str = "0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0";
 const GOAL: &str = "11111111-2222-4333-8444-555555555555";
 const TODO: &str = "66666666-7777-4888-9999-aaaaaaaaaaaa";
 
+/// With a trailing slash, which the config drops.
 fn db() -> (Instant<MockTransport>, MockTransport) {
-    let config = Config::new(APP, "http://127.0.0.1:8888/").unwrap().with_admin_token(TOKEN).unwrap();
-    let mock = MockTransport::new();
-    (Instant::with_transport(config, mock.clone()), mock)
+    common::mock_db("http://127.0.0.1:8888/")
 }
 
 fn v(json: serde_json::Value) -> Value {

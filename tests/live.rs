@@ -5,24 +5,16 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
-use common::block_on;
+use common::{block_on, db, APP, TOKEN};
 
 use std::task::{Context, Poll};
 
 use instant_edge::live::{drive, Delivery};
 use instant_edge::transport::mock::{MockTransport, StreamScript};
 use instant_edge::transport::{Canceller, HttpResponse, TransportError};
-use instant_edge::{request, Config, Instant, Value};
+use instant_edge::{request, Instant, Value};
 use serde_json::json;
 
-const APP: &str = "8aa64e4c-64f9-472e-8a61-3fa28870e6cb";
-const TOKEN: &str = "0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0";
-
-fn db() -> (Instant<MockTransport>, MockTransport) {
-    let config = Config::new(APP, "http://127.0.0.1:8888").unwrap().with_admin_token(TOKEN).unwrap();
-    let mock = MockTransport::new();
-    (Instant::with_transport(config, mock.clone()), mock)
-}
 
 fn goals() -> Value {
     Value::object([("goals", Value::empty_object())])

@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
-use common::block_on;
+use common::{block_on, db, APP};
 
 use std::cell::RefCell;
 use std::pin::Pin;
@@ -15,18 +15,10 @@ use std::task::{Context, Poll};
 use instant_edge::storage::{check_path, object_key, Progress, UploadOptions, UploadSource};
 use instant_edge::transport::mock::MockTransport;
 use instant_edge::transport::HostBody;
-use instant_edge::{Config, Impersonation, Instant};
+use instant_edge::Impersonation;
 use serde_json::json;
 
-const APP: &str = "8aa64e4c-64f9-472e-8a61-3fa28870e6cb";
-const TOKEN: &str = "0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0";
 const FILE: &str = "11111111-2222-4333-8444-555555555555";
-
-fn db() -> (Instant<MockTransport>, MockTransport) {
-    let config = Config::new(APP, "http://127.0.0.1:8888").unwrap().with_admin_token(TOKEN).unwrap();
-    let mock = MockTransport::new();
-    (Instant::with_transport(config, mock.clone()), mock)
-}
 
 fn uploaded(mock: &MockTransport) -> &MockTransport {
     mock.answer(200, &json!({"data": {"id": FILE, "location-id": "loc", "size": 5}}).to_string())
