@@ -164,14 +164,7 @@ fn query_with_params(query: &Value, rule_params: Option<&Value>) -> Value {
 /// assert_eq!(req.body.as_deref(), Some(r#"{"query":{"goals":{}},"inference?":false}"#));
 /// ```
 pub fn query(config: &Config, who: Option<&Impersonation>, query: &Value, rule_params: Option<&Value>) -> Result<HttpRequest> {
-    crate::validate::query(query)?;
-    if let Some(params) = rule_params {
-        if !params.is_object() {
-            return Err(Error::invalid("ruleParams", "expected an object"));
-        }
-    }
-    let headers = headers(config, who)?;
-    let body = Value::object([("query", query_with_params(query, rule_params)), ("inference?", Value::Bool(config.has_schema))]);
+    let (headers, body) = query_parts(config, who, query, rule_params)?;
     Ok(HttpRequest {
         method: "POST",
         url: admin_url(config, "query"),
@@ -181,6 +174,24 @@ pub fn query(config: &Config, who: Option<&Impersonation>, query: &Value, rule_p
         secret: None,
         upload: None,
     })
+}
+
+/// The checked headers and `{"query", "inference?"}` body of a query, live or not.
+fn query_parts(
+    config: &Config,
+    who: Option<&Impersonation>,
+    query: &Value,
+    rule_params: Option<&Value>,
+) -> Result<(Vec<(&'static str, String)>, Value)> {
+    crate::validate::query(query)?;
+    if let Some(params) = rule_params {
+        if !params.is_object() {
+            return Err(Error::invalid("ruleParams", "expected an object"));
+        }
+    }
+    let headers = headers(config, who)?;
+    let body = Value::object([("query", query_with_params(query, rule_params)), ("inference?", Value::Bool(config.has_schema))]);
+    Ok((headers, body))
 }
 
 /// `POST /admin/subscribe-query?local_connection_id=<uuid>` (no `app_id`: the header names the
@@ -195,17 +206,22 @@ pub fn query(config: &Config, who: Option<&Impersonation>, query: &Value, rule_p
 /// assert!(req.url.starts_with("http://127.0.0.1:8888/admin/subscribe-query?local_connection_id="));
 /// ```
 pub fn subscribe(config: &Config, who: Option<&Impersonation>, query: &Value, rule_params: Option<&Value>) -> Result<HttpRequest> {
-    let mut request = self::query(config, who, query, rule_params)?;
+    let (headers, mut body) = query_parts(config, who, query, rule_params)?;
     let mut url = String::from(config.api_uri());
     url.push_str("/admin/subscribe-query?local_connection_id=");
     url.push_str(&crate::id());
-    request.url = url;
-    // The query request's body, plus the versions the official client reports.
+    // The query's body, plus the versions the official client reports.
     let versions = Value::object([("@instantdb/admin", Value::from(CLIENT_VERSION)), ("@instantdb/core", Value::from(CLIENT_VERSION))]);
-    let mut body = Value::object([("query", query_with_params(query, rule_params)), ("inference?", Value::Bool(config.has_schema))]);
     body.insert("versions", versions);
-    request.body = Some(crate::transport::stringify(&body));
-    Ok(request)
+    Ok(HttpRequest {
+        method: "POST",
+        url,
+        headers,
+        body: Some(crate::transport::stringify(&body)),
+        idempotent: true,
+        secret: None,
+        upload: None,
+    })
 }
 
 /// `POST /admin/transact`: `{"steps": [...], "throw-on-missing-attrs?": <has schema>}`.

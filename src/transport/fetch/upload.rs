@@ -291,9 +291,7 @@ pub(super) async fn prepare(upload: &UploadBody, headers: &Object, init: &Object
     if let Some(count) = count.clone() {
         if !is_stream && streaming {
             // Any body as a stream of host chunks, so progress can count them.
-            let class = global("Response").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no Response"))?;
-            let response = Reflect::construct(&class, &Array::of1(&body)).map_err(|_| Error::invalid("data", "could not be read"))?;
-            body = get(&response, "body");
+            body = get(&construct("Response", &body)?, "body");
             is_stream = true;
         } else if !is_stream {
             // Sent whole by the browser, which reports no upload progress to `fetch`.
