@@ -27,6 +27,11 @@ fn set(object: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(object, &JsValue::from_str(key), value);
 }
 
+/// The arguments a JS wrapper passed as an array (none when it is not one).
+fn args_of(args: &JsValue) -> Vec<JsValue> {
+    if js_sys::Array::is_array(args) { js_sys::Array::from(args).to_vec() } else { Vec::new() }
+}
+
 /// An optional string option; present but not a string is an invalid argument.
 fn string_option(object: &JsValue, key: &str) -> Result<Option<String>, Error> {
     let value = get(object, key);
@@ -186,14 +191,13 @@ fn prepare(db: &Instant, call: Call, argument: &JsValue, opts: &JsValue) -> Resu
     match call {
         Call::Auth(method) => auth_request(db, &method, argument),
         Call::Presence => {
-            let args: Vec<JsValue> = js_sys::Array::from(argument).to_vec();
+            let args = args_of(argument);
             let arg = |i: usize, what: &str| text_arg(args.get(i).unwrap_or(&JsValue::UNDEFINED), what);
             let request = crate::rooms::presence_request(db.config(), &arg(0, "roomType")?, &arg(1, "roomId")?)?;
             Ok(Prepared::Send(request, CallOptions::default(), Answer::Sessions))
         }
         Call::Storage(method) => {
-            let args: Vec<JsValue> = if js_sys::Array::is_array(argument) { js_sys::Array::from(argument).to_vec() } else { Vec::new() };
-            storage::request(db, &method.as_string().unwrap_or_default(), &args)
+            storage::request(db, &method.as_string().unwrap_or_default(), &args_of(argument))
         }
         _ => {
             let options = call_options(opts, is_query)?;
@@ -266,7 +270,7 @@ fn auth_request(db: &Instant, method: &JsValue, args: &JsValue) -> Result<Prepar
         users_request, verify_magic_code_request, verify_token_request,
     };
     let method = method.as_string().unwrap_or_default();
-    let args: Vec<JsValue> = if js_sys::Array::is_array(args) { js_sys::Array::from(args).to_vec() } else { Vec::new() };
+    let args = args_of(args);
     let arg = |i: usize| args.get(i).cloned().unwrap_or(JsValue::UNDEFINED);
     let config = db.config();
     let (request, answer) = match method.as_str() {
