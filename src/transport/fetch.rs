@@ -276,10 +276,7 @@ impl Transport for FetchTransport {
     }
 
     async fn sleep(&self, ms: u32) {
-        let set_timeout = Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok());
-        let Some(set_timeout) = set_timeout else { return };
+        let Some(set_timeout) = global_function("setTimeout") else { return };
         let promise = js_sys::Promise::new(&mut |resolve, _reject| {
             let _ = set_timeout.call2(&JsValue::UNDEFINED, &resolve, &JsValue::from(ms));
         });

@@ -140,7 +140,7 @@ fn rejects_failed_bodies() -> bool {
 }
 
 fn construct(class: &str, argument: &JsValue) -> Result<JsValue> {
-    let class = global(class).dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host lacks a stream class it needs"))?;
+    let class = super::global_function(class).ok_or_else(|| Error::invalid("data", "this host lacks a stream class it needs"))?;
     Reflect::construct(&class, &Array::of1(argument)).map_err(|_| Error::invalid("data", "could not be streamed"))
 }
 
