@@ -72,10 +72,9 @@ impl UserRef {
 
 fn check_email(email: &str) -> Result<()> {
     let trimmed = email.trim();
-    let well_formed = trimmed
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'))
-        && !trimmed.chars().any(|c| c.is_whitespace() || c.is_control());
+    let well_formed =
+        trimmed.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'))
+            && !trimmed.chars().any(|c| c.is_whitespace() || c.is_control());
     if well_formed {
         Ok(())
     } else {
@@ -305,10 +304,7 @@ pub fn list_users_query(limit: u32, after: Option<&str>) -> Result<Value> {
     if limit == 0 || limit > MAX_USERS_PAGE {
         return Err(Error::invalid("limit", "must be an integer from 1 to 1000"));
     }
-    let mut options = Value::object([
-        ("order", Value::object([("email", Value::from("asc"))])),
-        ("limit", Value::from(limit + 1)),
-    ]);
+    let mut options = Value::object([("order", Value::object([("email", Value::from("asc"))])), ("limit", Value::from(limit + 1))]);
     if let Some(cursor) = after {
         let (id, email) = parse_users_cursor(cursor)?;
         let email = email.map_or(Value::Null, Value::from);
@@ -331,7 +327,6 @@ pub fn users_page(result: &Value, limit: u32) -> Result<UsersPage> {
     let end_cursor = users.last().map(|user| users_cursor(&user.id, user.email.as_deref()));
     Ok(UsersPage { users, end_cursor, has_next_page })
 }
-
 
 /// `db.auth()`: auth calls with the client's configuration and transport.
 ///

@@ -263,11 +263,9 @@ impl<T: Transport> Instant<T> {
                 Err(TransportError::Network(message)) => (Error::Network { message }, None),
             };
             let outcome = match &outcome_status {
-                Some(answer) => Outcome::Status {
-                    status: answer.status,
-                    retry_after: answer.retry_after.as_deref(),
-                    error_type: error.error_type(),
-                },
+                Some(answer) => {
+                    Outcome::Status { status: answer.status, retry_after: answer.retry_after.as_deref(), error_type: error.error_type() }
+                }
                 None => Outcome::Network,
             };
             // A stream is read once: it cannot be sent again.

@@ -75,10 +75,9 @@ pub fn message(json: &Json) -> Message {
             machine_id: text(&transport::field(json, "machine-id")).unwrap_or_default(),
             session_id: text(&transport::field(json, "session-id")).unwrap_or_default(),
         }),
-        "add-query-ok" => Message::Result {
-            data: transport::field(json, "result"),
-            page_info: page_info(transport::field(json, "result-meta")),
-        },
+        "add-query-ok" => {
+            Message::Result { data: transport::field(json, "result"), page_info: page_info(transport::field(json, "result-meta")) }
+        }
         "refresh-ok" => match transport::to_array(&transport::field(json, "computations")).into_iter().next() {
             Some(computation) => Message::Result {
                 data: transport::field(&computation, "instaql-result"),

@@ -11,9 +11,7 @@ pub fn success(response: &HttpResponse) -> Result<Json> {
         return Ok(json.clone());
     }
     transport::parse(&response.body).ok_or_else(|| {
-        let mut message = String::from(
-            "the server answered 200 with a body that is not JSON; check apiURI points at an Instant server (",
-        );
+        let mut message = String::from("the server answered 200 with a body that is not JSON; check apiURI points at an Instant server (");
         message.push_str(&snippet(&response.body));
         message.push(')');
         Error::Decode { message }
@@ -55,11 +53,7 @@ pub fn api_error(status: u16, body: Value) -> Error {
         }
     };
     let hint = body.get("hint").cloned().unwrap_or(Value::Null);
-    let trace_id = body
-        .get("traceId")
-        .or_else(|| body.get("trace-id"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let trace_id = body.get("traceId").or_else(|| body.get("trace-id")).and_then(Value::as_str).map(str::to_owned);
     Error::Api { status, error_type, message, hint, trace_id, body }
 }
 
@@ -144,8 +138,10 @@ mod tests {
     #[test]
     fn empty_message_falls_back_to_status() {
         assert_eq!(failure(&answer(502, "")).to_string(), "API Error (502)");
-        assert_eq!(failure(&answer(404, r#"{"message":"Oops! We couldn't match this route."}"#)).to_string(),
-            "Oops! We couldn't match this route.");
+        assert_eq!(
+            failure(&answer(404, r#"{"message":"Oops! We couldn't match this route."}"#)).to_string(),
+            "Oops! We couldn't match this route."
+        );
     }
 
     #[test]

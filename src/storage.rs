@@ -283,15 +283,7 @@ pub fn delete_request(config: &Config, who: Option<&Impersonation>, path: &str) 
     let mut url = admin_url(config, "storage/files");
     url.push_str("&filename=");
     crate::rooms::encode_uri_component(path, &mut url);
-    Ok(HttpRequest {
-        method: "DELETE",
-        url,
-        headers: headers(config, who)?,
-        body: None,
-        idempotent: true,
-        secret: None,
-        upload: None,
-    })
+    Ok(HttpRequest { method: "DELETE", url, headers: headers(config, who)?, body: None, idempotent: true, secret: None, upload: None })
 }
 
 /// `POST /admin/storage/files/delete` with `{"filenames": [...]}`.

@@ -59,9 +59,14 @@ mod tests {
 
     #[test]
     fn rejects_near_misses() {
-        for bad in ["", "8aa64e4c-64f9-472e-8a61-3fa28870e6c", "8aa64e4c-64f9-472e-8a61-3fa28870e6cbb",
-            "8aa64e4c_64f9-472e-8a61-3fa28870e6cb", "8aa64e4g-64f9-472e-8a61-3fa28870e6cb",
-            " 8aa64e4c-64f9-472e-8a61-3fa28870e6c"] {
+        for bad in [
+            "",
+            "8aa64e4c-64f9-472e-8a61-3fa28870e6c",
+            "8aa64e4c-64f9-472e-8a61-3fa28870e6cbb",
+            "8aa64e4c_64f9-472e-8a61-3fa28870e6cb",
+            "8aa64e4g-64f9-472e-8a61-3fa28870e6cb",
+            " 8aa64e4c-64f9-472e-8a61-3fa28870e6c",
+        ] {
             assert!(!is_uuid(bad), "{bad}");
         }
         assert!(is_uuid("8AA64E4C-64F9-472E-8A61-3FA28870E6CB"));

@@ -35,7 +35,10 @@ fn create_token_and_verify_token() {
     assert_eq!(user.email.as_deref(), Some("a@b.co"));
     assert!(!format!("{user:?}").contains(REFRESH), "Debug hides the refresh token");
     let sent = mock.sent();
-    assert_eq!((sent[0].method, sent[0].url.as_str()), ("POST", format!("http://127.0.0.1:8888/admin/refresh_tokens?app_id={APP}").as_str()));
+    assert_eq!(
+        (sent[0].method, sent[0].url.as_str()),
+        ("POST", format!("http://127.0.0.1:8888/admin/refresh_tokens?app_id={APP}").as_str())
+    );
     assert_eq!(body(&mock, 0), json!({"email": "a@b.co"}));
     assert_eq!(sent[1].url, format!("http://127.0.0.1:8888/runtime/auth/verify_refresh_token?app_id={APP}"));
     assert_eq!(sent[1].header("authorization"), None, "verify sends no admin token, as the official client");
@@ -74,7 +77,8 @@ fn sign_out_magic_codes_and_guests() {
     assert!(created);
     assert_eq!(user.refresh_token.as_deref(), Some(REFRESH));
     block_on(db.auth().sign_in_guest()).unwrap();
-    let routes: Vec<String> = mock.sent().iter().map(|r| r.url.split('?').next().unwrap_or("").rsplit('/').next().unwrap_or("").to_owned()).collect();
+    let routes: Vec<String> =
+        mock.sent().iter().map(|r| r.url.split('?').next().unwrap_or("").rsplit('/').next().unwrap_or("").to_owned()).collect();
     assert_eq!(routes, ["sign_out", "magic_code", "send_magic_code", "verify_magic_code", "sign_in_guest"]);
     assert_eq!(body(&mock, 0), json!({"refresh_token": REFRESH}));
     assert_eq!(body(&mock, 3), json!({"email": "a@b.co", "code": "123456", "extra-fields": {"nickname": "al"}}));
@@ -134,10 +138,7 @@ fn list_users_pages_by_email_with_a_cursor_built_here() {
     let cursor = first.end_cursor.clone().unwrap();
     let second = block_on(db.auth().list_users(2, Some(&cursor))).unwrap();
     assert_eq!((second.users.len(), second.has_next_page), (1, false));
-    assert_eq!(
-        body(&mock, 0)["query"],
-        json!({"$users": {"$": {"order": {"email": "asc"}, "limit": 3}}})
-    );
+    assert_eq!(body(&mock, 0)["query"], json!({"$users": {"$": {"order": {"email": "asc"}, "limit": 3}}}));
     assert_eq!(
         body(&mock, 1)["query"]["$users"]["$"]["after"],
         json!([USER, "96653230-13ff-ffff-a4b4-46010bffffff", "a@b.co"]),
@@ -159,9 +160,7 @@ fn list_users_pages_by_email_with_a_cursor_built_here() {
 #[test]
 fn refresh_tokens_echoed_by_the_server_are_scrubbed() {
     let (db, mock) = db();
-    let echo = format!(
-        r#"{{"type":"record-not-found","message":"Record not found: {REFRESH}","hint":{{"args":["{REFRESH}"]}}}}"#
-    );
+    let echo = format!(r#"{{"type":"record-not-found","message":"Record not found: {REFRESH}","hint":{{"args":["{REFRESH}"]}}}}"#);
     mock.answer(400, &echo).answer(400, &echo).answer(400, &echo);
     let errors = [
         block_on(db.auth().verify_token(REFRESH)).unwrap_err(),

@@ -7,7 +7,7 @@ use common::{block_on, APP, TOKEN};
 
 use instant_edge::transport::mock::MockTransport;
 use instant_edge::transport::{Signal, TransportError};
-use instant_edge::{lookup, link_target, tx, CallOptions, Config, Error, Impersonation, Instant, Value};
+use instant_edge::{link_target, lookup, tx, CallOptions, Config, Error, Impersonation, Instant, Value};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -22,7 +22,6 @@ fn db() -> (Instant<MockTransport>, MockTransport) {
 fn v(json: serde_json::Value) -> Value {
     serde_json::from_value(json).unwrap()
 }
-
 
 fn headers(mock: &MockTransport) -> Vec<(String, String)> {
     mock.sent()[0].headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
@@ -55,10 +54,7 @@ fn query_request_matches_the_official_client() {
             ("Instant-Core-Version".into(), "instant-edge-v0.1.0".into()),
         ]
     );
-    assert_eq!(
-        sent.body.as_deref(),
-        Some(r#"{"query":{"goals":{"$":{"where":{"title":"Get fit"}}}},"inference?":false}"#)
-    );
+    assert_eq!(sent.body.as_deref(), Some(r#"{"query":{"goals":{"$":{"where":{"title":"Get fit"}}}},"inference?":false}"#));
 }
 
 #[test]
@@ -67,10 +63,7 @@ fn rule_params_go_first_inside_the_query() {
     mock.answer(200, "{}");
     let opts = CallOptions::default().rule_params(v(json!({"secret": "s"})));
     block_on(db.query_json(&v(json!({"goals": {}})), &opts)).unwrap();
-    assert_eq!(
-        mock.sent()[0].body.as_deref(),
-        Some(r#"{"query":{"$$ruleParams":{"secret":"s"},"goals":{}},"inference?":false}"#)
-    );
+    assert_eq!(mock.sent()[0].body.as_deref(), Some(r#"{"query":{"$$ruleParams":{"secret":"s"},"goals":{}},"inference?":false}"#));
 }
 
 #[test]

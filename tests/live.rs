@@ -15,7 +15,6 @@ use instant_edge::transport::{Canceller, HttpResponse, TransportError};
 use instant_edge::{request, Instant, Value};
 use serde_json::json;
 
-
 fn goals() -> Value {
     Value::object([("goals", Value::empty_object())])
 }
@@ -24,7 +23,10 @@ const INIT: &str = "data:{\"op\":\"sse-init\",\"machine-id\":\"m\",\"session-id\
 
 fn ok(titles: &[&str]) -> String {
     let goals: Vec<_> = titles.iter().map(|t| json!({"id": t, "title": t})).collect();
-    format!("data:{}\n\n", json!({"op": "add-query-ok", "q": {"goals": {}}, "result": {"goals": goals}, "result-meta": {"page-info": {}, "aggregate": {}}, "trace-id": null}))
+    format!(
+        "data:{}\n\n",
+        json!({"op": "add-query-ok", "q": {"goals": {}}, "result": {"goals": goals}, "result-meta": {"page-info": {}, "aggregate": {}}, "trace-id": null})
+    )
 }
 
 fn refresh(titles: &[&str]) -> String {
@@ -51,7 +53,9 @@ fn deliveries(db: &Instant<MockTransport>) -> Vec<Delivery> {
 
 fn titles(delivery: &Delivery) -> Vec<String> {
     match delivery {
-        Delivery::Result(result) => result.data["goals"].as_array().unwrap().iter().map(|g| g["title"].as_str().unwrap().to_owned()).collect(),
+        Delivery::Result(result) => {
+            result.data["goals"].as_array().unwrap().iter().map(|g| g["title"].as_str().unwrap().to_owned()).collect()
+        }
         Delivery::Failed(error) => vec![format!("error {}", error.status())],
     }
 }
@@ -90,7 +94,10 @@ fn drops_503s_and_network_errors_reconnect_with_backoff_and_no_duplicates() {
         .stream(whole(503, r#"{"type":"service-unavailable","message":"deploying"}"#))
         .stream(StreamScript::Fail(TransportError::Network("connection refused".into())))
         .sse(&[INIT, &ok(&["a"]), &refresh(&["a", "b"])], false) // same snapshot again: not repeated
-        .stream(StreamScript::Body { chunks: vec![Ok(INIT.as_bytes().to_vec()), Err(TransportError::Network("reset".into()))], hang: false })
+        .stream(StreamScript::Body {
+            chunks: vec![Ok(INIT.as_bytes().to_vec()), Err(TransportError::Network("reset".into()))],
+            hang: false,
+        })
         .sse(&[INIT, &ok(&["c"])], false) // changed while down: delivered
         .stream(whole(429, r#"{"type":"rate-limited","message":"slow down"}"#))
         .stream(whole(401, UNAUTHORIZED));

@@ -71,9 +71,7 @@ async fn lookups_as_entity_and_link_target() {
     .await
     .unwrap();
     // `id` lookups are always unique: one as the step's entity, one as the link target.
-    db.transact([tx("goals", lookup("id", goal.clone())).link(obj([("todos", link_target(&lookup("id", todo.clone())))]))])
-        .await
-        .unwrap();
+    db.transact([tx("goals", lookup("id", goal.clone())).link(obj([("todos", link_target(&lookup("id", todo.clone())))]))]).await.unwrap();
     let query = obj([("goals", obj([("$", obj([("where", obj([("id", goal.clone().into())]))])), ("todos", Value::empty_object())]))]);
     let found: Goals = db.query(&query).await.unwrap();
     assert_eq!(found.goals[0].todos.len(), 1);
@@ -173,7 +171,11 @@ async fn list_users_walks_every_page_once() {
 async fn download(url: &str) -> Vec<u8> {
     use wasm_bindgen::JsCast;
     let fetch: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"fetch".into()).unwrap().unchecked_into();
-    let response = wasm_bindgen_futures::JsFuture::from(fetch.call1(&wasm_bindgen::JsValue::NULL, &url.into()).unwrap().unchecked_into::<js_sys::Promise>()).await.unwrap();
+    let response = wasm_bindgen_futures::JsFuture::from(
+        fetch.call1(&wasm_bindgen::JsValue::NULL, &url.into()).unwrap().unchecked_into::<js_sys::Promise>(),
+    )
+    .await
+    .unwrap();
     let buffer: js_sys::Function = js_sys::Reflect::get(&response, &"arrayBuffer".into()).unwrap().unchecked_into();
     let bytes = wasm_bindgen_futures::JsFuture::from(buffer.call0(&response).unwrap().unchecked_into::<js_sys::Promise>()).await.unwrap();
     js_sys::Uint8Array::new(&bytes).to_vec()
@@ -221,7 +223,12 @@ async fn storage_round_trip_from_rust_bytes_and_streams() {
     let paths: Vec<String> = mine.iter().map(|f| f.path.clone()).collect();
     assert_eq!(db.storage().delete_many(&paths).await.unwrap().len(), 2);
     assert_eq!(db.storage().download_url(&paths[0]).await.unwrap(), None);
-    let denied = db.as_user(Impersonation::Guest).storage().upload_file("guest.txt", UploadSource::from_text("hi"), &UploadOptions::default()).await.unwrap_err();
+    let denied = db
+        .as_user(Impersonation::Guest)
+        .storage()
+        .upload_file("guest.txt", UploadSource::from_text("hi"), &UploadOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!((denied.status(), denied.error_type()), (400, Some("permission-denied")));
 }
 

@@ -54,11 +54,7 @@ impl ApiError {
         if let Some(Value::Object(extra)) = extra_hint {
             hint.extend(extra);
         }
-        Self::bad_request(
-            "param-missing",
-            format!("Missing parameter: {}", clojure_path(path)),
-            Value::Object(hint),
-        )
+        Self::bad_request("param-missing", format!("Missing parameter: {}", clojure_path(path)), Value::Object(hint))
     }
 
     /// `param-malformed` (§2.4): the hint echoes the original input.
@@ -69,27 +65,18 @@ impl ApiError {
             hint.extend(extra);
         }
         hint.insert("original-input".into(), original);
-        Self::bad_request(
-            "param-malformed",
-            format!("Malformed parameter: {}", clojure_path(path)),
-            Value::Object(hint),
-        )
+        Self::bad_request("param-malformed", format!("Malformed parameter: {}", clojure_path(path)), Value::Object(hint))
     }
 
     /// `validation-failed` (§2.4): the message joins every error entry's `message`.
     pub fn validation(data_type: &str, input: Value, errors: Vec<Value>) -> Self {
-        let messages: Vec<&str> =
-            errors.iter().filter_map(|e| e.get("message").and_then(Value::as_str)).collect();
+        let messages: Vec<&str> = errors.iter().filter_map(|e| e.get("message").and_then(Value::as_str)).collect();
         let mut message = format!("Validation failed for {data_type}");
         if !messages.is_empty() {
             message.push_str(": ");
             message.push_str(&messages.join(", "));
         }
-        Self::bad_request(
-            "validation-failed",
-            message,
-            json!({"data-type": data_type, "input": input, "errors": errors}),
-        )
+        Self::bad_request("validation-failed", message, json!({"data-type": data_type, "input": input, "errors": errors}))
     }
 
     /// A `validation-failed` with one message.
@@ -104,11 +91,7 @@ impl ApiError {
             _ => Map::new(),
         };
         hint.insert("record-type".into(), json!(record_type));
-        Self::bad_request(
-            "record-not-found",
-            format!("Record not found: {record_type}"),
-            Value::Object(hint),
-        )
+        Self::bad_request("record-not-found", format!("Record not found: {record_type}"), Value::Object(hint))
     }
 
     /// An untyped failure (spec §2.1): 500 `unknown`.

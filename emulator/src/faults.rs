@@ -32,10 +32,7 @@ pub fn default_error(status: u16) -> (&'static str, &'static str) {
         401 => ("unauthorized", "Unauthorized (a fault injected by instant-emulator)."),
         403 => ("forbidden", "Forbidden (a fault injected by instant-emulator)."),
         404 => ("not-found", "Not found (a fault injected by instant-emulator)."),
-        429 => (
-            "rate-limited",
-            "You're making too many requests. Please email support@instantdb.com or ask for help in the Discord.",
-        ),
+        429 => ("rate-limited", "You're making too many requests. Please email support@instantdb.com or ask for help in the Discord."),
         500 => ("unknown", "Something went wrong. Sorry about this!"),
         502 => ("bad-gateway", "Bad gateway (a fault injected by instant-emulator)."),
         503 => ("service-unavailable", "Service unavailable (a fault injected by instant-emulator)."),
@@ -141,9 +138,10 @@ impl Faults {
         if path.starts_with("/__emulator/") {
             return None;
         }
-        let fault = self.list.iter_mut().find(|f| {
-            path.starts_with(&f.path_prefix) && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
-        })?;
+        let fault = self
+            .list
+            .iter_mut()
+            .find(|f| path.starts_with(&f.path_prefix) && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method)))?;
         if let Some(left) = fault.remaining.as_mut() {
             *left -= 1;
         }

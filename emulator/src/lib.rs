@@ -93,10 +93,7 @@ impl Store {
     /// The emulator's now, ms since the epoch: system time plus the clock offset. Every time the
     /// emulator uses (transaction times, magic-code ages, rate-limit windows) comes from here.
     pub fn now_ms(&self) -> i64 {
-        let system = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
+        let system = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         system.saturating_add(self.clock_offset_ms)
     }
 

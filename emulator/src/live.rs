@@ -108,8 +108,7 @@ impl Live {
     /// Ends every stream (of `app_id` only, when given) abruptly; returns how many.
     pub fn drop_streams(&self, app_id: Option<Uuid>) -> usize {
         let mut streams = self.streams();
-        let doomed: Vec<u64> =
-            streams.iter().filter(|(_, s)| app_id.is_none_or(|app| s.app_id == app)).map(|(id, _)| *id).collect();
+        let doomed: Vec<u64> = streams.iter().filter(|(_, s)| app_id.is_none_or(|app| s.app_id == app)).map(|(id, _)| *id).collect();
         for id in &doomed {
             if let Some(stream) = streams.remove(id) {
                 stream.signals.killed.store(true, Ordering::SeqCst);

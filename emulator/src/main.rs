@@ -42,13 +42,7 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        host: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        port: 8888,
-        port_file: None,
-        env_file: None,
-        config: Config::default(),
-    };
+    let mut args = Args { host: IpAddr::V4(Ipv4Addr::LOCALHOST), port: 8888, port_file: None, env_file: None, config: Config::default() };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
@@ -65,21 +59,15 @@ fn parse_args() -> Result<Args, String> {
             "--app-id" => args.config.app_id = Some(uuid(&value)?),
             "--admin-token" => args.config.admin_token = Some(uuid(&value)?),
             "--sse-keepalive-ms" => {
-                args.config.sse_keepalive_ms = value
-                    .parse()
-                    .ok()
-                    .filter(|ms| *ms > 0)
-                    .ok_or_else(|| format!("--sse-keepalive-ms: not a positive number {value}"))?
+                args.config.sse_keepalive_ms =
+                    value.parse().ok().filter(|ms| *ms > 0).ok_or_else(|| format!("--sse-keepalive-ms: not a positive number {value}"))?
             }
             "--max-body-bytes" => {
-                args.config.max_body_bytes =
-                    value.parse().map_err(|_| format!("--max-body-bytes: bad number {value}"))?
+                args.config.max_body_bytes = value.parse().map_err(|_| format!("--max-body-bytes: bad number {value}"))?
             }
             "--schema" => {
-                let text = std::fs::read_to_string(&value)
-                    .map_err(|e| format!("--schema: cannot read {value}: {e}"))?;
-                let json = serde_json::from_str(&text)
-                    .map_err(|e| format!("--schema: {value} is not JSON: {e}"))?;
+                let text = std::fs::read_to_string(&value).map_err(|e| format!("--schema: cannot read {value}: {e}"))?;
+                let json = serde_json::from_str(&text).map_err(|e| format!("--schema: {value} is not JSON: {e}"))?;
                 args.config.schema = Some(json);
             }
             _ => return Err(format!("unknown option {flag}\n\n{USAGE}")),

@@ -36,10 +36,7 @@ pub fn sessions(app: &App, room_id: &str) -> Value {
     };
     let mut sessions = Map::new();
     for peer in peers {
-        let user = peer
-            .user_id
-            .filter(|user| app.exists("$users", *user))
-            .map_or(Value::Null, |user| users::record(app, user));
+        let user = peer.user_id.filter(|user| app.exists("$users", *user)).map_or(Value::Null, |user| users::record(app, user));
         sessions.insert(
             peer.peer_id.to_string(),
             json!({"peer-id": peer.peer_id.to_string(), "instance-id": INSTANCE_ID, "user": user, "data": peer.data}),
@@ -61,11 +58,7 @@ pub fn parse_peers(raw: &Value) -> Result<Vec<Peer>, String> {
         let uuid = |key: &str| -> Result<Option<Uuid>, String> {
             match fields.get(key) {
                 None | Some(Value::Null) => Ok(None),
-                Some(v) => v
-                    .as_str()
-                    .and_then(crate::http::coerce_uuid)
-                    .map(Some)
-                    .ok_or_else(|| format!("`{key}` must be a UUID")),
+                Some(v) => v.as_str().and_then(crate::http::coerce_uuid).map(Some).ok_or_else(|| format!("`{key}` must be a UUID")),
             }
         };
         let peer_id = uuid("peer-id")?.unwrap_or_else(Uuid::new_v4);

@@ -77,9 +77,7 @@ fn apply_blob(app: &mut App, etype: &str, label: &str, def: &Value, now: i64) ->
     let existing = app.attrs.fwd(etype, label).map(|a| (a.id, a.system, a.is_ref(), a.indexed));
     let attr_id = match existing {
         Some((_, true, _, _)) => return Ok(()),
-        Some((_, _, true, _)) => {
-            return Err(format!("`{etype}.{label}` is a link and cannot become an attribute"))
-        }
+        Some((_, _, true, _)) => return Err(format!("`{etype}.{label}` is a link and cannot become an attribute")),
         Some((id, _, _, was_indexed)) => {
             if let Some(attr) = app.attrs.get_mut(id) {
                 attr.unique = unique;
@@ -112,11 +110,7 @@ pub fn backfill_nulls(app: &mut App, etype: &str, attr_id: uuid::Uuid, now: i64)
     let (Some(id_attr), Some(attr)) = (app.attrs.fwd(etype, "id"), app.attrs.get(attr_id)) else {
         return;
     };
-    let missing: Vec<uuid::Uuid> = app
-        .triples
-        .entities_with(id_attr.id)
-        .filter(|e| !app.triples.has(*e, attr_id))
-        .collect();
+    let missing: Vec<uuid::Uuid> = app.triples.entities_with(id_attr.id).filter(|e| !app.triples.has(*e, attr_id)).collect();
     let attr = attr.clone();
     for entity in missing {
         app.triples.add(entity, &attr, Value::Null, now);
@@ -126,12 +120,7 @@ pub fn backfill_nulls(app: &mut App, etype: &str, attr_id: uuid::Uuid, now: i64)
 /// Gives a new entity an explicit `null` for every indexed attribute of its namespace it was
 /// not given (spec §5.9: indexed attributes always have a value, so `$isNull` finds them).
 pub fn backfill_entity_nulls(app: &mut App, etype: &str, entity: uuid::Uuid, now: i64) {
-    let indexed: Vec<Attr> = app
-        .attrs
-        .of_etype(etype)
-        .filter(|a| a.indexed && !a.is_ref() && a.forward.label != "id")
-        .cloned()
-        .collect();
+    let indexed: Vec<Attr> = app.attrs.of_etype(etype).filter(|a| a.indexed && !a.is_ref() && a.forward.label != "id").cloned().collect();
     for attr in indexed {
         if !app.triples.has(entity, attr.id) {
             app.triples.add(entity, &attr, Value::Null, now);
@@ -166,9 +155,7 @@ fn apply_link(app: &mut App, name: &str, link: &Value) -> Result<(), String> {
     let existing = app.attrs.fwd(&fwd_on, &fwd_label).map(|a| (a.id, a.system, a.is_ref()));
     match existing {
         Some((_, true, _)) => return Ok(()),
-        Some((_, _, false)) => {
-            return Err(format!("`{fwd_on}.{fwd_label}` is an attribute and cannot become a link"))
-        }
+        Some((_, _, false)) => return Err(format!("`{fwd_on}.{fwd_label}` is an attribute and cannot become a link")),
         Some((id, _, true)) => {
             if let Some(attr) = app.attrs.get_mut(id) {
                 if let Some(rev) = attr.reverse.as_mut() {

@@ -87,11 +87,7 @@ pub fn upload(app: &mut App, upload: Upload, bytes: Bytes, now: i64) -> ApiResul
         "location-id": location_id,
         "key-version": 1,
     }]]);
-    let object = StoredObject {
-        bytes,
-        content_type: upload.content_type,
-        content_disposition: upload.content_disposition,
-    };
+    let object = StoredObject { bytes, content_type: upload.content_type, content_disposition: upload.content_disposition };
     app.objects.insert(location_id.clone(), object);
     transact::apply_internal(app, &steps, now)?;
     let id = file_by_path(app, &json!(upload.path)).ok_or_else(ApiError::unknown)?;

@@ -116,11 +116,7 @@ impl Attr {
     /// A link attribute `(etype, label) ↔ (rev_etype, rev_label)`, has-many and not unique.
     pub fn link(etype: &str, label: &str, rev_etype: &str, rev_label: &str) -> Attr {
         Attr {
-            reverse: Some(Ident {
-                id: Uuid::new_v4(),
-                etype: rev_etype.into(),
-                label: rev_label.into(),
-            }),
+            reverse: Some(Ident { id: Uuid::new_v4(), etype: rev_etype.into(), label: rev_label.into() }),
             value_type: ValueType::Ref,
             cardinality_one: false,
             ..Attr::blob(etype, label)
@@ -256,9 +252,7 @@ impl Attrs {
 
     /// The link seen from `etype` as `label` through its reverse identity.
     pub fn rev(&self, etype: &str, label: &str) -> Option<&Attr> {
-        self.list.iter().find(|a| {
-            a.reverse.as_ref().is_some_and(|r| r.etype == etype && r.label == label)
-        })
+        self.list.iter().find(|a| a.reverse.as_ref().is_some_and(|r| r.etype == etype && r.label == label))
     }
 
     /// Every attribute whose forward namespace is `etype`.
@@ -268,9 +262,7 @@ impl Attrs {
 
     /// Whether any attribute mentions `etype` (forward or reverse).
     pub fn knows_etype(&self, etype: &str) -> bool {
-        self.list.iter().any(|a| {
-            a.forward.etype == etype || a.reverse.as_ref().is_some_and(|r| r.etype == etype)
-        })
+        self.list.iter().any(|a| a.forward.etype == etype || a.reverse.as_ref().is_some_and(|r| r.etype == etype))
     }
 }
 
@@ -397,8 +389,7 @@ impl Triples {
     /// gain the target unless it is already there. Returns whether anything changed.
     pub fn add(&mut self, entity: Uuid, attr: &Attr, value: Value, created_at: i64) -> bool {
         let current = self.values(entity, attr.id);
-        if current.iter().any(|s| s.value == value) && (current.len() == 1 || !attr.cardinality_one)
-        {
+        if current.iter().any(|s| s.value == value) && (current.len() == 1 || !attr.cardinality_one) {
             return false;
         }
         self.changes.note(attr);
@@ -412,10 +403,7 @@ impl Triples {
         }
         self.entities_by_attr.entry(attr.id).or_default().insert(entity);
         self.entities_by_value.insert((attr.id, value_hash(&value), entity));
-        Arc::make_mut(self.eav.entry(entity).or_default())
-            .entry(attr.id)
-            .or_default()
-            .push(Stored { value, created_at });
+        Arc::make_mut(self.eav.entry(entity).or_default()).entry(attr.id).or_default().push(Stored { value, created_at });
         true
     }
 
@@ -576,8 +564,7 @@ impl AuthSettings {
 
     /// The control surface's view: the same keys it accepts.
     pub fn to_wire(&self) -> Value {
-        let test_users: Vec<Value> =
-            self.test_users.iter().map(|u| json!({"email": u.email, "code": u.code})).collect();
+        let test_users: Vec<Value> = self.test_users.iter().map(|u| json!({"email": u.email, "code": u.code})).collect();
         json!({
             "magic-code-expiry-minutes": self.magic_code_expiry_minutes,
             "magic-code-rate-limit-per-hour": self.magic_code_rate_limit_per_hour,

@@ -49,18 +49,10 @@ fn system_blob(etype: &str, etype_code: &str, label: &str, label_code: &str) -> 
 /// The system catalog attributes of a fresh app.
 pub fn attrs() -> Vec<Attr> {
     let users_id = Attr { unique: true, indexed: true, ..system_blob("$users", "us", "id", "id") };
-    let users_email = Attr {
-        unique: true,
-        indexed: true,
-        checked_type: Some(DataType::String),
-        ..system_blob("$users", "us", "email", "email")
-    };
-    let users_type =
-        Attr { checked_type: Some(DataType::String), ..system_blob("$users", "us", "type", "type") };
-    let users_image = Attr {
-        checked_type: Some(DataType::String),
-        ..system_blob("$users", "us", "imageURL", "imageurl")
-    };
+    let users_email =
+        Attr { unique: true, indexed: true, checked_type: Some(DataType::String), ..system_blob("$users", "us", "email", "email") };
+    let users_type = Attr { checked_type: Some(DataType::String), ..system_blob("$users", "us", "type", "type") };
+    let users_image = Attr { checked_type: Some(DataType::String), ..system_blob("$users", "us", "imageURL", "imageurl") };
     let users_primary = Attr {
         reverse: Some(ident("$users", "us", "linkedGuestUsers", "lgu")),
         value_type: ValueType::Ref,
@@ -69,16 +61,9 @@ pub fn attrs() -> Vec<Attr> {
         ..system_blob("$users", "us", "linkedPrimaryUser", "lpu")
     };
     let codes_id = Attr { unique: true, indexed: true, ..system_blob("$magicCodes", "mc", "id", "id") };
-    let codes_hash = Attr {
-        indexed: true,
-        checked_type: Some(DataType::String),
-        ..system_blob("$magicCodes", "mc", "codeHash", "codehash")
-    };
-    let codes_email = Attr {
-        indexed: true,
-        checked_type: Some(DataType::String),
-        ..system_blob("$magicCodes", "mc", "email", "email")
-    };
+    let codes_hash =
+        Attr { indexed: true, checked_type: Some(DataType::String), ..system_blob("$magicCodes", "mc", "codeHash", "codehash") };
+    let codes_email = Attr { indexed: true, checked_type: Some(DataType::String), ..system_blob("$magicCodes", "mc", "email", "email") };
     let tokens_id = Attr { unique: true, indexed: true, ..system_blob("$userRefreshTokens", "ur", "id", "id") };
     let tokens_hash = Attr {
         unique: true,
@@ -103,8 +88,7 @@ pub fn attrs() -> Vec<Attr> {
         checked_type: Some(DataType::String),
         ..system_blob("$files", "fi", "path", "path")
     };
-    let files_size =
-        Attr { checked_type: Some(DataType::Number), ..system_blob("$files", "fi", "size", "size") };
+    let files_size = Attr { checked_type: Some(DataType::Number), ..system_blob("$files", "fi", "size", "size") };
     let files_content_type = system_blob("$files", "fi", "content-type", "ctype");
     let files_disposition = system_blob("$files", "fi", "content-disposition", "cdisp");
     let files_location = system_blob("$files", "fi", "location-id", "lid");
@@ -137,17 +121,8 @@ mod tests {
 
     #[test]
     fn ids_match_the_real_server() {
-        assert_eq!(
-            system_uuid("at", "fi", "id").to_string(),
-            "96653230-13ff-ffff-2a34-81ffffffffff"
-        );
-        assert_eq!(
-            system_uuid("id", "fi", "id").to_string(),
-            "96653231-03ff-ffff-2a34-81ffffffffff"
-        );
-        assert_eq!(
-            system_uuid("at", "us", "email").to_string(),
-            "96653230-13ff-ffff-a4b4-46010bffffff"
-        );
+        assert_eq!(system_uuid("at", "fi", "id").to_string(), "96653230-13ff-ffff-2a34-81ffffffffff");
+        assert_eq!(system_uuid("id", "fi", "id").to_string(), "96653231-03ff-ffff-2a34-81ffffffffff");
+        assert_eq!(system_uuid("at", "us", "email").to_string(), "96653230-13ff-ffff-a4b4-46010bffffff");
     }
 }

@@ -24,10 +24,7 @@ pub fn by_email(app: &App, email: &str) -> Option<Uuid> {
 pub fn coerce_email(raw: &str) -> Option<String> {
     let email = raw.trim().to_lowercase();
     let (local, domain) = email.split_once('@')?;
-    let valid = !local.is_empty()
-        && !domain.is_empty()
-        && !domain.contains('@')
-        && !email.chars().any(char::is_whitespace);
+    let valid = !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !email.chars().any(char::is_whitespace);
     valid.then_some(email)
 }
 
@@ -168,26 +165,18 @@ pub fn spend_magic_code_token(app: &mut App, kind: RateLimitKind, email: &str, n
     if app.rate_limits.try_consume(kind, email, capacity, now) {
         return Ok(());
     }
-    Err(ApiError::bad_request(
-        "rate-limited",
-        "Too many verification codes requested for this email. Please try again later.",
-        Value::Null,
-    ))
+    Err(ApiError::bad_request("rate-limited", "Too many verification codes requested for this email. Please try again later.", Value::Null))
 }
 
 /// Whether `code` is the static code of `email`'s test user (§7.3). Like the server, only a
 /// 6-character code is ever compared.
 pub fn matches_test_user(app: &App, email: &str, code: &str) -> bool {
-    code.chars().count() == 6
-        && app.auth_settings.test_users.iter().any(|user| user.email == email && user.code == code)
+    code.chars().count() == 6 && app.auth_settings.test_users.iter().any(|user| user.email == email && user.code == code)
 }
 
 /// Whether `user` is a guest (`$users.type` is `"guest"`, §7.4).
 pub fn is_guest(app: &App, user: Uuid) -> bool {
-    app.attrs
-        .fwd("$users", "type")
-        .and_then(|attr| app.triples.value(user, attr.id))
-        .is_some_and(|stored| stored.value == json!("guest"))
+    app.attrs.fwd("$users", "type").and_then(|attr| app.triples.value(user, attr.id)).is_some_and(|stored| stored.value == json!("guest"))
 }
 
 /// A new 6-character code of digits 0–8 (the server's generator never makes a 9), stored as a
@@ -208,9 +197,7 @@ pub fn create_magic_code(app: &mut App, email: &str, now: i64) -> String {
 /// Consumes a code for `email`: unknown → `record-not-found` `app-user-magic-code`; found but
 /// older than the app's `magic-code-expiry-minutes` → deleted, then `record-expired` (§7.3).
 pub fn consume_magic_code(app: &mut App, email: &str, code: &str, now: i64) -> ApiResult<()> {
-    let not_found = || {
-        ApiError::record_not_found("app-user-magic-code", json!({"args": [{"email": email, "code": code}]}))
-    };
+    let not_found = || ApiError::record_not_found("app-user-magic-code", json!({"args": [{"email": email, "code": code}]}));
     let (Some(hash_attr), Some(email_attr)) =
         (app.attrs.fwd("$magicCodes", "codeHash").cloned(), app.attrs.fwd("$magicCodes", "email").cloned())
     else {
@@ -273,12 +260,7 @@ pub fn record(app: &App, user: Uuid) -> Value {
     let mut record = Map::new();
     record.insert("app_id".into(), json!(app.id.to_string()));
     record.insert("id".into(), json!(user.to_string()));
-    let created_at = app
-        .attrs
-        .fwd("$users", "id")
-        .and_then(|a| app.triples.value(user, a.id))
-        .map(|s| s.created_at)
-        .unwrap_or(0);
+    let created_at = app.attrs.fwd("$users", "id").and_then(|a| app.triples.value(user, a.id)).map(|s| s.created_at).unwrap_or(0);
     record.insert("created_at".into(), json!(format_utc_seconds(created_at)));
     let mut is_guest = false;
     for attr in app.attrs.of_etype("$users") {
@@ -305,12 +287,7 @@ pub fn format_utc_seconds(millis: i64) -> String {
     let days = seconds.div_euclid(86_400);
     let of_day = seconds.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", of_day / 3600, of_day % 3600 / 60, of_day % 60)
 }
 
 /// Howard Hinnant's inverse of `days_from_civil`.

@@ -309,10 +309,7 @@ mod tests {
     fn deep_merge_follows_jsonb_deep_merge() {
         let current = json!({"a": {"b": 1, "c": 2}, "d": [1, 2], "e": 1});
         let patch = json!({"a": {"b": 3, "c": null}, "d": [3], "f": {"g": null}});
-        assert_eq!(
-            deep_merge(&current, &patch),
-            json!({"a": {"b": 3}, "d": [3], "e": 1, "f": {"g": null}})
-        );
+        assert_eq!(deep_merge(&current, &patch), json!({"a": {"b": 3}, "d": [3], "e": 1, "f": {"g": null}}));
         assert_eq!(deep_merge(&json!(5), &json!({"x": 1})), json!({"x": 1}));
         assert_eq!(deep_merge(&json!({"x": 1}), &json!(null)), json!(null));
     }

@@ -221,7 +221,13 @@ async fn as_token_needs_no_admin_token_and_never_reads_authorization() {
     assert_eq!((a.status, a.body.clone()), (200, json!({"goals": []})));
     let a = s.post_app("/admin/query", &[("as-token", &token), ("authorization", "garbage")], &json!({"query": {"goals": {}}})).await;
     assert_eq!(a.status, 200, "{}", a.body);
-    let a = s.post_app("/admin/transact", &[("as-token", &token), ("authorization", "Bearer xyz")], &json!({"steps": [["update", "goals", uid(1), {"t": 1}]]})).await;
+    let a = s
+        .post_app(
+            "/admin/transact",
+            &[("as-token", &token), ("authorization", "Bearer xyz")],
+            &json!({"steps": [["update", "goals", uid(1), {"t": 1}]]}),
+        )
+        .await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(s.one("goals", &uid(1)).await, json!({"id": uid(1), "t": 1}));
 }
@@ -362,8 +368,13 @@ async fn header_names_are_case_insensitive_and_version_headers_are_ignored() {
     let s = start().await;
     s.user_token("a@x.com").await;
     let auth = s.bearer();
-    let headers = [("Content-Type", "application/json"), ("APP-ID", s.app_id.as_str()), ("Authorization", auth.as_str()),
-                   ("Instant-Admin-Version", "v1.0.65"), ("Instant-Core-Version", "v1.0.65")];
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("APP-ID", s.app_id.as_str()),
+        ("Authorization", auth.as_str()),
+        ("Instant-Admin-Version", "v1.0.65"),
+        ("Instant-Core-Version", "v1.0.65"),
+    ];
     let a = s.post_raw("/admin/query", &headers, USERS_QUERY).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.body["$users"][0]["email"], "a@x.com");

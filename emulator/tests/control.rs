@@ -124,7 +124,12 @@ async fn reset_drops_apps_and_data_but_keeps_the_default_app_and_its_schema() {
 #[tokio::test]
 async fn control_routes_with_the_wrong_method_are_404() {
     let s = start().await;
-    for (method, path) in [(Method::POST, "/__emulator/health"), (Method::GET, "/__emulator/reset"), (Method::GET, "/__emulator/apps"), (Method::GET, "/__emulator/nope")] {
+    for (method, path) in [
+        (Method::POST, "/__emulator/health"),
+        (Method::GET, "/__emulator/reset"),
+        (Method::GET, "/__emulator/apps"),
+        (Method::GET, "/__emulator/nope"),
+    ] {
         let a = s.send(method.clone(), path, &[]).await;
         assert_eq!(a.status, 404, "{method} {path}");
     }

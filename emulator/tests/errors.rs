@@ -17,7 +17,13 @@ async fn unknown_routes_and_methods_get_the_servers_404_without_type() {
     assert_eq!(a.status, 404);
     assert_eq!(a.body, json!({"message": NOT_FOUND}));
     assert!(a.content_type.starts_with("application/json"), "{}", a.content_type);
-    for (method, path) in [(Method::GET, "/admin/query"), (Method::PUT, "/admin/transact"), (Method::DELETE, "/admin/refresh_tokens"), (Method::GET, "/"), (Method::POST, "/query")] {
+    for (method, path) in [
+        (Method::GET, "/admin/query"),
+        (Method::PUT, "/admin/transact"),
+        (Method::DELETE, "/admin/refresh_tokens"),
+        (Method::GET, "/"),
+        (Method::POST, "/query"),
+    ] {
         let a = s.send(method.clone(), path, &[]).await;
         assert_eq!((a.status, a.body.clone()), (404, json!({"message": NOT_FOUND})), "{method} {path}");
     }
@@ -153,7 +159,12 @@ async fn validation_errors_carry_data_type_input_and_errors() {
     let s = start().await;
     let steps = json!([["update", "goals", "abc", {}]]);
     let a = s.transact_err(steps.clone()).await;
-    assert_error(&a, 400, "validation-failed", "Validation failed for steps: Invalid entity ID 'abc'. Entity IDs must be UUIDs or lookup references.");
+    assert_error(
+        &a,
+        400,
+        "validation-failed",
+        "Validation failed for steps: Invalid entity ID 'abc'. Entity IDs must be UUIDs or lookup references.",
+    );
     assert_eq!(a.body["hint"]["data-type"], "steps");
     assert_eq!(a.body["hint"]["input"], steps);
     assert_eq!(a.body["hint"]["errors"][0]["message"], "Invalid entity ID 'abc'. Entity IDs must be UUIDs or lookup references.");
@@ -174,7 +185,8 @@ async fn cors_preflight_is_answered_for_any_origin_and_headers() {
     // spec §1.7, §10 item 44
     let s = start().await;
     for method in ["GET", "PUT", "POST", "DELETE"] {
-        let a = preflight(&s, "/admin/query", method, Some("https://example.com"), Some("content-type,app-id,authorization,x-custom")).await;
+        let a =
+            preflight(&s, "/admin/query", method, Some("https://example.com"), Some("content-type,app-id,authorization,x-custom")).await;
         assert_eq!(a.status, 200, "{method}");
         assert_eq!(a.text, "preflight complete");
         assert_eq!(a.header("access-control-allow-origin"), "https://example.com");

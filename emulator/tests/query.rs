@@ -146,7 +146,9 @@ async fn inference_makes_has_one_links_singular() {
     // spec §5.9: forward cardinality one or reverse unique → object or null; else arrays
     let s = seeded().await;
     s.transact(json!([["update", "projects", uid(60), {"name": "P"}], ["link", "goals", uid(1), {"project": uid(60)}]])).await;
-    let r = s.query_inferred(json!({"todos": {"goal": {}}, "goals": {"todos": {}, "project": {}, "owner": {}}, "projects": {"goals": {}}})).await;
+    let r = s
+        .query_inferred(json!({"todos": {"goal": {}}, "goals": {"todos": {}, "project": {}, "owner": {}}, "projects": {"goals": {}}}))
+        .await;
     assert_eq!(r["todos"][0]["goal"]["id"], uid(1), "reverse unique → object");
     assert_eq!(r["goals"][0]["project"]["id"], uid(60), "forward one → object");
     assert_eq!(r["goals"][0]["owner"], Value::Null, "forward one, unlinked → null");
@@ -529,7 +531,12 @@ async fn default_order_is_creation_time_then_uuid() {
 async fn uuid_tie_break_is_by_hex_string() {
     // spec §5.5: byte-wise = lexicographic order of the lower-case hex string
     let s = start().await;
-    let ids = ["ffffffff-0000-4000-8000-000000000000", "0fffffff-0000-4000-8000-000000000000", "a0000000-0000-4000-8000-000000000000", "0a000000-0000-4000-8000-000000000000"];
+    let ids = [
+        "ffffffff-0000-4000-8000-000000000000",
+        "0fffffff-0000-4000-8000-000000000000",
+        "a0000000-0000-4000-8000-000000000000",
+        "0a000000-0000-4000-8000-000000000000",
+    ];
     let steps: Vec<Value> = ids.iter().map(|id| json!(["update", "t", id, {"x": 1}])).collect();
     s.transact(json!(steps)).await;
     let mut sorted = ids.to_vec();
@@ -668,7 +675,10 @@ async fn nested_offset_before_after_are_errors() {
     let s = seeded().await;
     for o in [json!({"offset": 1}), json!({"after": [uid(11), uid(1), uid(11), 1]}), json!({"before": [uid(11), uid(1), uid(11), 1]})] {
         let a = s.query_err(json!({"goals": {"todos": {"$": o}}})).await;
-        assert_validation(&a, "We currently only support `offset`, `before`, and `after` clauses on the top-level field. Limit fields will be ignored");
+        assert_validation(
+            &a,
+            "We currently only support `offset`, `before`, and `after` clauses on the top-level field. Limit fields will be ignored",
+        );
     }
 }
 
@@ -696,7 +706,10 @@ async fn cursor_from_another_ordering_is_rejected() {
     let id = a.body["user"]["id"].as_str().expect("id").to_owned();
     let q = json!({"$users": {"$": {"order": {"email": "asc"}, "after": [id, USERS_ID_ATTR, id, 1]}}});
     let a = s.query_err(q).await;
-    assert_validation(&a, "Invalid after cursor. The query orders by `email`, but the query that returned the cursor orders by `serverCreatedAt`.");
+    assert_validation(
+        &a,
+        "Invalid after cursor. The query orders by `email`, but the query that returned the cursor orders by `serverCreatedAt`.",
+    );
 }
 
 #[tokio::test]
@@ -707,7 +720,14 @@ async fn pagination_option_values_are_validated() {
     assert_validation(&a, "The limit field must be a positive integer. Got -1.");
     let a = s.query_err(opts(json!({"limit": 0}))).await;
     assert_validation(&a, "The limit field must be a positive integer. Got 0.");
-    for o in [json!({"limit": 10.0}), json!({"limit": "2"}), json!({"first": 0}), json!({"last": -2}), json!({"offset": -1}), json!({"offset": 1.5})] {
+    for o in [
+        json!({"limit": 10.0}),
+        json!({"limit": "2"}),
+        json!({"first": 0}),
+        json!({"last": -2}),
+        json!({"offset": -1}),
+        json!({"offset": 1.5}),
+    ] {
         let a = s.query_err(opts(o.clone())).await;
         assert_invalid(&a);
     }
@@ -802,7 +822,8 @@ async fn rule_params_go_inside_the_query_and_are_not_echoed() {
     let s = seeded().await;
     let r = s.query(json!({"$$ruleParams": {"k": 1}, "goals": {"$": {"where": {"id": uid(1)}, "fields": []}}})).await;
     assert_eq!(r, json!({"goals": [{"id": uid(1)}]}));
-    let a = s.admin("/admin/query", json!({"query": {"goals": {"$": {"fields": []}}}, "$$ruleParams": {"k": 1}, "versions": {"x": 1}})).await;
+    let a =
+        s.admin("/admin/query", json!({"query": {"goals": {"$": {"fields": []}}}, "$$ruleParams": {"k": 1}, "versions": {"x": 1}})).await;
     assert_eq!(a.status, 200);
     assert_eq!(ids_of(&a.body["goals"]), [uid(1), uid(2), uid(3)]);
     let r = s.query_as(&[("as-guest", "true")], json!({"$$ruleParams": {"k": 1}, "goals": {"$": {"where": {"id": uid(2)}}}})).await;

@@ -117,7 +117,12 @@ async fn extra_fields_must_be_app_defined_users_attributes() {
     // spec §3.11: data-type extra-fields; unknown and system fields rejected on creation
     let s = start().await;
     let a = refresh(&s, json!({"id": uid(4), "extra-fields": {"nick": "n"}})).await;
-    assert_error(&a, 400, "validation-failed", "Validation failed for extra-fields: Unknown field: nick. It must be defined in your $users schema.");
+    assert_error(
+        &a,
+        400,
+        "validation-failed",
+        "Validation failed for extra-fields: Unknown field: nick. It must be defined in your $users schema.",
+    );
     assert_eq!(a.body["hint"]["data-type"], "extra-fields");
     let a = refresh(&s, json!({"email": "a@x.com", "extra-fields": {"email": "b@x.com"}})).await;
     assert_error(&a, 400, "validation-failed", "Validation failed for extra-fields: Cannot set system field: email");

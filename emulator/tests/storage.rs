@@ -158,10 +158,7 @@ async fn fields_decide_url_and_location_id() {
     let with = |fields: Value| json!({"$files": {"$": {"fields": fields}}});
     assert_eq!(s.query(with(json!(["path"]))).await, json!({"$files": [{"id": id, "path": "a.txt"}]}));
     assert_eq!(s.query(with(json!(["url"]))).await, json!({"$files": [{"id": id, "url": url}]}));
-    assert_eq!(
-        s.query(with(json!(["location-id"]))).await,
-        json!({"$files": [{"id": id, "location-id": location_id}]})
-    );
+    assert_eq!(s.query(with(json!(["location-id"]))).await, json!({"$files": [{"id": id, "location-id": location_id}]}));
     assert_eq!(
         s.query(with(json!(["url", "location-id", "size"]))).await,
         json!({"$files": [{"id": id, "size": 3, "location-id": location_id, "url": url}]})
@@ -186,7 +183,8 @@ async fn the_url_serves_the_bytes_with_their_metadata() {
     assert_eq!(headers["access-control-allow-origin"], "http://app.test");
     let (status, _, _) = fetch(&s, &file_route(&s, &uid(9)), &[]).await;
     assert_eq!(status, 404, "unknown location-id");
-    let (status, _, _) = fetch(&s, &format!("{}/__emulator/files/{}/{}", s.base, uid(8), a.body["data"]["location-id"].as_str().unwrap()), &[]).await;
+    let (status, _, _) =
+        fetch(&s, &format!("{}/__emulator/files/{}/{}", s.base, uid(8), a.body["data"]["location-id"].as_str().unwrap()), &[]).await;
     assert_eq!(status, 404, "another app's id");
 }
 
@@ -385,8 +383,7 @@ async fn deleting_a_files_row_by_transact_frees_its_url() {
     let s = start().await;
     let a = uploaded(&s, "a.txt", b"a").await;
     let b = uploaded(&s, "b.txt", b"b").await;
-    let (a_url, b_url) =
-        (file_route(&s, a["location-id"].as_str().unwrap()), file_route(&s, b["location-id"].as_str().unwrap()));
+    let (a_url, b_url) = (file_route(&s, a["location-id"].as_str().unwrap()), file_route(&s, b["location-id"].as_str().unwrap()));
     s.transact(json!([["delete", "$files", a["id"]]])).await;
     assert_eq!(fetch(&s, &a_url, &[]).await.0, 404);
     assert_eq!(fetch(&s, &b_url, &[]).await.0, 200);
@@ -426,7 +423,10 @@ async fn legacy_signed_download_url_is_the_file_url_or_null() {
     let auth = s.bearer();
     let get = |query: String| {
         let (s, auth) = (s.clone(), auth.clone());
-        async move { s.send(Method::GET, &format!("/admin/storage/signed-download-url?app_id={}&{query}", s.app_id), &[("authorization", &auth)]).await }
+        async move {
+            s.send(Method::GET, &format!("/admin/storage/signed-download-url?app_id={}&{query}", s.app_id), &[("authorization", &auth)])
+                .await
+        }
     };
     let a = get("filename=a%20b.txt".into()).await;
     assert_eq!(a.status, 200, "{}", a.body);
@@ -434,7 +434,8 @@ async fn legacy_signed_download_url_is_the_file_url_or_null() {
     assert_eq!(fetch(&s, a.body["data"].as_str().unwrap(), &[]).await.2, b"signed");
     assert_eq!(get("filename=nope.txt".into()).await.body, json!({"data": null}));
     assert_error(&get("x=1".into()).await, 400, "param-missing", r#"Missing parameter: ["params" "filename"]"#);
-    let guest = s.send(Method::GET, &format!("/admin/storage/signed-download-url?app_id={}&filename=a", s.app_id), &[("as-guest", "1")]).await;
+    let guest =
+        s.send(Method::GET, &format!("/admin/storage/signed-download-url?app_id={}&filename=a", s.app_id), &[("as-guest", "1")]).await;
     assert_error(&guest, 400, "param-missing", r#"Missing parameter: ["headers" "authorization"]"#);
 }
 

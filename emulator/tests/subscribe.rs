@@ -172,11 +172,8 @@ async fn framing_is_byte_exact_retry_then_compact_data_events() {
     };
     let ok = sse.event().await;
     let raw = String::from_utf8(sse.raw.clone()).unwrap();
-    let expected = format!(
-        "retry:500\n\ndata:{}\n\ndata:{}\n\n",
-        serde_json::to_string(&init).unwrap(),
-        serde_json::to_string(&ok).unwrap()
-    );
+    let expected =
+        format!("retry:500\n\ndata:{}\n\ndata:{}\n\n", serde_json::to_string(&init).unwrap(), serde_json::to_string(&ok).unwrap());
     assert_eq!(raw, expected, "exactly these bytes so far");
     assert!(!raw.contains("data: ") && !raw.contains("event:") && !raw.contains("id:"));
 
@@ -187,10 +184,7 @@ async fn framing_is_byte_exact_retry_then_compact_data_events() {
 
     // add-query-ok (§4.2 step 3): q echoed, result = /admin/query's, meta without pagination
     let keys: Vec<&str> = ok.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(
-        keys,
-        ["op", "q", "result", "result-meta", "processed-tx-id", "processed-isn", "client-event-id", "trace-id"]
-    );
+    assert_eq!(keys, ["op", "q", "result", "result-meta", "processed-tx-id", "processed-isn", "client-event-id", "trace-id"]);
     assert_eq!(ok["op"], "add-query-ok");
     assert_eq!(ok["q"], query);
     assert_eq!(ok["result"], s.query(query.clone()).await);
@@ -220,8 +214,7 @@ async fn results_match_admin_query_for_inference_rule_params_and_empty_queries()
         (json!({"nothing": {}}), false),
     ] {
         let body = json!({"query": query, "inference?": inference});
-        let mut sse =
-            Sse::open_raw(&s, "/admin/subscribe-query", &[JSON, ("app-id", &s.app_id), ("authorization", &auth)], &body).await;
+        let mut sse = Sse::open_raw(&s, "/admin/subscribe-query", &[JSON, ("app-id", &s.app_id), ("authorization", &auth)], &body).await;
         let ok = sse.first_result().await;
         let expected = s.admin("/admin/query", body.clone()).await;
         assert_eq!(ok["result"], expected.body, "{query} inference {inference}");
@@ -302,10 +295,7 @@ async fn page_info_only_for_top_level_namespaces_that_paginate() {
     // an empty page after an offset has a previous page and null cursors
     let mut sse = Sse::open(&s, json!({"goals": {"$": {"offset": 5, "limit": 1}}})).await;
     let info = sse.first_result().await["result-meta"]["page-info"]["goals"].clone();
-    assert_eq!(
-        info,
-        json!({"start-cursor": null, "end-cursor": null, "has-next-page?": false, "has-previous-page?": true})
-    );
+    assert_eq!(info, json!({"start-cursor": null, "end-cursor": null, "has-next-page?": false, "has-previous-page?": true}));
 }
 
 #[tokio::test]
@@ -362,7 +352,10 @@ async fn a_query_that_starts_failing_is_reported_once_and_dropped() {
     let a = s.post_raw(&format!("/__emulator/apps/{}/schema", s.app_id), &[JSON], &schema.to_string()).await;
     assert_eq!(a.status, 200, "{}", a.body);
     let error = sse.event().await;
-    assert_eq!((error["op"].clone(), error["status"].clone(), error["type"].clone()), (json!("error"), json!(400), json!("validation-failed")));
+    assert_eq!(
+        (error["op"].clone(), error["status"].clone(), error["type"].clone()),
+        (json!("error"), json!(400), json!("validation-failed"))
+    );
     await_counts(&s, json!({"connections": 1, "subscriptions": 0})).await;
 }
 
@@ -417,7 +410,10 @@ async fn links_where_paths_and_new_attributes_refresh_the_queries_reading_them()
         ["link", "goals", uid(1), {"todos": uid(11)}]
     ]))
     .await;
-    assert_eq!(nested.refresh().await["instaql-result"], json!({"goals": [{"id": uid(1), "title": "a", "todos": [{"id": uid(11), "text": "Walk"}]}]}));
+    assert_eq!(
+        nested.refresh().await["instaql-result"],
+        json!({"goals": [{"id": uid(1), "title": "a", "todos": [{"id": uid(11), "text": "Walk"}]}]})
+    );
     // a write to the linked namespace only
     s.transact(json!([["update", "todos", uid(11), {"text": "Run"}]])).await;
     assert_eq!(nested.refresh().await["instaql-result"]["goals"][0]["todos"][0]["text"], "Run");
@@ -690,7 +686,9 @@ async fn a_counted_401_fault_fails_that_many_requests() {
     assert_eq!(s.post_raw("/__emulator/reset", &[], "").await.status, 200);
     assert_eq!(s.query(json!({})).await, json!({}));
 
-    for bad in [json!({"status": 503}), json!({"path-prefix": "/admin", "status": 302}), json!({"path-prefix": "/x", "status": 503, "count": -1})] {
+    for bad in
+        [json!({"status": 503}), json!({"path-prefix": "/admin", "status": 302}), json!({"path-prefix": "/x", "status": 503, "count": -1})]
+    {
         assert_error_type(&control(&s, Method::POST, "/__emulator/faults", bad).await, 400, "validation-failed");
     }
 }

@@ -94,7 +94,12 @@ async fn create_on_an_existing_entity_repeats_the_id_per_written_attribute() {
     let s = start().await;
     s.transact(json!([["update", "goals", uid(1), {"title": "a"}]])).await;
     let a = s.transact_err(json!([["create", "goals", uid(1), {"title": "b", "n": 1}]])).await;
-    assert_error(&a, 400, "validation-failed", &format!("Validation failed for tx-step: Creating entities that exist: {0}, {0}, {0}", uid(1)));
+    assert_error(
+        &a,
+        400,
+        "validation-failed",
+        &format!("Validation failed for tx-step: Creating entities that exist: {0}, {0}, {0}", uid(1)),
+    );
     let a = s.transact_err(json!([["create", "goals", uid(1), {}]])).await;
     assert_error(&a, 400, "validation-failed", &format!("Validation failed for tx-step: Creating entities that exist: {0}", uid(1)));
     assert_eq!(s.one("goals", &uid(1)).await, json!({"id": uid(1), "title": "a"}));
@@ -231,10 +236,16 @@ async fn link_targets_may_be_lookups() {
     // spec §6.3: lookup string or object target (each object entry one lookup)
     let s = seeded().await;
     s.transact(json!([["update", "todos", uid(14), {}], ["update", "todos", uid(15), {}]])).await;
-    s.transact(json!([["link", "todos", uid(14), {"goal": "lookup__slug__\"ship\""}], ["link", "todos", uid(15), {"goal": {"slug": "fit"}}]])).await;
+    s.transact(
+        json!([["link", "todos", uid(14), {"goal": "lookup__slug__\"ship\""}], ["link", "todos", uid(15), {"goal": {"slug": "fit"}}]]),
+    )
+    .await;
     assert_eq!(linked(&s, "todos", &uid(14), "goal").await, [uid(2)]);
     assert_eq!(linked(&s, "todos", &uid(15), "goal").await, [uid(1)]);
-    s.transact(json!([["update", "projects", uid(7), {"name": "p"}], ["link", "projects", uid(7), {"goals": ["lookup__slug__\"fit\"", uid(3)]}]])).await;
+    s.transact(
+        json!([["update", "projects", uid(7), {"name": "p"}], ["link", "projects", uid(7), {"goals": ["lookup__slug__\"fit\"", uid(3)]}]]),
+    )
+    .await;
     assert_eq!(linked(&s, "projects", &uid(7), "goals").await, [uid(1), uid(3)]);
 }
 
@@ -391,7 +402,10 @@ async fn lookup_forms_create_then_resolve_the_same_entity() {
     let r = s.query(json!({"users": {}})).await;
     assert_eq!(r["users"].as_array().map(Vec::len), Some(1), "{r}");
     let user = &r["users"][0];
-    assert_eq!((user["email"].clone(), user["name"].clone(), user["age"].clone(), user["meta"].clone()), (json!("a@x.com"), json!("A"), json!(3), json!({"k": 1})));
+    assert_eq!(
+        (user["email"].clone(), user["name"].clone(), user["age"].clone(), user["meta"].clone()),
+        (json!("a@x.com"), json!("A"), json!(3), json!({"k": 1}))
+    );
     let id = user["id"].as_str().expect("id");
     assert!(uuid::Uuid::parse_str(id).is_ok() && id == id.to_lowercase());
     // create with a lookup source also creates (spec §10 item 25)
@@ -504,7 +518,8 @@ async fn linking_an_unknown_label_targets_a_namespace_named_after_it() {
     // spec §6.4 row 3, §10 item 23: forward (N, L) ↔ reverse (L, N), cardinality many, not unique
     let s = start().await;
     s.transact(json!([["update", "posts", uid(1), {"t": 1}], ["update", "posts", uid(2), {"t": 2}], ["update", "comments", uid(11), {"x": 1}], ["update", "comments", uid(12), {"x": 2}]])).await;
-    s.transact(json!([["link", "posts", uid(1), {"comments": [uid(11), uid(12)]}], ["link", "posts", uid(2), {"comments": uid(11)}]])).await;
+    s.transact(json!([["link", "posts", uid(1), {"comments": [uid(11), uid(12)]}], ["link", "posts", uid(2), {"comments": uid(11)}]]))
+        .await;
     let r = s.query_inferred(json!({"comments": {"posts": {}}, "posts": {"comments": {}}})).await;
     assert_eq!(ids_of(&r["comments"][0]["posts"]), [uid(1), uid(2)], "reverse label = source namespace; many");
     assert_eq!(ids_of(&r["posts"][0]["comments"]), [uid(11), uid(12)]);
@@ -523,7 +538,10 @@ async fn linking_a_lookup_target_through_an_unknown_label_makes_a_one_to_one_lin
     assert_eq!(r["authors"][0]["books"]["id"], uid(1), "reverse singular (unique)");
     s.transact(json!([["link", "books", uid(1), {"authors": {"handle": "bob"}}]])).await;
     let r = s.query(json!({"books": {"$": {"where": {"id": uid(1)}}, "authors": {}}})).await;
-    assert_eq!(r["books"][0]["authors"].as_array().map(|a| a.iter().map(|x| x["handle"].clone()).collect::<Vec<_>>()), Some(vec![json!("bob")]));
+    assert_eq!(
+        r["books"][0]["authors"].as_array().map(|a| a.iter().map(|x| x["handle"].clone()).collect::<Vec<_>>()),
+        Some(vec![json!("bob")])
+    );
     let a = s.transact_err(json!([["link", "books", uid(2), {"authors": {"handle": "bob"}}]])).await;
     assert_error_type(&a, 400, "record-not-unique");
 }
@@ -532,17 +550,27 @@ async fn linking_a_lookup_target_through_an_unknown_label_makes_a_one_to_one_lin
 async fn throw_on_missing_attrs_rejects_auto_creation() {
     // spec §3.2: exact message and error hint {"attributes": [...]}
     let s = start_with_schema(goals_schema()).await;
-    let a = s.admin("/admin/transact", json!({"steps": [["update", "goals", uid(1), {"title": "t", "color": "red", "size": 1}]], "throw-on-missing-attrs?": true})).await;
+    let a = s
+        .admin(
+            "/admin/transact",
+            json!({"steps": [["update", "goals", uid(1), {"title": "t", "color": "red", "size": 1}]], "throw-on-missing-attrs?": true}),
+        )
+        .await;
     assert_error(&a, 400, "validation-failed", "Validation failed for steps: Attributes are missing in your schema");
-    let mut attributes: Vec<String> = serde_json::from_value(a.body["hint"]["errors"][0]["hint"]["attributes"].clone()).expect("attributes list");
+    let mut attributes: Vec<String> =
+        serde_json::from_value(a.body["hint"]["errors"][0]["hint"]["attributes"].clone()).expect("attributes list");
     attributes.sort();
     assert_eq!(attributes, ["goals.color", "goals.size"]);
     assert_eq!(all(&s, "goals").await, none(), "nothing applied");
     let a = s.admin("/admin/transact", json!({"steps": [["update", "goals", uid(1), {"title": "t"}], ["link", "goals", uid(1), {"todos": uid(2)}]], "throw-on-missing-attrs?": true})).await;
     assert_eq!(a.status, 200, "known attrs only: {}", a.body);
-    let a = s.admin("/admin/transact", json!({"steps": [["update", "goals", uid(3), {"color": "red"}]], "throw-on-missing-attrs?": false})).await;
+    let a = s
+        .admin("/admin/transact", json!({"steps": [["update", "goals", uid(3), {"color": "red"}]], "throw-on-missing-attrs?": false}))
+        .await;
     assert_eq!(a.status, 200, "false ⇒ auto-create: {}", a.body);
-    let a = s.admin("/admin/transact", json!({"steps": [["update", "goals", uid(3), {"color": "blue"}]], "throw-on-missing-attrs?": true})).await;
+    let a = s
+        .admin("/admin/transact", json!({"steps": [["update", "goals", uid(3), {"color": "blue"}]], "throw-on-missing-attrs?": true}))
+        .await;
     assert_eq!(a.status, 200, "color now exists: {}", a.body);
 }
 
@@ -550,7 +578,11 @@ async fn throw_on_missing_attrs_rejects_auto_creation() {
 async fn throw_on_missing_attrs_covers_new_namespaces_and_links() {
     // spec §3.2, §6.4
     let s = start().await;
-    for steps in [json!([["update", "brand", uid(1), {"x": 1}]]), json!([["link", "brand", uid(1), {"other": uid(2)}]]), json!([["update", "brand", ["slug", "x"], {}]])] {
+    for steps in [
+        json!([["update", "brand", uid(1), {"x": 1}]]),
+        json!([["link", "brand", uid(1), {"other": uid(2)}]]),
+        json!([["update", "brand", ["slug", "x"], {}]]),
+    ] {
         let a = s.admin("/admin/transact", json!({"steps": steps, "throw-on-missing-attrs?": true})).await;
         assert_error(&a, 400, "validation-failed", "Validation failed for steps: Attributes are missing in your schema");
     }
@@ -565,11 +597,21 @@ async fn invalid_entity_ids_name_the_step_and_position() {
     let s = start().await;
     for (bad, shown) in [(json!("12345"), "12345"), (json!("abc"), "abc")] {
         let a = s.transact_err(json!([["update", "goals", uid(1), {}], ["update", "goals", bad, {}]])).await;
-        assert_error(&a, 400, "validation-failed", &format!("Validation failed for steps: Invalid entity ID '{shown}'. Entity IDs must be UUIDs or lookup references."));
+        assert_error(
+            &a,
+            400,
+            "validation-failed",
+            &format!("Validation failed for steps: Invalid entity ID '{shown}'. Entity IDs must be UUIDs or lookup references."),
+        );
         assert_eq!(a.body["hint"]["errors"][0]["in"], json!([1, 2]));
     }
     let a = s.transact_err(json!([["delete", "goals", "nope"]])).await;
-    assert_error(&a, 400, "validation-failed", "Validation failed for steps: Invalid entity ID 'nope'. Entity IDs must be UUIDs or lookup references.");
+    assert_error(
+        &a,
+        400,
+        "validation-failed",
+        "Validation failed for steps: Invalid entity ID 'nope'. Entity IDs must be UUIDs or lookup references.",
+    );
     assert_eq!(a.body["hint"]["errors"][0]["in"], json!([0, 2]));
     assert_eq!(all(&s, "goals").await, none());
 }
@@ -646,15 +688,38 @@ async fn typed_attributes_reject_mismatched_values() {
     // spec §6.7: `Invalid value type for <ns>.<attr>. Value must be a <t> but the provided value type is <u>.`
     let s = start_with_schema(goals_schema()).await;
     let a = s.transact_err(json!([["update", "goals", uid(3), {"title": "t", "priority": "high"}]])).await;
-    assert_error_contains(&a, 400, "validation-failed", "Invalid value type for goals.priority. Value must be a number but the provided value type is string.");
+    assert_error_contains(
+        &a,
+        400,
+        "validation-failed",
+        "Invalid value type for goals.priority. Value must be a number but the provided value type is string.",
+    );
     let hint = &a.body["hint"];
-    assert_eq!((hint["namespace"].clone(), hint["attribute"].clone(), hint["value"].clone(), hint["checked-data-type"].clone(), hint["entity-id"].clone()),
-               (json!("goals"), json!("priority"), json!("high"), json!("number"), json!(uid(3))));
+    assert_eq!(
+        (
+            hint["namespace"].clone(),
+            hint["attribute"].clone(),
+            hint["value"].clone(),
+            hint["checked-data-type"].clone(),
+            hint["entity-id"].clone()
+        ),
+        (json!("goals"), json!("priority"), json!("high"), json!("number"), json!(uid(3)))
+    );
     assert!(hint["attr-id"].is_string(), "{hint}");
     let a = s.transact_err(json!([["update", "goals", uid(3), {"title": 5}]])).await;
-    assert_error_contains(&a, 400, "validation-failed", "Invalid value type for goals.title. Value must be a string but the provided value type is number.");
+    assert_error_contains(
+        &a,
+        400,
+        "validation-failed",
+        "Invalid value type for goals.title. Value must be a string but the provided value type is number.",
+    );
     let a = s.transact_err(json!([["update", "todos", uid(4), {"done": "yes"}]])).await;
-    assert_error_contains(&a, 400, "validation-failed", "Invalid value type for todos.done. Value must be a boolean but the provided value type is string.");
+    assert_error_contains(
+        &a,
+        400,
+        "validation-failed",
+        "Invalid value type for todos.done. Value must be a boolean but the provided value type is string.",
+    );
     let a = s.transact_err(json!([["update", "goals", uid(3), {"due": "not a date"}]])).await;
     assert_invalid(&a);
     assert_eq!(s.query(json!({"goals": {}, "todos": {}})).await, json!({"goals": [], "todos": []}));
@@ -664,7 +729,10 @@ async fn typed_attributes_reject_mismatched_values() {
 async fn date_attributes_accept_epoch_ms_and_date_strings() {
     // spec §6.7: `date` accepts epoch-ms numbers or date strings; results are not converted (§5.11)
     let s = start_with_schema(goals_schema()).await;
-    s.transact(json!([["update", "goals", uid(1), {"due": 1704067200000u64}], ["update", "goals", uid(2), {"due": "2024-01-02T00:00:00Z"}]])).await;
+    s.transact(
+        json!([["update", "goals", uid(1), {"due": 1704067200000u64}], ["update", "goals", uid(2), {"due": "2024-01-02T00:00:00Z"}]]),
+    )
+    .await;
     assert_eq!(s.one("goals", &uid(1)).await["due"], 1704067200000u64);
     assert_eq!(s.one("goals", &uid(2)).await["due"], "2024-01-02T00:00:00Z");
 }
@@ -709,7 +777,10 @@ async fn unique_collisions_are_record_not_unique() {
     let a = s.transact_err(json!([["update", "goals", uid(6), {"slug": "s"}]])).await;
     assert_error_type(&a, 400, "record-not-unique");
     let hint = &a.body["hint"];
-    assert_eq!((hint["record-type"].clone(), hint["etype"].clone(), hint["label"].clone(), hint["value"].clone()), (json!("triple"), json!("goals"), json!("slug"), json!("s")));
+    assert_eq!(
+        (hint["record-type"].clone(), hint["etype"].clone(), hint["label"].clone(), hint["value"].clone()),
+        (json!("triple"), json!("goals"), json!("slug"), json!("s"))
+    );
     assert!(hint["attr-id"].is_string(), "{hint}");
     let a = s.transact_err(json!([["update", "goals", uid(7), {"slug": "t"}], ["update", "goals", uid(8), {"slug": "t"}]])).await;
     assert_error_type(&a, 400, "record-not-unique");
@@ -738,15 +809,16 @@ async fn admins_may_write_users() {
 async fn a_failing_step_applies_nothing() {
     // spec §6.8: any error aborts everything — updates, deletes, links, new attributes
     let s = seeded().await;
-    let a = s.transact_err(json!([
-        ["update", "goals", uid(1), {"title": "changed"}],
-        ["update", "brand", uid(2), {"new": 1}],
-        ["delete", "goals", uid(2)],
-        ["unlink", "goals", uid(1), {"todos": uid(11)}],
-        ["link", "goals", uid(3), {"todos": uid(14)}],
-        ["update", "goals", uid(3), {"priority": "bad"}]
-    ]))
-    .await;
+    let a = s
+        .transact_err(json!([
+            ["update", "goals", uid(1), {"title": "changed"}],
+            ["update", "brand", uid(2), {"new": 1}],
+            ["delete", "goals", uid(2)],
+            ["unlink", "goals", uid(1), {"todos": uid(11)}],
+            ["link", "goals", uid(3), {"todos": uid(14)}],
+            ["update", "goals", uid(3), {"priority": "bad"}]
+        ]))
+        .await;
     assert_eq!(a.status, 400);
     assert_eq!(s.one("goals", &uid(1)).await["title"], "Get fit");
     assert_eq!(all(&s, "goals").await, [uid(1), uid(2), uid(3)]);
@@ -807,7 +879,8 @@ async fn link_unlink_order_follows_first_appearance() {
 async fn last_write_to_the_same_attribute_wins() {
     // spec §6.6: within a group, for several writes to the same (entity, attribute) the last one wins
     let s = start().await;
-    s.transact(json!([["update", "a", uid(1), {"v": 1, "w": 1}], ["update", "a", uid(1), {"v": 2}], ["update", "a", uid(1), {"w": 3}]])).await;
+    s.transact(json!([["update", "a", uid(1), {"v": 1, "w": 1}], ["update", "a", uid(1), {"v": 2}], ["update", "a", uid(1), {"w": 3}]]))
+        .await;
     assert_eq!(s.one("a", &uid(1)).await, json!({"id": uid(1), "v": 2, "w": 3}));
 }
 
@@ -846,7 +919,12 @@ async fn add_attr_creates_blob_attributes_with_their_flags() {
     assert_eq!(s.ids_where("books", json!({"pages": {"$gt": 15}})).await.len(), 1);
     assert_eq!(s.one("books", &uid(1)).await["pages"], 10);
     let a = s.transact_err(json!([["update", "books", uid(1), {"pages": "many"}]])).await;
-    assert_error_contains(&a, 400, "validation-failed", "Invalid value type for books.pages. Value must be a number but the provided value type is string.");
+    assert_error_contains(
+        &a,
+        400,
+        "validation-failed",
+        "Invalid value type for books.pages. Value must be a number but the provided value type is string.",
+    );
     let a = s.transact_err(json!([["update", "books", uid(3), {"isbn": "1"}]])).await;
     assert_error_type(&a, 400, "record-not-unique");
 }
@@ -858,7 +936,10 @@ async fn add_attr_creates_links() {
     let link = json!({"id": uid(904), "forward-identity": [uid(905), "books", "author"], "reverse-identity": [uid(906), "people", "books"],
                       "value-type": "ref", "cardinality": "one", "unique?": false, "index?": false});
     s.transact(json!([["add-attr", link]])).await;
-    s.transact(json!([["update", "books", uid(1), {"t": 1}], ["update", "books", uid(2), {"t": 2}], ["update", "people", uid(7), {"n": 1}]])).await;
+    s.transact(
+        json!([["update", "books", uid(1), {"t": 1}], ["update", "books", uid(2), {"t": 2}], ["update", "people", uid(7), {"n": 1}]]),
+    )
+    .await;
     s.transact(json!([["link", "books", uid(1), {"author": uid(7)}], ["link", "people", uid(7), {"books": uid(2)}]])).await;
     assert_eq!(s.one("books", &uid(1)).await, json!({"id": uid(1), "t": 1, "author": uid(7)}));
     let r = s.query_inferred(json!({"people": {"books": {}}, "books": {"author": {}}})).await;

@@ -83,7 +83,12 @@ async fn get_user_by_email_token_or_id_and_null_on_a_miss() {
     assert_eq!(get_user(&s, &format!("refresh_token={token}")).await.body["user"]["id"], id.as_str());
     assert_eq!(get_user(&s, &format!("id={id}")).await.body["user"]["id"], id.as_str());
     assert_eq!(get_user(&s, "email=nobody@example.com").await.body, json!({"user": null}));
-    assert_error(&get_user(&s, "").await, 400, "validation-failed", "Validation failed for params: Please provide a user id, email, or refresh_token");
+    assert_error(
+        &get_user(&s, "").await,
+        400,
+        "validation-failed",
+        "Validation failed for params: Please provide a user id, email, or refresh_token",
+    );
     assert_error_type(&get_user(&s, "email=not-an-email").await, 400, "param-malformed");
     assert_error_type(&get_user(&s, "id=12").await, 400, "param-malformed");
 }
@@ -115,11 +120,20 @@ async fn sign_out_by_token_id_or_email() {
     for token in [&two, &three] {
         assert_error_type(&verify_token(&s, token).await, 400, "record-not-found");
     }
-    assert_error(&s.admin("/admin/sign_out", json!({"email": "nobody@example.com"})).await, 400, "record-not-found", "Record not found: app-user");
+    assert_error(
+        &s.admin("/admin/sign_out", json!({"email": "nobody@example.com"})).await,
+        400,
+        "record-not-found",
+        "Record not found: app-user",
+    );
     assert_eq!(s.admin("/admin/sign_out", json!({"id": uid(99)})).await.body, json!({"ok": true}));
     assert_eq!(s.admin("/admin/sign_out", json!({"refresh_token": uid(98)})).await.body, json!({"ok": true}));
-    assert_error(&s.admin("/admin/sign_out", json!({})).await, 400, "validation-failed",
-        "Validation failed for body: Please provide an `id`, `email`, or `refresh_token`");
+    assert_error(
+        &s.admin("/admin/sign_out", json!({})).await,
+        400,
+        "validation-failed",
+        "Validation failed for body: Please provide an `id`, `email`, or `refresh_token`",
+    );
     let signed_out_user = get_user(&s, "email=cy@example.com").await;
     assert_eq!(signed_out_user.body["user"]["email"], "cy@example.com", "sign-out keeps the user");
 }
@@ -134,7 +148,10 @@ async fn magic_codes_are_six_digits_single_use_and_make_users() {
     assert_eq!(verified.status, 200, "{}", verified.body);
     assert_eq!(verified.body["created"], true);
     let user = &verified.body["user"];
-    assert_eq!((user["email"].as_str(), user["type"].as_str(), user["isGuest"].as_bool()), (Some("dee@example.com"), Some("user"), Some(false)));
+    assert_eq!(
+        (user["email"].as_str(), user["type"].as_str(), user["isGuest"].as_bool()),
+        (Some("dee@example.com"), Some("user"), Some(false))
+    );
     let token = user["refresh_token"].as_str().unwrap().to_owned();
     assert_eq!(verify_token(&s, &token).await.body["user"]["email"], "dee@example.com");
     let reused = s.admin("/admin/verify_magic_code", json!({"email": "dee@example.com", "code": code})).await;
@@ -142,7 +159,8 @@ async fn magic_codes_are_six_digits_single_use_and_make_users() {
     let again = code_for(&s, "dee@example.com").await;
     let second = s.admin("/admin/verify_magic_code", json!({"email": "dee@example.com", "code": again})).await;
     assert_eq!(second.body["created"], false);
-    let wrong = s.admin("/admin/verify_magic_code", json!({"email": "other@example.com", "code": code_for(&s, "dee@example.com").await})).await;
+    let wrong =
+        s.admin("/admin/verify_magic_code", json!({"email": "other@example.com", "code": code_for(&s, "dee@example.com").await})).await;
     assert_error_type(&wrong, 400, "record-not-found");
     assert_error_type(&s.admin("/admin/magic_code", json!({"email": "nope"})).await, 400, "param-malformed");
     assert_error_type(&s.admin("/admin/magic_code", json!({})).await, 400, "param-missing");
@@ -153,7 +171,8 @@ async fn bad_extra_fields_do_not_spend_the_code() {
     // spec §7.3: extra-fields are validated before the code is consumed
     let s = start().await;
     let code = code_for(&s, "eve@example.com").await;
-    let bad = s.admin("/admin/verify_magic_code", json!({"email": "eve@example.com", "code": code, "extra-fields": {"nickname": "e"}})).await;
+    let bad =
+        s.admin("/admin/verify_magic_code", json!({"email": "eve@example.com", "code": code, "extra-fields": {"nickname": "e"}})).await;
     assert_error_contains(&bad, 400, "validation-failed", "Unknown field: nickname");
     let good = s.admin("/admin/verify_magic_code", json!({"email": "eve@example.com", "code": code})).await;
     assert_eq!(good.status, 200, "{}", good.body);
@@ -188,11 +207,17 @@ async fn guests_and_upgrading_a_guest_by_magic_code() {
     let guest_id = user["id"].as_str().unwrap().to_owned();
     let guest_token = user["refresh_token"].as_str().unwrap().to_owned();
     let code = code_for(&s, "gil@example.com").await;
-    let upgraded = s.admin("/admin/verify_magic_code", json!({"email": "gil@example.com", "code": code, "refresh-token": guest_token})).await;
+    let upgraded =
+        s.admin("/admin/verify_magic_code", json!({"email": "gil@example.com", "code": code, "refresh-token": guest_token})).await;
     assert_eq!(upgraded.status, 200, "{}", upgraded.body);
     assert_eq!(upgraded.body["user"]["id"], guest_id.as_str(), "the guest becomes the user");
     assert_eq!(upgraded.body["user"]["type"], "user");
-    let unknown = s.admin("/admin/verify_magic_code", json!({"email": "gil@example.com", "code": code_for(&s, "gil@example.com").await, "refresh-token": uid(5)})).await;
+    let unknown = s
+        .admin(
+            "/admin/verify_magic_code",
+            json!({"email": "gil@example.com", "code": code_for(&s, "gil@example.com").await, "refresh-token": uid(5)}),
+        )
+        .await;
     assert_error_type(&unknown, 400, "record-not-found");
 }
 
@@ -368,7 +393,9 @@ async fn the_clock_moves_forward_and_dates_follow_it() {
     let created_at = created.body["user"]["created_at"].as_str().expect("created_at").to_owned();
     let day = |ms: i64| instant_emulator::users::format_utc_seconds(ms)[..10].to_owned();
     assert!([day(later), day(later + 60_000)].contains(&created_at[..10].to_owned()), "{created_at} vs {later}");
-    for bad in ["{}", r#"{"advance-ms": -1}"#, r#"{"advance-ms": "5"}"#, r#"{"advance-ms": 1.5}"#, r#"{"advance-ms": 18446744073709551615}"#, "[]"] {
+    for bad in
+        ["{}", r#"{"advance-ms": -1}"#, r#"{"advance-ms": "5"}"#, r#"{"advance-ms": 1.5}"#, r#"{"advance-ms": 18446744073709551615}"#, "[]"]
+    {
         assert_error_type(&s.post_raw("/__emulator/clock", &[JSON], bad).await, 400, "validation-failed");
     }
     assert_eq!(s.post_raw("/__emulator/clock", &[JSON], "{nope").await.status, 400);

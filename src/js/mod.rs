@@ -11,8 +11,8 @@ use web_sys::AbortSignal;
 mod live;
 mod storage;
 
-use crate::transport::{from_value, to_value};
 use crate::auth::UserRef;
+use crate::transport::{from_value, to_value};
 use crate::{CallOptions, Config, Error, Impersonation, Instant, Value};
 
 fn get(object: &JsValue, key: &str) -> JsValue {
@@ -29,7 +29,11 @@ fn set(object: &JsValue, key: &str, value: &JsValue) {
 
 /// The arguments a JS wrapper passed as an array (none when it is not one).
 fn args_of(args: &JsValue) -> Vec<JsValue> {
-    if js_sys::Array::is_array(args) { js_sys::Array::from(args).to_vec() } else { Vec::new() }
+    if js_sys::Array::is_array(args) {
+        js_sys::Array::from(args).to_vec()
+    } else {
+        Vec::new()
+    }
 }
 
 /// An optional string option; present but not a string is an invalid argument.
@@ -196,9 +200,7 @@ fn prepare(db: &Instant, call: Call, argument: &JsValue, opts: &JsValue) -> Resu
             let request = crate::rooms::presence_request(db.config(), &arg(0, "roomType")?, &arg(1, "roomId")?)?;
             Ok(Prepared::Send(request, CallOptions::default(), Answer::Sessions))
         }
-        Call::Storage(method) => {
-            storage::request(db, &method.as_string().unwrap_or_default(), &args_of(argument))
-        }
+        Call::Storage(method) => storage::request(db, &method.as_string().unwrap_or_default(), &args_of(argument)),
         _ => {
             let options = call_options(opts, is_query)?;
             let what = if is_query { "query" } else { "steps" };
@@ -237,7 +239,11 @@ fn text_arg(value: &JsValue, what: &str) -> Result<String, Error> {
 /// `json[key]`, or `null`.
 fn pick(json: &JsValue, key: &str) -> JsValue {
     let value = get(json, key);
-    if value.is_undefined() { JsValue::NULL } else { value }
+    if value.is_undefined() {
+        JsValue::NULL
+    } else {
+        value
+    }
 }
 
 /// What to answer from the server's JSON.
@@ -266,8 +272,8 @@ enum Answer {
 /// `call` state machine in the wasm: each extra await point of it cost kilobytes).
 fn auth_request(db: &Instant, method: &JsValue, args: &JsValue) -> Result<Prepared, Error> {
     use crate::auth::{
-        cookie_user, create_token_request, magic_code_request, sign_in_guest_request, sign_out_request,
-        users_request, verify_magic_code_request, verify_token_request,
+        cookie_user, create_token_request, magic_code_request, sign_in_guest_request, sign_out_request, users_request,
+        verify_magic_code_request, verify_token_request,
     };
     let method = method.as_string().unwrap_or_default();
     let args = args_of(args);
@@ -330,7 +336,11 @@ impl Answer {
             Answer::FirstUrl => storage::first_url(&json),
             Answer::Sessions => {
                 let sessions = pick(&json, "sessions");
-                if sessions.is_object() { sessions } else { js_sys::Object::new().into() }
+                if sessions.is_object() {
+                    sessions
+                } else {
+                    js_sys::Object::new().into()
+                }
             }
             Answer::UsersPage(limit) => {
                 let rows = pick(&json, "$users");

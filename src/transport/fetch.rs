@@ -129,9 +129,8 @@ impl Drop for AbortOnDrop {
 }
 
 fn message_of(error: &JsValue) -> String {
-    let text = |value: &JsValue| {
-        Reflect::get(value, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()).or_else(|| value.as_string())
-    };
+    let text =
+        |value: &JsValue| Reflect::get(value, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()).or_else(|| value.as_string());
     let mut message = text(error).unwrap_or_else(|| "fetch failed".into());
     // Node's "fetch failed" keeps the reason (refused, reset, a failing body stream) in `cause`.
     let cause = if error.is_object() { Reflect::get(error, &JsValue::from_str("cause")).ok() } else { None };
@@ -299,7 +298,11 @@ pub fn stringify(value: &Value) -> String {
 
 /// The items of a JS array (empty for anything else).
 pub fn to_array(json: &Json) -> Vec<Json> {
-    if Array::is_array(json) { Array::from(json).to_vec() } else { Vec::new() }
+    if Array::is_array(json) {
+        Array::from(json).to_vec()
+    } else {
+        Vec::new()
+    }
 }
 
 /// Whether it is an array.
@@ -400,9 +403,7 @@ pub fn decode<T: serde::de::DeserializeOwned>(json: Json) -> Result<T> {
 pub fn random_bytes() -> [u8; 16] {
     let array = js_sys::Uint8Array::new_with_length(16);
     let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).unwrap_or(JsValue::UNDEFINED);
-    let get_random = Reflect::get(&crypto, &JsValue::from_str("getRandomValues"))
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok());
+    let get_random = Reflect::get(&crypto, &JsValue::from_str("getRandomValues")).ok().and_then(|f| f.dyn_into::<Function>().ok());
     let mut out = [0u8; 16];
     match get_random {
         Some(f) if f.call1(&crypto, &array).is_ok() => array.copy_to(&mut out),

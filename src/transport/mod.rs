@@ -84,19 +84,19 @@ pub trait Transport: Clone + 'static {
 mod fetch;
 #[cfg(target_arch = "wasm32")]
 pub use fetch::{
-    decode, field, from_value, is_array, is_object, json_text, parse, random_bytes, stringify, to_array, to_value, Canceller, FetchTransport,
-    FetchTransport as DefaultTransport, HostBody, Json, Signal,
+    decode, field, from_value, is_array, is_object, json_text, parse, random_bytes, stringify, to_array, to_value, Canceller,
+    FetchTransport, FetchTransport as DefaultTransport, HostBody, Json, Signal,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod mock;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
+/// Natively, the default transport is the scripted mock: the crate's real target is wasm32.
+#[cfg(not(target_arch = "wasm32"))]
+pub use mock::MockTransport as DefaultTransport;
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::{
     decode, field, from_value, is_array, is_object, json_text, parse, random_bytes, stringify, to_array, to_value, Canceller, HostBody,
     Json, Signal,
 };
-/// Natively, the default transport is the scripted mock: the crate's real target is wasm32.
-#[cfg(not(target_arch = "wasm32"))]
-pub use mock::MockTransport as DefaultTransport;

@@ -334,9 +334,10 @@ fn js_layer(root: &Path) -> Layer {
 
 /// Node.js 20+ must be on PATH; says how to get it otherwise.
 fn require_node() -> Result<()> {
-    let output = Command::new("node").arg("--version").output().map_err(|_| {
-        "`node` was not found on PATH: install Node.js 20 or newer (`bash .ci/run` installs it when missing)".to_owned()
-    })?;
+    let output = Command::new("node")
+        .arg("--version")
+        .output()
+        .map_err(|_| "`node` was not found on PATH: install Node.js 20 or newer (`bash .ci/run` installs it when missing)".to_owned())?;
     let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     let major: u32 = version.trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
     if major < 20 {
@@ -433,7 +434,8 @@ fn machine_json() -> String {
         .and_then(|info| info.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_owned()))
         .unwrap_or_default();
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    let node = Command::new("node").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+    let node =
+        Command::new("node").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     format!("{{\"cpus\": {cpus}, \"cpu\": \"{}\", \"node\": \"{node}\", \"unix-time\": {now}}}", cpu.replace('"', "'"))
 }

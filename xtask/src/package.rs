@@ -32,9 +32,7 @@ pub fn build(root: &Path) -> Result<()> {
     ensure_toolchain()?;
     println!("==> cargo build --release --target {TARGET} -p instant-edge --features js");
     run(
-        Command::new(cargo())
-            .args(["build", "--release", "--target", TARGET, "-p", "instant-edge", "--features", "js"])
-            .current_dir(root),
+        Command::new(cargo()).args(["build", "--release", "--target", TARGET, "-p", "instant-edge", "--features", "js"]).current_dir(root),
         "building the wasm (is the target installed? rustup target add wasm32-unknown-unknown)",
     )?;
     let wasm = rustc_wasm(root);
@@ -59,10 +57,7 @@ pub fn build(root: &Path) -> Result<()> {
         let output = staging.join("instant_edge_bg.wasm");
         println!("==> wasm-opt -Oz --strip-debug --strip-producers (npm binaryen {BINARYEN_VERSION})");
         // --strip-debug removes the `name` section too.
-        run(
-            Command::new("wasm-opt").args(["-Oz", "--strip-debug", "--strip-producers"]).arg(&output).arg("-o").arg(&output),
-            "wasm-opt",
-        )?;
+        run(Command::new("wasm-opt").args(["-Oz", "--strip-debug", "--strip-producers"]).arg(&output).arg("-o").arg(&output), "wasm-opt")?;
         let bytes = fs::read(&output).map_err(|e| format!("reading {}: {e}", output.display()))?;
         let left: Vec<String> = custom_sections(&bytes)?.into_iter().filter(|s| s == "name" || s == "producers").collect();
         if !left.is_empty() {
@@ -359,12 +354,8 @@ fn normalize(path: &Path) -> Option<String> {
 }
 
 fn gzip_size(path: &Path) -> Result<u64> {
-    let output = Command::new("gzip")
-        .args(["-9", "-n", "-c"])
-        .arg(path)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("gzip: {e}"))?;
+    let output =
+        Command::new("gzip").args(["-9", "-n", "-c"]).arg(path).stderr(Stdio::inherit()).output().map_err(|e| format!("gzip: {e}"))?;
     if !output.status.success() {
         return Err(format!("gzip failed on {}", path.display()));
     }

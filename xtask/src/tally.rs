@@ -38,10 +38,8 @@ pub enum Runner {
 pub fn run_counted(command: &mut Command, runner: Runner) -> std::io::Result<(ExitStatus, Counts)> {
     let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
     let (sender, lines) = mpsc::channel::<String>();
-    let readers = [
-        child.stdout.take().map(|out| echo(out, false, sender.clone())),
-        child.stderr.take().map(|err| echo(err, true, sender.clone())),
-    ];
+    let readers =
+        [child.stdout.take().map(|out| echo(out, false, sender.clone())), child.stderr.take().map(|err| echo(err, true, sender.clone()))];
     drop(sender);
     let mut counts = Counts::default();
     for line in lines {

@@ -71,11 +71,7 @@ pub(super) fn app_or_empty(store: &crate::Store, app_id: Uuid) -> std::borrow::C
 /// Runs `change` on a copy of the app, given the write's transaction id and time, and keeps the
 /// copy only if it succeeded: every write is all or nothing. An unknown app is
 /// `record-not-found` `app`.
-pub(super) fn write_tx<T>(
-    store: &mut Store,
-    app_id: Uuid,
-    change: impl FnOnce(&mut App, u64, i64) -> ApiResult<T>,
-) -> ApiResult<T> {
+pub(super) fn write_tx<T>(store: &mut Store, app_id: Uuid, change: impl FnOnce(&mut App, u64, i64) -> ApiResult<T>) -> ApiResult<T> {
     if !store.apps.contains_key(&app_id) {
         return Err(ApiError::record_not_found("app", json!({"args": [{"id": app_id.to_string()}]})));
     }
@@ -129,7 +125,6 @@ pub async fn transact(
         let tx_id = write_tx(&mut store, perms.app_id, |app, tx_id, now| {
             instaml::apply(app, &steps, throw_on_missing_attrs, &perms, now).map(|_| tx_id)
         })?;
-        Ok(serde_json::to_value(instant_edge::models::TransactResponse { tx_id })
-            .unwrap_or_else(|_| json!({"tx-id": tx_id})))
+        Ok(serde_json::to_value(instant_edge::models::TransactResponse { tx_id }).unwrap_or_else(|_| json!({"tx-id": tx_id})))
     })
 }

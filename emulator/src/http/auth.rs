@@ -36,22 +36,12 @@ pub fn coerce_uuid(raw: &str) -> Option<Uuid> {
 pub fn app_id_untrusted(headers: &HeaderMap, params: &Params) -> ApiResult<Uuid> {
     let possible = json!([["query-params", "app_id"]]);
     if let Some(raw) = header(headers, "app-id") {
-        return coerce_uuid(raw).ok_or_else(|| {
-            ApiError::param_malformed(
-                &["headers", "app-id"],
-                json!(raw),
-                Some(json!({"possible-ins": possible})),
-            )
-        });
+        return coerce_uuid(raw)
+            .ok_or_else(|| ApiError::param_malformed(&["headers", "app-id"], json!(raw), Some(json!({"possible-ins": possible}))));
     }
     if let Some(raw) = params.get("app_id") {
-        return coerce_uuid(raw).ok_or_else(|| {
-            ApiError::param_malformed(
-                &["query-params", "app_id"],
-                json!(raw),
-                Some(json!({"possible-ins": possible})),
-            )
-        });
+        return coerce_uuid(raw)
+            .ok_or_else(|| ApiError::param_malformed(&["query-params", "app_id"], json!(raw), Some(json!({"possible-ins": possible}))));
     }
     Err(ApiError::param_missing(&["headers", "app-id"], Some(json!({"possible-ins": possible}))))
 }

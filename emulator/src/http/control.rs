@@ -67,10 +67,7 @@ pub fn routes() -> Router<Emulator> {
         .route("/__emulator/apps/{app_id}/schema", post(set_schema).fallback(not_found))
         .route("/__emulator/reset", post(reset).fallback(not_found))
         .route("/__emulator/apps/{app_id}/outbox", get(outbox).fallback(not_found))
-        .route(
-            "/__emulator/apps/{app_id}/auth-settings",
-            get(get_auth_settings).post(set_auth_settings).fallback(not_found),
-        )
+        .route("/__emulator/apps/{app_id}/auth-settings", get(get_auth_settings).post(set_auth_settings).fallback(not_found))
         .route("/__emulator/clock", post(advance_clock).fallback(not_found))
         .route("/__emulator/apps/{app_id}/rules", get(get_rules).post(set_rules).fallback(not_found))
         .route("/__emulator/apps/{app_id}/presence", post(rooms::seed).fallback(not_found))
@@ -118,11 +115,9 @@ pub(super) fn parse_body(body: &Bytes) -> ApiResult<Value> {
 fn optional_uuid(body: &Value, key: &str) -> ApiResult<Option<Uuid>> {
     match body.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_str()
-            .and_then(|s| Uuid::parse_str(s).ok())
-            .map(Some)
-            .ok_or_else(|| control_error(format!("`{key}` must be a UUID"))),
+        Some(v) => {
+            v.as_str().and_then(|s| Uuid::parse_str(s).ok()).map(Some).ok_or_else(|| control_error(format!("`{key}` must be a UUID")))
+        }
     }
 }
 
@@ -139,11 +134,7 @@ async fn outbox(State(emulator): State<Emulator>, Path(app_id): Path<String>) ->
         let app_id = parse_app_id(&app_id)?;
         let store = emulator.store();
         let app = store.apps.get(&app_id).ok_or_else(|| no_app(app_id))?;
-        let messages: Vec<Value> = app
-            .outbox
-            .iter()
-            .map(|m| json!({"email": m.email, "code": m.code, "sent-at": m.sent_at}))
-            .collect();
+        let messages: Vec<Value> = app.outbox.iter().map(|m| json!({"email": m.email, "code": m.code, "sent-at": m.sent_at})).collect();
         Ok(json!({ "messages": messages }))
     })())
 }
@@ -174,11 +165,7 @@ async fn create_app(State(emulator): State<Emulator>, body: Bytes) -> Response {
     })())
 }
 
-async fn set_schema(
-    State(emulator): State<Emulator>,
-    Path(app_id): Path<String>,
-    body: Bytes,
-) -> Response {
+async fn set_schema(State(emulator): State<Emulator>, Path(app_id): Path<String>, body: Bytes) -> Response {
     answer((|| {
         let schema_json = parse_body(&body)?;
         let app_id = parse_app_id(&app_id)?;
@@ -201,10 +188,8 @@ async fn reset(State(emulator): State<Emulator>) -> Response {
 async fn advance_clock(State(emulator): State<Emulator>, body: Bytes) -> Response {
     answer((|| {
         let body = parse_body(&body)?;
-        let ms = body
-            .get("advance-ms")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| control_error("`advance-ms` must be a non-negative integer"))?;
+        let ms =
+            body.get("advance-ms").and_then(Value::as_u64).ok_or_else(|| control_error("`advance-ms` must be a non-negative integer"))?;
         let now = emulator.store().advance_clock(ms).ok_or_else(|| control_error("`advance-ms` is too large"))?;
         Ok(json!({"now-ms": now}))
     })())
@@ -221,11 +206,7 @@ async fn get_auth_settings(State(emulator): State<Emulator>, Path(app_id): Path<
 
 /// `POST /__emulator/apps/{app_id}/auth-settings`: every given key is checked before any is
 /// applied, so a bad body changes nothing.
-async fn set_auth_settings(
-    State(emulator): State<Emulator>,
-    Path(app_id): Path<String>,
-    body: Bytes,
-) -> Response {
+async fn set_auth_settings(State(emulator): State<Emulator>, Path(app_id): Path<String>, body: Bytes) -> Response {
     answer((|| {
         let body = parse_body(&body)?;
         let app_id = parse_app_id(&app_id)?;
@@ -244,10 +225,8 @@ fn updated_settings(current: &AuthSettings, body: &Value) -> Result<AuthSettings
     for (key, value) in fields {
         match key.as_str() {
             "magic-code-expiry-minutes" => {
-                settings.magic_code_expiry_minutes = value
-                    .as_u64()
-                    .filter(|minutes| *minutes > 0)
-                    .ok_or("`magic-code-expiry-minutes` must be a positive integer")?;
+                settings.magic_code_expiry_minutes =
+                    value.as_u64().filter(|minutes| *minutes > 0).ok_or("`magic-code-expiry-minutes` must be a positive integer")?;
             }
             "magic-code-rate-limit-per-hour" => {
                 settings.magic_code_rate_limit_per_hour =
@@ -266,11 +245,8 @@ fn test_users(value: &Value) -> Result<Vec<TestUser>, String> {
     let Some(entries) = value.as_array() else { return Err("`test-users` must be an array".into()) };
     let mut list: Vec<TestUser> = Vec::new();
     for entry in entries {
-        let email = entry
-            .get("email")
-            .and_then(Value::as_str)
-            .and_then(users::coerce_email)
-            .ok_or("each test user needs an `email` address")?;
+        let email =
+            entry.get("email").and_then(Value::as_str).and_then(users::coerce_email).ok_or("each test user needs an `email` address")?;
         let code = entry
             .get("code")
             .and_then(Value::as_str)

@@ -34,25 +34,14 @@ fn set(response: &mut Response, name: &'static str, value: &str) {
 /// The middleware.
 pub async fn cors(request: Request<Body>, next: Next) -> Response {
     let origin = request.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let requested_method = request
-        .headers()
-        .get("access-control-request-method")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_ascii_uppercase);
+    let requested_method =
+        request.headers().get("access-control-request-method").and_then(|v| v.to_str().ok()).map(str::to_ascii_uppercase);
     if request.method() == Method::OPTIONS {
         if let (Some(origin), Some(method)) = (&origin, &requested_method) {
             if ["GET", "PUT", "POST", "DELETE"].contains(&method.as_str()) {
-                let requested_headers = request
-                    .headers()
-                    .get("access-control-request-headers")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                let mut names: Vec<String> = requested_headers
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|h| !h.is_empty())
-                    .map(capitalise)
-                    .collect();
+                let requested_headers = request.headers().get("access-control-request-headers").and_then(|v| v.to_str().ok()).unwrap_or("");
+                let mut names: Vec<String> =
+                    requested_headers.split(',').map(str::trim).filter(|h| !h.is_empty()).map(capitalise).collect();
                 names.sort();
                 let mut response = (StatusCode::OK, "preflight complete").into_response();
                 set(&mut response, "access-control-allow-origin", origin);

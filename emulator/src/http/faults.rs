@@ -24,10 +24,7 @@ pub async fn inject(State(emulator): State<Emulator>, request: Request<Body>, ne
     let fault = emulator.faults().hit(request.method().as_str(), request.uri().path(), Instant::now());
     let Some(fault) = fault else { return next.run(request).await };
     let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    json_response(
-        status,
-        &json!({"type": fault.error_type, "message": fault.message, "hint": null, "trace-id": trace_id()}),
-    )
+    json_response(status, &json!({"type": fault.error_type, "message": fault.message, "hint": null, "trace-id": trace_id()}))
 }
 
 /// `POST /__emulator/faults`: arms a fault; answers it as stored.

@@ -50,16 +50,10 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/admin/sign_in_guest", post(users::sign_in_guest).fallback(not_found))
         .route("/runtime/auth/verify_refresh_token", post(users::verify_refresh_token).fallback(not_found))
         .route("/admin/storage/upload", put(storage::upload).fallback(not_found))
-        .route(
-            "/admin/storage/files",
-            get(storage::list_files).delete(storage::delete_file).fallback(not_found),
-        )
+        .route("/admin/storage/files", get(storage::list_files).delete(storage::delete_file).fallback(not_found))
         .route("/admin/storage/files/delete", post(storage::delete_files).fallback(not_found))
         .route("/admin/storage/signed-download-url", get(storage::signed_download_url).fallback(not_found))
-        .route(
-            &format!("{}/{{app_id}}/{{location_id}}", crate::storage::FILES_ROUTE),
-            get(storage::download).fallback(not_found),
-        )
+        .route(&format!("{}/{{app_id}}/{{location_id}}", crate::storage::FILES_ROUTE), get(storage::download).fallback(not_found))
         .merge(control::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(emulator.clone(), faults::inject))
@@ -80,9 +74,7 @@ pub fn ok_json(value: Value) -> Response {
 fn json_response(status: StatusCode, value: &Value) -> Response {
     let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
     let mut response = (status, text).into_response();
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     response
 }
 
@@ -94,18 +86,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
         match self {
-            ApiError::Instant { error_type, message, hint, .. } => json_response(
-                status,
-                &json!({"type": error_type, "message": message, "hint": hint, "trace-id": trace_id()}),
-            ),
-            ApiError::RouteNotFound => {
-                json_response(status, &json!({"message": "Oops! We couldn't match this route."}))
+            ApiError::Instant { error_type, message, hint, .. } => {
+                json_response(status, &json!({"type": error_type, "message": message, "hint": hint, "trace-id": trace_id()}))
             }
+            ApiError::RouteNotFound => json_response(status, &json!({"message": "Oops! We couldn't match this route."})),
             ApiError::MalformedJson => {
                 let mut response = (status, "Malformed JSON in request body.").into_response();
-                response
-                    .headers_mut()
-                    .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+                response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
                 response
             }
             ApiError::PayloadTooLarge { limit } => json_response(
@@ -147,8 +134,7 @@ pub fn decode_json_body(headers: &HeaderMap, body: &Bytes) -> Result<Option<Valu
 
 /// `^application/(.+\+)?json` (ring-json `json-request?`), parameters after `;` allowed.
 fn is_json_content_type(content_type: &str) -> bool {
-    let Some(rest) = content_type.trim_start().to_ascii_lowercase().strip_prefix("application/").map(str::to_owned)
-    else {
+    let Some(rest) = content_type.trim_start().to_ascii_lowercase().strip_prefix("application/").map(str::to_owned) else {
         return false;
     };
     if rest.starts_with("json") {

@@ -15,11 +15,7 @@ use crate::{presence, Emulator};
 
 /// `GET /admin/rooms/presence?room-type=&room-id=` (`presence-get`). Order: app id and admin
 /// token → `room-type` (validated, unused) → `room-id`.
-pub async fn presence(
-    State(emulator): State<Emulator>,
-    params: Result<Query<Params>, QueryRejection>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn presence(State(emulator): State<Emulator>, params: Result<Query<Params>, QueryRejection>, headers: HeaderMap) -> Response {
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         let store = emulator.store();

@@ -62,9 +62,7 @@ fn check_upload(emulator: &Emulator, headers: &HeaderMap, params: &Params) -> Ap
     // `get-optional-param!`: absent is fine, present-but-blank is malformed.
     let content_disposition = match header_text(headers, "content-disposition") {
         None => storage::DEFAULT_CONTENT_DISPOSITION.to_owned(),
-        Some(raw) => {
-            non_blank(&raw).ok_or_else(|| ApiError::param_malformed(&["content-disposition"], json!(raw), None))?
-        }
+        Some(raw) => non_blank(&raw).ok_or_else(|| ApiError::param_malformed(&["content-disposition"], json!(raw), None))?,
     };
     assert_storage_permission(emulator, &perms, "create")?;
     Ok((perms, Upload { path, content_type, content_disposition }))
@@ -126,11 +124,7 @@ pub async fn upload(
 }
 
 /// `DELETE /admin/storage/files?filename=` (§8.3) → `{"data": {"id": <uuid> | null}}`.
-pub async fn delete_file(
-    State(emulator): State<Emulator>,
-    params: Result<Query<Params>, QueryRejection>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn delete_file(State(emulator): State<Emulator>, params: Result<Query<Params>, QueryRejection>, headers: HeaderMap) -> Response {
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         auth::app_id_untrusted(&headers, &params)?;
@@ -168,11 +162,7 @@ pub async fn delete_files(
 
 /// `GET /admin/storage/files` (legacy, §3.19, §8.4): `{"$files": {}}` run as admin, reshaped
 /// to `{"data": [{"key", "name", "size", "etag": null, "last_modified": null}]}`.
-pub async fn list_files(
-    State(emulator): State<Emulator>,
-    params: Result<Query<Params>, QueryRejection>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn list_files(State(emulator): State<Emulator>, params: Result<Query<Params>, QueryRejection>, headers: HeaderMap) -> Response {
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         let store = emulator.store();
@@ -224,13 +214,8 @@ pub async fn signed_download_url(
 /// `GET /__emulator/files/{app_id}/{location_id}`: the file's bytes with the content type and
 /// disposition it was uploaded with, 404 when unknown (or deleted). No auth: it stands in for
 /// a presigned S3 URL. CORS headers come from the router-wide layer, so browsers can fetch it.
-pub async fn download(
-    State(emulator): State<Emulator>,
-    Path((app_id, location_id)): Path<(String, String)>,
-) -> Response {
-    let object = Uuid::parse_str(&app_id)
-        .ok()
-        .and_then(|app_id| emulator.store().apps.get(&app_id)?.objects.get(&location_id).cloned());
+pub async fn download(State(emulator): State<Emulator>, Path((app_id, location_id)): Path<(String, String)>) -> Response {
+    let object = Uuid::parse_str(&app_id).ok().and_then(|app_id| emulator.store().apps.get(&app_id)?.objects.get(&location_id).cloned());
     let Some(object) = object else { return ApiError::RouteNotFound.into_response() };
     let header = |text: &str, fallback: &'static str| {
         HeaderValue::from_bytes(text.as_bytes()).unwrap_or_else(|_| HeaderValue::from_static(fallback))
@@ -238,13 +223,9 @@ pub async fn download(
     let mut response = (StatusCode::OK, object.bytes).into_response();
     let response_headers = response.headers_mut();
     response_headers.insert(CONTENT_TYPE, header(&object.content_type, storage::DEFAULT_CONTENT_TYPE));
-    response_headers
-        .insert(CONTENT_DISPOSITION, header(&object.content_disposition, storage::DEFAULT_CONTENT_DISPOSITION));
+    response_headers.insert(CONTENT_DISPOSITION, header(&object.content_disposition, storage::DEFAULT_CONTENT_DISPOSITION));
     // Browsers hide a cross-origin response's `content-disposition` unless it is exposed, as a
     // bucket's CORS configuration does for downloads.
-    response_headers.insert(
-        axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("content-disposition"),
-    );
+    response_headers.insert(axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("content-disposition"));
     response
 }

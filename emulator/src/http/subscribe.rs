@@ -186,10 +186,8 @@ impl Session {
         let started = std::time::Instant::now();
         match self.evaluate() {
             Ok(evaluated) => {
-                let unchanged = self
-                    .last_sent
-                    .as_ref()
-                    .is_some_and(|(result, meta)| *result == evaluated.result && *meta == evaluated.meta);
+                let unchanged =
+                    self.last_sent.as_ref().is_some_and(|(result, meta)| *result == evaluated.result && *meta == evaluated.meta);
                 if unchanged {
                     return None;
                 }

@@ -33,10 +33,7 @@ fn spend_token(store: &mut Store, app_id: Uuid, kind: RateLimitKind, email: &str
 }
 
 fn email_in(value: &Value, path: &[&str]) -> ApiResult<String> {
-    value
-        .as_str()
-        .and_then(users::coerce_email)
-        .ok_or_else(|| ApiError::param_malformed(path, value.clone(), None))
+    value.as_str().and_then(users::coerce_email).ok_or_else(|| ApiError::param_malformed(path, value.clone(), None))
 }
 
 fn uuid_in(value: &Value, path: &[&str]) -> ApiResult<Uuid> {
@@ -66,11 +63,7 @@ pub async fn refresh_tokens(
         let email = request.field("email").map(|raw| email_in(raw, &["body", "email"])).transpose()?;
         let id = request.field("id").map(|raw| uuid_in(raw, &["body", "id"])).transpose()?;
         if email.is_none() && id.is_none() {
-            return Err(ApiError::validation_msg(
-                "body",
-                request.body.clone().unwrap_or(Value::Null),
-                "Please provide an `email` or `id`",
-            ));
+            return Err(ApiError::validation_msg("body", request.body.clone().unwrap_or(Value::Null), "Please provide an `email` or `id`"));
         }
         let extra = extra_fields(&request)?;
         write(&mut store, app_id, |app, now| {
@@ -166,7 +159,13 @@ pub async fn sign_out(
 /// `POST /admin/magic_code` (§3.12) and, with `send`, `POST /admin/send_magic_code` (§3.13),
 /// which first spends a "create" rate-limit token and puts the email in the app's outbox instead
 /// of sending it. `magic_code` is not rate limited.
-fn magic_code(emulator: &Emulator, params: Result<Query<Params>, QueryRejection>, headers: HeaderMap, body: Result<Bytes, BytesRejection>, send: bool) -> Response {
+fn magic_code(
+    emulator: &Emulator,
+    params: Result<Query<Params>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    send: bool,
+) -> Response {
     respond(|| {
         let request = JsonRequest::new(emulator, headers, params, body)?;
         let mut store = emulator.store();

@@ -39,13 +39,7 @@ pub fn run(app: &App, query: &Value, inference: bool, perms: &Perms, origin: &st
 /// `{"page-info": {<ns>: ...}, "aggregate": {<ns>: {"count": n}}}`, with a `page-info` entry
 /// for each top-level namespace that paginates or orders (spec §5.6) and an `aggregate` entry
 /// for each that asked for one.
-pub fn run_with_meta(
-    app: &App,
-    query: &Value,
-    inference: bool,
-    perms: &Perms,
-    origin: &str,
-) -> ApiResult<(Value, Value)> {
+pub fn run_with_meta(app: &App, query: &Value, inference: bool, perms: &Perms, origin: &str) -> ApiResult<(Value, Value)> {
     let mut map = query.as_object().cloned().unwrap_or_default();
     map.remove("$$ruleParams");
     let forms = parse::parse(&map)?;
@@ -98,10 +92,7 @@ impl Evaluator<'_> {
     fn order_error(&self, form: &Form, messages: Vec<String>) -> ApiError {
         let mut path = form.path.clone();
         path.extend(["$".to_owned(), "order".to_owned()]);
-        let errors = messages
-            .into_iter()
-            .map(|m| json!({"expected": "supported-order?", "in": path, "message": m}))
-            .collect();
+        let errors = messages.into_iter().map(|m| json!({"expected": "supported-order?", "in": path, "message": m})).collect();
         ApiError::validation("query", self.root.clone(), errors)
     }
 
@@ -119,14 +110,10 @@ impl Evaluator<'_> {
             let name = attr.ident_name();
             let mut problems = Vec::new();
             if !attr.indexed {
-                problems.push(format!(
-                    "The `{name}` attribute is not indexed. Only indexed and typed attributes can be used to order by."
-                ));
+                problems.push(format!("The `{name}` attribute is not indexed. Only indexed and typed attributes can be used to order by."));
             }
             if attr.checked_type.is_none() {
-                problems.push(format!(
-                    "The `{name}` attribute is not typed. Only typed and indexed attributes can be used to order by."
-                ));
+                problems.push(format!("The `{name}` attribute is not typed. Only typed and indexed attributes can be used to order by."));
             }
             if !attr.cardinality_one {
                 problems.push(format!(
@@ -143,7 +130,11 @@ impl Evaluator<'_> {
                 continue;
             }
             let order_label = |a: &Attr| {
-                if a.forward.label == "id" { "serverCreatedAt".to_owned() } else { a.forward.label.clone() }
+                if a.forward.label == "id" {
+                    "serverCreatedAt".to_owned()
+                } else {
+                    a.forward.label.clone()
+                }
             };
             let other = match self.app.attrs.get(cursor.attr) {
                 Some(c) => format!("orders by `{}`.", order_label(c)),
@@ -175,11 +166,7 @@ impl Evaluator<'_> {
                 ));
             }
             if !form.children.is_empty() {
-                return Err(ApiError::validation_msg(
-                    "query",
-                    self.root.clone(),
-                    "Aggregates cannot be combined with nested queries.",
-                ));
+                return Err(ApiError::validation_msg("query", self.root.clone(), "Aggregates cannot be combined with nested queries."));
             }
         }
         let cursor_attr = self.top_level_order_attr(form, etype)?;
@@ -202,10 +189,7 @@ impl Evaluator<'_> {
         self.sort(&mut rows, order_attr.as_ref(), desc);
         let page = self.paginate(rows.clone(), &form.options, order_attr.as_ref(), desc);
         let page_info = cursor_attr.map(|attr| self.page_info(&rows, &page, &form.options, &attr));
-        let rendered: Vec<Value> = page
-            .into_iter()
-            .filter_map(|e| self.render(etype, e, form).transpose())
-            .collect::<ApiResult<_>>()?;
+        let rendered: Vec<Value> = page.into_iter().filter_map(|e| self.render(etype, e, form).transpose()).collect::<ApiResult<_>>()?;
         Ok(TopLevel { rows: Value::Array(rendered), page_info, count: None })
     }
 
@@ -257,12 +241,7 @@ impl Evaluator<'_> {
     /// Every entity with a value attribute in `etype` (link triples alone do not make an entity
     /// part of a namespace, spec §6.5 link).
     fn entities_of(&self, etype: &str) -> BTreeSet<Uuid> {
-        self.app
-            .attrs
-            .of_etype(etype)
-            .filter(|a| !a.is_ref())
-            .flat_map(|a| self.app.triples.entities_with(a.id))
-            .collect()
+        self.app.attrs.of_etype(etype).filter(|a| !a.is_ref()).flat_map(|a| self.app.triples.entities_with(a.id)).collect()
     }
 
     /// Rules for impersonated reads (spec §9.2/§9.4): app namespaces are open, `$files` follows
@@ -340,7 +319,11 @@ impl Evaluator<'_> {
         let mut keyed: Vec<SortKey> = rows.iter().map(|e| self.sort_key(*e, order_attr)).collect();
         keyed.sort_by(|a, b| {
             let ordering = Self::compare_keys(a, b, order_attr);
-            if desc { ordering.reverse() } else { ordering }
+            if desc {
+                ordering.reverse()
+            } else {
+                ordering
+            }
         });
         for (slot, key) in rows.iter_mut().zip(keyed) {
             *slot = key.entity;
@@ -351,23 +334,19 @@ impl Evaluator<'_> {
         let entity = cursor.entity.as_str().and_then(crate::http::coerce_uuid).unwrap_or_else(Uuid::nil);
         match order_attr {
             Some(_) => SortKey { value: Some(cursor.value.clone()).filter(|v| !v.is_null()), millis: None, entity },
-            None => SortKey {
-                value: None,
-                millis: Some(cursor.created_at.unwrap_or_else(|| self.created_at(entity))),
-                entity,
-            },
+            None => SortKey { value: None, millis: Some(cursor.created_at.unwrap_or_else(|| self.created_at(entity))), entity },
         }
     }
 
     /// `after`/`before`, then `offset`, then `limit`/`first` or `last` (spec §5.6).
     fn paginate(&self, rows: Vec<Uuid>, options: &Options, order_attr: Option<&Attr>, desc: bool) -> Vec<Uuid> {
         let position = |entity: Uuid, cursor: &Cursor| {
-            let ordering = Self::compare_keys(
-                &self.sort_key(entity, order_attr),
-                &self.cursor_key(cursor, order_attr),
-                order_attr,
-            );
-            if desc { ordering.reverse() } else { ordering }
+            let ordering = Self::compare_keys(&self.sort_key(entity, order_attr), &self.cursor_key(cursor, order_attr), order_attr);
+            if desc {
+                ordering.reverse()
+            } else {
+                ordering
+            }
         };
         let mut rows: Vec<Uuid> = rows
             .into_iter()

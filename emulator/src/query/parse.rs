@@ -66,7 +66,11 @@ pub struct Cursor {
 #[derive(Debug, Clone)]
 pub enum Cond {
     /// `{path: op}`.
-    Path { path: Vec<String>, op: Op, key: String },
+    Path {
+        path: Vec<String>,
+        op: Op,
+        key: String,
+    },
     And(Vec<Cond>),
     Or(Vec<Cond>),
 }
@@ -109,20 +113,8 @@ impl Op {
     }
 }
 
-const OPTION_KEYS: [&str; 12] = [
-    "where",
-    "order",
-    "limit",
-    "first",
-    "last",
-    "offset",
-    "before",
-    "after",
-    "beforeInclusive",
-    "afterInclusive",
-    "aggregate",
-    "fields",
-];
+const OPTION_KEYS: [&str; 12] =
+    ["where", "order", "limit", "first", "last", "offset", "before", "after", "beforeInclusive", "afterInclusive", "aggregate", "fields"];
 
 /// Parses a whole query (already stripped of `$$ruleParams`).
 pub fn parse(query: &Map<String, Value>) -> ApiResult<Vec<Form>> {
@@ -167,8 +159,7 @@ impl Parser<'_> {
                     self.options(raw, &options_path, level)?
                 }
             };
-            let children_map: Map<String, Value> =
-                body.iter().filter(|(k, _)| *k != "$").map(|(k, v)| (k.clone(), v.clone())).collect();
+            let children_map: Map<String, Value> = body.iter().filter(|(k, _)| *k != "$").map(|(k, v)| (k.clone(), v.clone())).collect();
             let children = self.forms(&children_map, &form_path, level + 1)?;
             forms.push(Form { key: key.clone(), options, children, path: form_path });
         }
@@ -226,11 +217,7 @@ impl Parser<'_> {
         }
         if let Some(fields) = present("fields") {
             let Some(items) = fields.as_array() else {
-                return Err(self.fail(
-                    "array?",
-                    path_with(path, &["fields"]),
-                    "The `fields` property should be an array of field names.",
-                ));
+                return Err(self.fail("array?", path_with(path, &["fields"]), "The `fields` property should be an array of field names."));
             };
             options.fields = Some(items.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect());
         }
@@ -248,17 +235,10 @@ impl Parser<'_> {
                 "We currently only support `offset`, `before`, and `after` clauses on the top-level field. Limit fields will be ignored",
             ));
         }
-        let given: Vec<&str> = [(limit, "`limit`"), (first, "`first`"), (last, "`last`")]
-            .iter()
-            .filter(|(v, _)| v.is_some())
-            .map(|(_, name)| *name)
-            .collect();
+        let given: Vec<&str> =
+            [(limit, "`limit`"), (first, "`first`"), (last, "`last`")].iter().filter(|(v, _)| v.is_some()).map(|(_, name)| *name).collect();
         if given.len() > 1 {
-            return Err(self.fail(
-                "supported-options?",
-                path.to_vec(),
-                format!("Only provide one of {}.", given.join(" or ")),
-            ));
+            return Err(self.fail("supported-options?", path.to_vec(), format!("Only provide one of {}.", given.join(" or "))));
         }
         options.limit = limit.or(first);
         options.last = last;
@@ -315,19 +295,17 @@ impl Parser<'_> {
         if items.len() != 3 && items.len() != 4 {
             return Err(fail(format!("Expected a join row with 4 items for the cursor, got {raw}.")));
         }
-        let attr = items[1].as_str().and_then(crate::http::coerce_uuid).ok_or_else(|| {
-            fail(format!(
-                "Expected a join row with a uuid attribute id in the second position, got {}.",
-                items[1]
-            ))
-        })?;
+        let attr = items[1]
+            .as_str()
+            .and_then(crate::http::coerce_uuid)
+            .ok_or_else(|| fail(format!("Expected a join row with a uuid attribute id in the second position, got {}.", items[1])))?;
         let created_at = match items.get(3) {
             None | Some(Value::Null) => None,
-            Some(t) => Some(t.as_i64().filter(|_| t.is_i64() || t.is_u64()).ok_or_else(|| {
-                fail(format!(
-                    "Expected a join row with an integer created_at in the last position, got {t}."
-                ))
-            })?),
+            Some(t) => Some(
+                t.as_i64()
+                    .filter(|_| t.is_i64() || t.is_u64())
+                    .ok_or_else(|| fail(format!("Expected a join row with an integer created_at in the last position, got {t}.")))?,
+            ),
         };
         Ok(Cursor { entity: items[0].clone(), attr, value: items[2].clone(), created_at })
     }

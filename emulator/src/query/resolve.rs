@@ -47,11 +47,7 @@ fn json_type(value: &Value) -> &'static str {
 
 impl Walk<'_> {
     fn error(&self, expected_key: &str, expected: &str, path: Vec<String>, message: String) -> ApiError {
-        ApiError::validation(
-            "query",
-            self.root.clone(),
-            vec![json!({expected_key: expected, "in": path, "message": message})],
-        )
+        ApiError::validation("query", self.root.clone(), vec![json!({expected_key: expected, "in": path, "message": message})])
     }
 
     /// Resolves `conds` on namespace `etype`.
@@ -84,14 +80,7 @@ impl Walk<'_> {
         }
     }
 
-    fn resolve_path(
-        &self,
-        etype: &str,
-        path: &[String],
-        op: &Op,
-        key: &str,
-        form_path: &[String],
-    ) -> ApiResult<Result<RCond, Missing>> {
+    fn resolve_path(&self, etype: &str, path: &[String], op: &Op, key: &str, form_path: &[String]) -> ApiResult<Result<RCond, Missing>> {
         let mut current = etype.to_owned();
         let mut hops = Vec::new();
         let (last_label, links) = path.split_last().map(|(l, r)| (l.as_str(), r)).unwrap_or((key, &[]));
@@ -100,17 +89,9 @@ impl Walk<'_> {
                 return Ok(Err(Missing));
             };
             if !attr.is_ref() {
-                return Err(ApiError::validation_msg(
-                    "attr",
-                    attr.to_wire(),
-                    format!("{current}.{label} needs to be a link"),
-                ));
+                return Err(ApiError::validation_msg("attr", attr.to_wire(), format!("{current}.{label} needs to be a link")));
             }
-            current = if forward {
-                attr.target_etype().unwrap_or_default().to_owned()
-            } else {
-                attr.forward.etype.clone()
-            };
+            current = if forward { attr.target_etype().unwrap_or_default().to_owned() } else { attr.forward.etype.clone() };
             hops.push((attr, forward));
         }
         let Some((attr, forward)) = self.attr_named(&current, last_label) else {
@@ -118,11 +99,7 @@ impl Walk<'_> {
         };
         let mut where_path = form_path.to_vec();
         where_path.extend(["$".to_owned(), "where".to_owned(), last_label.to_owned()]);
-        let op = if attr.is_ref() {
-            self.ref_op(op, last_label, &where_path)?
-        } else {
-            self.blob_op(&attr, op, &where_path)?
-        };
+        let op = if attr.is_ref() { self.ref_op(op, last_label, &where_path)? } else { self.blob_op(&attr, op, &where_path)? };
         if let ROp::In { null: true, .. } = op {
             let indexed = forward && attr.indexed;
             if !indexed {
@@ -152,9 +129,8 @@ impl Walk<'_> {
     /// Link values must be UUIDs (`Expected owner to be a uuid, got "x"`).
     fn ref_op(&self, op: &Op, label: &str, path: &[String]) -> ApiResult<ROp> {
         let as_uuid = |v: &Value| v.as_str().and_then(crate::http::coerce_uuid).map(|u| json!(u.to_string()));
-        let not_uuid = |shown: String| {
-            self.error("expected", "uuid?", path.to_vec(), format!("Expected {label} to be a uuid, got {shown}"))
-        };
+        let not_uuid =
+            |shown: String| self.error("expected", "uuid?", path.to_vec(), format!("Expected {label} to be a uuid, got {shown}"));
         Ok(match op {
             Op::Eq(v) => ROp::Eq(as_uuid(v).ok_or_else(|| not_uuid(v.to_string()))?),
             Op::Not(v) => ROp::Not(as_uuid(v).ok_or_else(|| not_uuid(json!({"$not": v}).to_string()))?),
@@ -172,10 +148,7 @@ impl Walk<'_> {
                             "expected",
                             "uuid?",
                             path.to_vec(),
-                            format!(
-                                "Expected {label} to match on a uuid, found {item} in {}",
-                                Value::Array(items.clone())
-                            ),
+                            format!("Expected {label} to match on a uuid, found {item} in {}", Value::Array(items.clone())),
                         )
                     })?);
                 }
@@ -206,10 +179,7 @@ impl Walk<'_> {
                 "expected?",
                 if v.is_number() { "timestamp?" } else { "date-string?" },
                 path.to_vec(),
-                format!(
-                    "The data type of `{name}` is `date`, but the query got value `{v}` of type `{}`.",
-                    json_type(v)
-                ),
+                format!("The data type of `{name}` is `date`, but the query got value `{v}` of type `{}`.", json_type(v)),
             )
         };
         // Literals in equality, `$in` and `$not` are checked against the enforced type.
@@ -367,10 +337,9 @@ impl Walk<'_> {
                     Comparison::Lte => ordering.is_le(),
                 }
             }),
-            ROp::Like { pattern, case_insensitive } => found
-                .iter()
-                .filter_map(Value::as_str)
-                .any(|x| values::like(x, pattern, *case_insensitive)),
+            ROp::Like { pattern, case_insensitive } => {
+                found.iter().filter_map(Value::as_str).any(|x| values::like(x, pattern, *case_insensitive))
+            }
         }
     }
 }

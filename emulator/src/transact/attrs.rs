@@ -98,12 +98,7 @@ impl Pending {
 
     fn for_ref_lookup(&mut self, label: &str, etype: &str) {
         if self.attrs.fwd(etype, label).is_none() && self.attrs.rev(etype, label).is_none() {
-            self.add(Attr {
-                unique: true,
-                indexed: true,
-                cardinality_one: true,
-                ..Attr::link(etype, label, label, etype)
-            });
+            self.add(Attr { unique: true, indexed: true, cardinality_one: true, ..Attr::link(etype, label, label, etype) });
         }
     }
 
@@ -133,11 +128,7 @@ impl Pending {
 pub fn ref_lookup_label(pair: &(String, Value)) -> ApiResult<String> {
     let segments: Vec<&str> = pair.0.split('.').collect();
     if segments.len() != 2 || segments[1] != "id" {
-        return Err(ApiError::validation_msg(
-            "lookup",
-            json!([pair.0, pair.1]),
-            format!("{} is not a valid lookup attribute.", pair.0),
-        ));
+        return Err(ApiError::validation_msg("lookup", json!([pair.0, pair.1]), format!("{} is not a valid lookup attribute.", pair.0)));
     }
     Ok(segments[0].to_owned())
 }
@@ -153,10 +144,7 @@ pub fn add_explicit(app: &mut App, steps: &[Value], now: i64) -> ApiResult<()> {
         let attr = from_wire(&wire)?;
         check_reserved(&attr)?;
         let fwd_taken = app.attrs.fwd(&attr.forward.etype, &attr.forward.label).is_some();
-        let rev_taken = attr
-            .reverse
-            .as_ref()
-            .is_some_and(|r| app.attrs.rev(&r.etype, &r.label).is_some());
+        let rev_taken = attr.reverse.as_ref().is_some_and(|r| app.attrs.rev(&r.etype, &r.label).is_some());
         if fwd_taken || rev_taken || app.attrs.get(attr.id).is_some() {
             return Err(ApiError::bad_request(
                 "record-not-unique",
@@ -175,17 +163,11 @@ pub fn add_explicit(app: &mut App, steps: &[Value], now: i64) -> ApiResult<()> {
 
 /// Reads an attribute in its wire form (spec §3.17).
 fn from_wire(wire: &Value) -> ApiResult<Attr> {
-    let invalid = |why: &str| {
-        ApiError::validation("tx-steps", wire.clone(), vec![json!({"message": format!("Invalid attr: {why}")})])
-    };
+    let invalid = |why: &str| ApiError::validation("tx-steps", wire.clone(), vec![json!({"message": format!("Invalid attr: {why}")})]);
     let uuid_at = |v: Option<&Value>| v.and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
     let ident = |key: &str| -> Option<Ident> {
         let parts = wire.get(key)?.as_array()?;
-        Some(Ident {
-            id: uuid_at(parts.first())?,
-            etype: parts.get(1)?.as_str()?.to_owned(),
-            label: parts.get(2)?.as_str()?.to_owned(),
-        })
+        Some(Ident { id: uuid_at(parts.first())?, etype: parts.get(1)?.as_str()?.to_owned(), label: parts.get(2)?.as_str()?.to_owned() })
     };
     let id = uuid_at(wire.get("id")).ok_or_else(|| invalid("`id` must be a UUID"))?;
     let forward = ident("forward-identity").ok_or_else(|| invalid("`forward-identity` must be [id, etype, label]"))?;

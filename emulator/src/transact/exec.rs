@@ -46,11 +46,7 @@ pub fn validate_modes(app: &App, ops: &[Op]) -> ApiResult<()> {
         }
     }
     if !existing.is_empty() {
-        return Err(ApiError::validation_msg(
-            "tx-step",
-            json!(existing),
-            format!("Creating entities that exist: {}", existing.join(", ")),
-        ));
+        return Err(ApiError::validation_msg("tx-step", json!(existing), format!("Creating entities that exist: {}", existing.join(", "))));
     }
     if !missing.is_empty() {
         return Err(ApiError::validation_msg(
@@ -64,9 +60,7 @@ pub fn validate_modes(app: &App, ops: &[Op]) -> ApiResult<()> {
 
 /// Whether `entity` has any triple of a namespace attribute.
 fn entity_in(app: &App, etype: &str, entity: Uuid) -> bool {
-    app.triples.attrs_of(entity).any(|(attr, _)| {
-        app.attrs.get(attr).is_some_and(|a| a.forward.etype == etype && !a.is_ref())
-    })
+    app.triples.attrs_of(entity).any(|(attr, _)| app.attrs.get(attr).is_some_and(|a| a.forward.etype == etype && !a.is_ref()))
 }
 
 fn denied(etype: &str, scope: &str) -> ApiError {
@@ -149,11 +143,7 @@ impl<'a> Run<'a> {
     }
 
     fn attr(&self, id: Uuid) -> ApiResult<Attr> {
-        self.app
-            .attrs
-            .get(id)
-            .cloned()
-            .ok_or_else(|| ApiError::record_not_found("attr", json!({"args": [id.to_string()]})))
+        self.app.attrs.get(id).cloned().ok_or_else(|| ApiError::record_not_found("attr", json!({"args": [id.to_string()]})))
     }
 
     /// Resolves a source eid, creating a lookup's entity when nothing matches (spec §6.2).
@@ -163,11 +153,7 @@ impl<'a> Run<'a> {
         }
         let Eid::Lookup { attr, value } = eid else { return Ok(Uuid::nil()) };
         let attr = self.attr(*attr)?;
-        let entity = if attr.forward.label == "id" {
-            ref_target(value).unwrap_or_else(Uuid::new_v4)
-        } else {
-            Uuid::new_v4()
-        };
+        let entity = if attr.forward.label == "id" { ref_target(value).unwrap_or_else(Uuid::new_v4) } else { Uuid::new_v4() };
         self.write(entity, &attr, value.clone())?;
         Ok(entity)
     }
@@ -323,13 +309,8 @@ impl<'a> Run<'a> {
             }
         }
         for (etype, entity) in doomed {
-            let attrs: Vec<Attr> = self
-                .app
-                .attrs
-                .iter()
-                .filter(|a| a.forward.etype == etype || a.target_etype() == Some(etype.as_str()))
-                .cloned()
-                .collect();
+            let attrs: Vec<Attr> =
+                self.app.attrs.iter().filter(|a| a.forward.etype == etype || a.target_etype() == Some(etype.as_str())).cloned().collect();
             for attr in attrs {
                 if attr.forward.etype == etype {
                     self.app.triples.remove_all(entity, &attr);
@@ -359,10 +340,7 @@ impl<'a> Run<'a> {
             for attr in self.app.attrs.of_etype(etype).filter(|a| a.required) {
                 let present = self.app.triples.values(*entity, attr.id).iter().any(|s| !s.value.is_null());
                 if !present {
-                    missing
-                        .entry((etype.clone(), attr.forward.label.clone()))
-                        .or_default()
-                        .push(entity.to_string());
+                    missing.entry((etype.clone(), attr.forward.label.clone())).or_default().push(entity.to_string());
                 }
             }
         }

@@ -29,15 +29,11 @@ pub fn lookup_pair(eid: &Value) -> ApiResult<Option<(String, Value)>> {
                 )),
             }
         }
-        Value::Array(items) if items.len() == 2 => {
-            Ok(Some((items[0].as_str().unwrap_or_default().to_owned(), items[1].clone())))
-        }
+        Value::Array(items) if items.len() == 2 => Ok(Some((items[0].as_str().unwrap_or_default().to_owned(), items[1].clone()))),
         Value::Object(map) if map.len() == 1 => Ok(map.iter().next().map(|(k, v)| (k.clone(), v.clone()))),
-        Value::Object(_) => Err(ApiError::validation_msg(
-            "lookup",
-            eid.clone(),
-            "lookup must be an object with a single unique attr and value.",
-        )),
+        Value::Object(_) => {
+            Err(ApiError::validation_msg("lookup", eid.clone(), "lookup must be an object with a single unique attr and value."))
+        }
         _ => Ok(None),
     }
 }
@@ -63,14 +59,12 @@ fn eid_of(app: &App, etype: &str, eid: &Value, index: usize, position: usize) ->
             )
         });
     };
-    let label = if pair.0.contains('.') && app.attrs.fwd(etype, &pair.0).is_none() {
-        ref_lookup_label(&pair)?
-    } else {
-        pair.0.clone()
-    };
-    let attr = app.attrs.fwd(etype, &label).filter(|a| a.unique).ok_or_else(|| {
-        ApiError::validation_msg("lookup", eid.clone(), format!("{} is not a unique attribute on {etype}", pair.0))
-    })?;
+    let label = if pair.0.contains('.') && app.attrs.fwd(etype, &pair.0).is_none() { ref_lookup_label(&pair)? } else { pair.0.clone() };
+    let attr = app
+        .attrs
+        .fwd(etype, &label)
+        .filter(|a| a.unique)
+        .ok_or_else(|| ApiError::validation_msg("lookup", eid.clone(), format!("{} is not a unique attribute on {etype}", pair.0)))?;
     let mut value = pair.1;
     if attr.is_ref() {
         value = uuid_string(&value).map(|u| json!(u.to_string())).unwrap_or(value);
@@ -97,9 +91,7 @@ fn mode_of(opts: Option<&Value>) -> Mode {
 }
 
 fn attr_or_error<'a>(app: &'a App, etype: &str, label: &str) -> ApiResult<&'a Attr> {
-    app.attrs.fwd(etype, label).ok_or_else(|| {
-        ApiError::record_not_found("attr", json!({"args": [etype, label]}))
-    })
+    app.attrs.fwd(etype, label).ok_or_else(|| ApiError::record_not_found("attr", json!({"args": [etype, label]})))
 }
 
 /// The source `id` write a lookup source gets on link/unlink (`with-id-attr-for-lookup`).
@@ -151,28 +143,15 @@ pub fn step(app: &App, index: usize, step: &Value) -> ApiResult<Vec<Op>> {
                     Some(attr) => (attr, true),
                     None => match app.attrs.rev(etype, label) {
                         Some(attr) => (attr, false),
-                        None => {
-                            return Err(ApiError::validation_msg(
-                                "tx-step",
-                                step.clone(),
-                                format!("`{etype}.{label}` is not a link."),
-                            ))
-                        }
+                        None => return Err(ApiError::validation_msg("tx-step", step.clone(), format!("`{etype}.{label}` is not a link."))),
                     },
                 };
-                let other_etype = if forward {
-                    attr.target_etype().unwrap_or_default().to_owned()
-                } else {
-                    attr.forward.etype.clone()
-                };
+                let other_etype = if forward { attr.target_etype().unwrap_or_default().to_owned() } else { attr.forward.etype.clone() };
                 for target in link_targets(targets) {
                     let target_eid = eid_of(app, &other_etype, &target, index, 3)?;
                     check_lookup_namespace(app, attr, forward, &target_eid, step)?;
-                    let (from, to, mode) = if forward {
-                        (source.clone(), target_eid, Mode::Upsert)
-                    } else {
-                        (target_eid, source.clone(), Mode::LinkTarget)
-                    };
+                    let (from, to, mode) =
+                        if forward { (source.clone(), target_eid, Mode::Upsert) } else { (target_eid, source.clone(), Mode::LinkTarget) };
                     ops.push(if action == "link" {
                         Op::AddTriple { eid: from, attr: attr.id, value: Written::Link(to), mode }
                     } else {
@@ -191,11 +170,7 @@ pub fn step(app: &App, index: usize, step: &Value) -> ApiResult<Vec<Op>> {
             Ok(vec![Op::RuleParams])
         }
         "add-attr" => Ok(Vec::new()),
-        "delete-attr" => Ok(items
-            .get(1)
-            .and_then(uuid_string)
-            .map(|attr| vec![Op::DeleteAttr { attr }])
-            .unwrap_or_default()),
+        "delete-attr" => Ok(items.get(1).and_then(uuid_string).map(|attr| vec![Op::DeleteAttr { attr }]).unwrap_or_default()),
         other => Err(ApiError::validation(
             "action",
             json!(other),
@@ -229,12 +204,7 @@ fn check_lookup_namespace(app: &App, attr: &Attr, forward: bool, target: &Eid, s
 }
 
 /// An update through a lookup may only change the lookup attribute of an existing entity.
-fn check_lookup_self_update(
-    app: &App,
-    eid: &Eid,
-    etype: &str,
-    obj: &serde_json::Map<String, Value>,
-) -> ApiResult<()> {
+fn check_lookup_self_update(app: &App, eid: &Eid, etype: &str, obj: &serde_json::Map<String, Value>) -> ApiResult<()> {
     let Eid::Lookup { attr, value } = eid else { return Ok(()) };
     let Some(lookup_attr) = app.attrs.get(*attr) else { return Ok(()) };
     if lookup_attr.forward.etype != etype {

@@ -113,14 +113,7 @@ pub fn apply_internal(app: &mut App, steps: &Value, now: i64) -> ApiResult<()> {
     execute(app, steps, &list, false, &admin, now)
 }
 
-fn execute(
-    app: &mut App,
-    steps: &Value,
-    list: &[Value],
-    throw_on_missing_attrs: bool,
-    perms: &Perms,
-    now: i64,
-) -> ApiResult<()> {
+fn execute(app: &mut App, steps: &Value, list: &[Value], throw_on_missing_attrs: bool, perms: &Perms, now: i64) -> ApiResult<()> {
     let created = attrs::create_missing(app, list)?;
     if throw_on_missing_attrs && !created.is_empty() {
         let names: Vec<String> = created.iter().map(|a| a.ident_name()).collect();
@@ -165,9 +158,10 @@ fn execute(
 /// The step's `eid` wins over an `id` key in the attributes (`ignore-id-in-transaction`).
 fn drop_id_key(step: &mut Value) {
     let Some(items) = step.as_array_mut() else { return };
-    let is_obj_step = items.first().and_then(Value::as_str).is_some_and(|a| {
-        matches!(a, "create" | "update" | "merge" | "link" | "unlink" | "ruleParams")
-    });
+    let is_obj_step = items
+        .first()
+        .and_then(Value::as_str)
+        .is_some_and(|a| matches!(a, "create" | "update" | "merge" | "link" | "unlink" | "ruleParams"));
     if let (true, Some(Value::Object(obj))) = (is_obj_step, items.get_mut(3)) {
         obj.remove("id");
     }

@@ -33,10 +33,7 @@ fn valid_lookup(value: &Value) -> bool {
 
 /// The friendly check that runs when the spec fails (`check-for-invalid-entity-ids!`).
 fn invalid_eid(value: &Value) -> bool {
-    !(uuid_string(value).is_some()
-        || is_lookup_string(value)
-        || value.is_array()
-        || value.is_object())
+    !(uuid_string(value).is_some() || is_lookup_string(value) || value.is_array() || value.is_object())
 }
 
 fn shown(value: &Value) -> String {
@@ -60,23 +57,17 @@ fn step_problem(index: usize, step: &Value) -> Option<Value> {
     };
     let at = |i: usize| items.get(i);
     let check = |i: usize, ok: bool, expected: &str| (!ok).then(|| problem(expected, &[index, i]));
-    let etype_and_eid = || {
-        check(1, at(1).is_some_and(Value::is_string), "string?")
-            .or_else(|| check(2, at(2).is_some_and(valid_lookup), "lookup?"))
-    };
+    let etype_and_eid =
+        || check(1, at(1).is_some_and(Value::is_string), "string?").or_else(|| check(2, at(2).is_some_and(valid_lookup), "lookup?"));
     let extra = |max: usize| (items.len() > max).then(|| problem("Extra input", &[index]));
     match action {
-        "create" | "ruleParams" => etype_and_eid()
-            .or_else(|| check(3, at(3).is_some_and(Value::is_object), "map?"))
-            .or_else(|| extra(4)),
+        "create" | "ruleParams" => etype_and_eid().or_else(|| check(3, at(3).is_some_and(Value::is_object), "map?")).or_else(|| extra(4)),
         "update" | "merge" => etype_and_eid()
             .or_else(|| check(3, at(3).is_some_and(Value::is_object), "map?"))
             .or_else(|| {
                 let opts_ok = match at(4) {
                     None | Some(Value::Null) => true,
-                    Some(Value::Object(opts)) => {
-                        opts.get("upsert").is_none_or(|u| u.is_null() || u.is_boolean())
-                    }
+                    Some(Value::Object(opts)) => opts.get("upsert").is_none_or(|u| u.is_null() || u.is_boolean()),
                     Some(_) => false,
                 };
                 check(4, opts_ok, "update-opts?")
@@ -88,18 +79,14 @@ fn step_problem(index: usize, step: &Value) -> Option<Value> {
                     return Some(problem("map?", &[index, 3]));
                 };
                 links.values().find_map(|target| {
-                    let ok = valid_lookup(target)
-                        || target.as_array().is_some_and(|ts| ts.iter().all(valid_lookup));
+                    let ok = valid_lookup(target) || target.as_array().is_some_and(|ts| ts.iter().all(valid_lookup));
                     check(3, ok, "link-value?")
                 })
             })
             .or_else(|| extra(4)),
         "delete" => etype_and_eid(),
-        "add-attr" | "update-attr" => {
-            check(1, at(1).is_some_and(Value::is_object), "map?").or_else(|| extra(2))
-        }
-        "delete-attr" => check(1, at(1).is_some_and(|v| uuid_string(v).is_some()), "coercible-uuid?")
-            .or_else(|| extra(2)),
+        "add-attr" | "update-attr" => check(1, at(1).is_some_and(Value::is_object), "map?").or_else(|| extra(2)),
+        "delete-attr" => check(1, at(1).is_some_and(|v| uuid_string(v).is_some()), "coercible-uuid?").or_else(|| extra(2)),
         _ => Some(problem("supported-action?", &[index, 0])),
     }
 }
@@ -109,8 +96,7 @@ pub fn validate(steps: &Value) -> ApiResult<&Vec<Value>> {
     let Some(list) = steps.as_array() else {
         return Err(ApiError::validation("steps", steps.clone(), vec![problem("coll?", &[])]));
     };
-    let problems: Vec<Value> =
-        list.iter().enumerate().filter_map(|(i, step)| step_problem(i, step)).collect();
+    let problems: Vec<Value> = list.iter().enumerate().filter_map(|(i, step)| step_problem(i, step)).collect();
     if problems.is_empty() {
         return Ok(list);
     }

@@ -7,10 +7,10 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use web_sys::AbortController;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortController;
 
 use crate::error::{Error, Result};
 use crate::storage::{ChunkStream, OnProgress, Progress, UploadBody, UploadSource};
@@ -150,7 +150,13 @@ fn construct(class: &str, argument: &JsValue) -> Result<JsValue> {
 /// when the size is known (workerd's way to send `content-length`; a short body fails there) or
 /// an identity `TransformStream`: a source failure leaves the body unfinished, and aborts the
 /// request.
-fn stream_body(stream: &JsValue, count: Option<Rc<dyn Fn(u64)>>, size: Option<u64>, abort: Option<&AbortController>, guard: &mut UploadGuard) -> Result<JsValue> {
+fn stream_body(
+    stream: &JsValue,
+    count: Option<Rc<dyn Fn(u64)>>,
+    size: Option<u64>,
+    abort: Option<&AbortController>,
+    guard: &mut UploadGuard,
+) -> Result<JsValue> {
     let mut stream = stream.clone();
     if let Some(count) = count {
         let transform = Closure::wrap(Box::new(move |chunk: JsValue, controller: JsValue| {
@@ -242,7 +248,8 @@ mod chunks {
         }) as Box<dyn FnMut(JsValue) -> Promise>);
         let source = Object::new();
         let _ = Reflect::set(&source, &JsValue::from_str("pull"), pull.as_ref());
-        let class = global("ReadableStream").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no ReadableStream"))?;
+        let class =
+            global("ReadableStream").dyn_into::<Function>().map_err(|_| Error::invalid("data", "this host has no ReadableStream"))?;
         let readable = Reflect::construct(&class, &Array::of1(&source)).map_err(|_| Error::invalid("data", "ReadableStream failed"))?;
         guard._pull = Some(pull);
         Ok(readable)
