@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::http::HostValue;
 use crate::Value;
 
 /// Everything a call can fail with.
@@ -15,21 +16,9 @@ use crate::Value;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
-    /// The server answered with an error status.
-    Api {
-        /// HTTP status.
-        status: u16,
-        /// The error `type` (`validation-failed`, `record-not-found`, ...), when the body had one.
-        error_type: Option<String>,
-        /// The server's message, or `API Error (<status>)`.
-        message: String,
-        /// `hint`, as sent (often `null`).
-        hint: Value,
-        /// `trace-id`, for support requests.
-        trace_id: Option<String>,
-        /// The whole parsed body (`{"type": null, "message": <text>}` when it was not JSON).
-        body: Value,
-    },
+    /// The server answered with an error status (boxed: the other variants are small, and
+    /// every `Result` pays for the largest).
+    Api(Box<ApiError>),
     /// The request never got an answer: connection refused, DNS, reset, CORS.
     Network {
         /// What the host reported.
@@ -53,14 +42,57 @@ pub enum Error {
         what: String,
         /// Why.
         message: String,
+        /// What the host threw while the argument was read (a getter, a Proxy trap), if that
+        /// is why: a JS error's `cause`.
+        cause: Option<HostValue>,
     },
+}
+
+/// What the server said when it answered with an error status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// The error `type` (`validation-failed`, `record-not-found`, ...), when the body had one.
+    pub error_type: Option<String>,
+    /// The server's message, or `API Error (<status>)`.
+    pub message: String,
+    /// `hint`, as sent (often `null`).
+    pub hint: Value,
+    /// `trace-id`, for support requests.
+    pub trace_id: Option<String>,
+    /// The whole parsed body (`{"type": null, "message": <text>}` when it was not JSON).
+    pub body: Value,
+}
+
+/// Appends `n` in decimal: `core::fmt` costs kilobytes of wasm for what this does.
+///
+/// ```
+/// let mut text = String::from("steps[");
+/// instant_edge::push_number(&mut text, 1024);
+/// assert_eq!(text, "steps[1024");
+/// ```
+pub fn push_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[at..] {
+        out.push(char::from(digit));
+    }
 }
 
 impl Error {
     /// The JS-facing `kind`: `api`, `network`, `timeout`, `aborted`, `decode` or `invalid-argument`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::Api { .. } => "api",
+            Error::Api(_) => "api",
             Error::Network { .. } => "network",
             Error::Timeout { .. } => "timeout",
             Error::Aborted => "aborted",
@@ -72,7 +104,7 @@ impl Error {
     /// The HTTP status for API errors, else 0.
     pub fn status(&self) -> u16 {
         match self {
-            Error::Api { status, .. } => *status,
+            Error::Api(api) => api.status,
             _ => 0,
         }
     }
@@ -80,19 +112,19 @@ impl Error {
     /// The server's error `type`, for API errors that carry one.
     pub fn error_type(&self) -> Option<&str> {
         match self {
-            Error::Api { error_type, .. } => error_type.as_deref(),
+            Error::Api(api) => api.error_type.as_deref(),
             _ => None,
         }
     }
 
     pub(crate) fn invalid(what: impl Into<String>, message: impl Into<String>) -> Error {
-        Error::InvalidArgument { what: what.into(), message: message.into() }
+        Error::InvalidArgument { what: what.into(), message: message.into(), cause: None }
     }
 
     /// The message shown to people (also `Display`).
     pub fn message(&self) -> String {
         match self {
-            Error::Api { message, .. } => message.clone(),
+            Error::Api(api) => api.message.clone(),
             Error::Network { message } => {
                 let mut m = String::from("network error: ");
                 m.push_str(message);
@@ -100,13 +132,13 @@ impl Error {
             }
             Error::Timeout { after_ms } => {
                 let mut m = String::from("timed out after ");
-                m.push_str(&after_ms.to_string());
+                push_number(&mut m, u64::from(*after_ms));
                 m.push_str(" ms");
                 m
             }
             Error::Aborted => "the call was aborted".into(),
             Error::Decode { message } => message.clone(),
-            Error::InvalidArgument { what, message } => {
+            Error::InvalidArgument { what, message, .. } => {
                 let mut m = String::from("invalid ");
                 m.push_str(what);
                 m.push_str(": ");

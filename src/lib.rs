@@ -29,37 +29,41 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layers, bottom up: [`models`] and [`Value`] (wire types); [`config`], [`validate`], [`tx`],
-//! [`request`], [`response`], [`retry`] (pure, tested natively); [`transport`] (the only I/O);
-//! [`Instant`] (the API); `js` (the `#[wasm_bindgen]` exports, feature `js`).
+//! Layers, bottom up (data flows one way; `cargo xtask test lint` checks it):
+//! [`models`], [`Value`] (with the [`value!`] macro), [`http`] (plain request and response data,
+//! upload bodies, URL encoding) and [`error`]; the pure core: [`config`], [`json`] (one view of
+//! JSON whoever holds it), [`validate`], [`tx`], [`uuid`], [`retry`], [`sse`], [`request`]
+//! (exact requests per area) and [`response`]; [`host`], the only `cfg(target_arch)` switch
+//! (wasm32: `fetch` and the host's JSON through a few JS helpers; native: `serde_json` and a
+//! mock transport); [`client`] ([`Instant`] and the per-area handles); `js` (the
+//! `#[wasm_bindgen]` exports, feature `js`), which only converts arguments.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod auth;
-mod client;
+pub mod client;
 pub mod config;
-mod error;
-pub mod live;
+pub mod error;
+pub mod host;
+pub mod http;
+pub mod json;
 pub mod models;
 pub mod request;
 pub mod response;
 pub mod retry;
-pub mod rooms;
 pub mod sse;
-pub mod storage;
-pub mod transport;
 pub mod tx;
-mod uuid;
+pub mod uuid;
 pub mod validate;
 mod value;
 
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 mod js;
 
-pub use client::{CallOptions, Instant, InstantBuilder};
+pub use client::{auth, live, rooms, storage, CallOptions, Instant, InstantBuilder};
 pub use config::{AdminToken, Config, CLOUD_API_URI};
-pub use error::{Error, Result};
+pub use error::{push_number, ApiError, Error, Result};
+pub use host::id;
 pub use request::Impersonation;
 pub use tx::{link_target, lookup, steps_of, tx, EntityId, TxChunk};
-pub use uuid::{id, is_uuid};
+pub use uuid::is_uuid;
 pub use value::Value;

@@ -1,42 +1,39 @@
-//! Pure response decoding: a 200 is the result; anything else becomes [`Error::Api`] the way
-//! `@instantdb/admin` builds `InstantAPIError` (spec §2.5).
+//! Pure response decoding: a non-200 answer becomes [`Error::Api`] the way `@instantdb/admin`
+//! builds `InstantAPIError` (spec §2.5); a 200 that is not JSON says to check the API base.
+//! The host parses the text; this decides what it means.
 
-use crate::error::{Error, Result};
-use crate::transport::{self, HttpResponse, Json};
+use crate::error::{ApiError, Error};
+use crate::http::redact_text;
 use crate::Value;
 
-/// The parsed JSON of a 200 answer, or a decode error that points at the API base.
-pub fn success(response: &HttpResponse) -> Result<Json> {
-    if let Some(json) = &response.json {
-        return Ok(json.clone());
-    }
-    transport::parse(&response.body).ok_or_else(|| {
-        let mut message = String::from("the server answered 200 with a body that is not JSON; check apiURI points at an Instant server (");
-        message.push_str(&snippet(&response.body));
-        message.push(')');
-        Error::Decode { message }
-    })
-}
-
-/// The error for a non-200 answer.
+/// The decode error for a 200 whose body is not JSON: the API base is probably wrong.
 ///
 /// ```
-/// use instant_edge::{response, transport::HttpResponse};
-/// let err = response::failure(&HttpResponse {
-///     status: 400,
-///     retry_after: None,
-///     body: r#"{"type":"param-missing","message":"Missing parameter","hint":null,"trace-id":"abc"}"#.into(),
-///     json: None,
-/// });
+/// let err = instant_edge::response::not_json("<!doctype html>");
+/// assert!(err.to_string().contains("check apiURI"));
+/// ```
+pub fn not_json(body: &str) -> Error {
+    let mut message = String::from("the server answered 200 with a body that is not JSON; check apiURI points at an Instant server (");
+    message.push_str(&snippet(body));
+    message.push(')');
+    Error::Decode { message }
+}
+
+/// The error for a non-200 answer: `parsed` is the body as JSON, when it was JSON.
+///
+/// ```
+/// use instant_edge::{response, value};
+/// let body = value!({ "type": "param-missing", "message": "Missing parameter", "hint": null, "trace-id": "abc" });
+/// let err = response::failure(400, Some(body), "");
 /// assert_eq!(err.status(), 400);
 /// assert_eq!(err.error_type(), Some("param-missing"));
 /// ```
-pub fn failure(response: &HttpResponse) -> Error {
-    let body = match transport::parse(&response.body).map(|json| transport::to_value(&json)) {
-        Some(Ok(body @ Value::Object(_))) => body,
-        _ => Value::object([("type", Value::Null), ("message", Value::String(response.body.clone()))]),
+pub fn failure(status: u16, parsed: Option<Value>, text: &str) -> Error {
+    let body = match parsed {
+        Some(body @ Value::Object(_)) => body,
+        _ => Value::object([("type", Value::Null), ("message", Value::from(text))]),
     };
-    api_error(response.status, body)
+    api_error(status, body)
 }
 
 /// The error for an error body with `status` (also what an `error` event of a live query
@@ -47,14 +44,14 @@ pub fn api_error(status: u16, body: Value) -> Error {
         Some(message) if !message.is_empty() => message.to_owned(),
         _ => {
             let mut m = String::from("API Error (");
-            m.push_str(&status.to_string());
+            crate::error::push_number(&mut m, u64::from(status));
             m.push(')');
             m
         }
     };
     let hint = body.get("hint").cloned().unwrap_or(Value::Null);
     let trace_id = body.get("traceId").or_else(|| body.get("trace-id")).and_then(Value::as_str).map(str::to_owned);
-    Error::Api { status, error_type, message, hint, trace_id, body }
+    Error::Api(Box::new(ApiError { status, error_type, message, hint, trace_id, body }))
 }
 
 /// Replaces every occurrence of `secret` in the error's message, hint and body with `***`: the
@@ -63,37 +60,10 @@ pub fn redact(error: &mut Error, secret: &str) {
     if secret.is_empty() {
         return;
     }
-    if let Error::Api { message, hint, body, .. } = error {
-        redact_text(message, secret);
-        redact_value(hint, secret);
-        redact_value(body, secret);
-    }
-}
-
-/// A plain window scan: `str::replace` brings the two-way string searcher, ~5 KB gzip of wasm.
-pub(crate) fn redact_text(text: &mut String, secret: &str) {
-    let needle = secret.as_bytes();
-    if needle.is_empty() {
-        return;
-    }
-    let mut out: Option<String> = None;
-    let mut start = 0;
-    let mut at = 0;
-    while at + needle.len() <= text.len() {
-        if text.as_bytes()[at..at + needle.len()] == *needle {
-            let out = out.get_or_insert_with(String::new);
-            // `at` and `start` are on char boundaries: the needle is a whole UTF-8 string.
-            out.push_str(text.get(start..at).unwrap_or_default());
-            out.push_str("***");
-            at += needle.len();
-            start = at;
-        } else {
-            at += 1;
-        }
-    }
-    if let Some(mut out) = out {
-        out.push_str(text.get(start..).unwrap_or_default());
-        *text = out;
+    if let Error::Api(api) = error {
+        redact_text(&mut api.message, secret);
+        redact_value(&mut api.hint, secret);
+        redact_value(&mut api.body, secret);
     }
 }
 
@@ -122,36 +92,23 @@ fn snippet(body: &str) -> String {
 mod tests {
     use super::*;
 
-    fn answer(status: u16, body: &str) -> HttpResponse {
-        HttpResponse { status, retry_after: None, body: body.into(), json: None }
+    fn answer(status: u16, body: &str) -> Error {
+        failure(status, serde_json::from_str(body).ok(), body)
     }
 
     #[test]
     fn non_json_error_bodies_become_type_null() {
-        let err = failure(&answer(400, "Malformed JSON in request body."));
-        let Error::Api { message, body, error_type, .. } = &err else { panic!("{err:?}") };
-        assert_eq!(message, "Malformed JSON in request body.");
-        assert_eq!(error_type, &None);
-        assert_eq!(body.get("type"), Some(&Value::Null));
+        let err = answer(400, "Malformed JSON in request body.");
+        let Error::Api(api) = &err else { panic!("{err:?}") };
+        assert_eq!(api.message, "Malformed JSON in request body.");
+        assert_eq!(api.error_type, None);
+        assert_eq!(api.body.get("type"), Some(&Value::Null));
     }
 
     #[test]
     fn empty_message_falls_back_to_status() {
-        assert_eq!(failure(&answer(502, "")).to_string(), "API Error (502)");
-        assert_eq!(
-            failure(&answer(404, r#"{"message":"Oops! We couldn't match this route."}"#)).to_string(),
-            "Oops! We couldn't match this route."
-        );
-    }
-
-    #[test]
-    fn redaction_replaces_every_occurrence() {
-        let mut text = String::from("Bearer sekrit, again sekrit; é sekrit");
-        redact_text(&mut text, "sekrit");
-        assert_eq!(text, "Bearer ***, again ***; é ***");
-        let mut untouched = String::from("nothing here");
-        redact_text(&mut untouched, "sekrit");
-        assert_eq!(untouched, "nothing here");
+        assert_eq!(answer(502, "").to_string(), "API Error (502)");
+        assert_eq!(answer(404, r#"{"message":"Oops! We couldn't match this route."}"#).to_string(), "Oops! We couldn't match this route.");
     }
 
     #[test]
@@ -160,16 +117,16 @@ mod tests {
         let body = format!(
             r#"{{"type":"record-not-found","message":"Record not found: app-admin-token","hint":{{"args":[{{"token":"{token}"}}]}}}}"#
         );
-        let mut err = failure(&answer(400, &body));
+        let mut err = answer(400, &body);
         redact(&mut err, token);
         assert!(!format!("{err:?}").contains(token), "{err:?}");
-        let Error::Api { hint, .. } = &err else { panic!() };
-        assert!(format!("{hint:?}").contains("***"));
+        let Error::Api(api) = &err else { panic!() };
+        assert!(format!("{:?}", api.hint).contains("***"));
     }
 
     #[test]
     fn html_200_is_a_decode_error_about_the_base() {
-        let err = success(&answer(200, "<!doctype html><html>")).unwrap_err();
+        let err = not_json("<!doctype html><html>");
         assert_eq!(err.kind(), "decode");
         assert!(err.to_string().contains("check apiURI"), "{err}");
     }

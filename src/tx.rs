@@ -66,7 +66,7 @@ pub fn link_target(target: &EntityId) -> Value {
             let mut text = String::from("lookup__");
             text.push_str(attr);
             text.push_str("__");
-            text.push_str(&crate::transport::stringify(value));
+            text.push_str(&value.to_json());
             Value::String(text)
         }
     }

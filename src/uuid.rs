@@ -19,7 +19,7 @@ pub fn is_uuid(text: &str) -> bool {
 }
 
 /// Formats 16 random bytes as a version-4 UUID.
-pub(crate) fn v4_from_bytes(mut bytes: [u8; 16]) -> String {
+pub fn v4_from_bytes(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -32,17 +32,6 @@ pub(crate) fn v4_from_bytes(mut bytes: [u8; 16]) -> String {
         out.push(HEX[(byte & 0x0f) as usize] as char);
     }
     out
-}
-
-/// A new random (v4) entity id, as `id()` in `@instantdb/admin`.
-///
-/// ```
-/// let a = instant_edge::id();
-/// assert!(instant_edge::is_uuid(&a));
-/// assert_ne!(a, instant_edge::id());
-/// ```
-pub fn id() -> String {
-    v4_from_bytes(crate::transport::random_bytes())
 }
 
 #[cfg(test)]

@@ -2,47 +2,46 @@
 //! [`Error::InvalidArgument`] naming the bad part, and nothing reaches the server.
 
 use crate::error::{Error, Result};
+use crate::json::{JsonView, Kind};
 use crate::uuid::is_uuid;
-use crate::Value;
 
-/// Deeper than this is refused (and a cycle in JS input ends here rather than in a stack overflow).
+/// Query nesting deeper than this is refused: no real query comes near it.
 pub const MAX_DEPTH: usize = 128;
 
 /// An InstaQL query: an object whose every namespace maps to an object; `$` holds options.
 ///
 /// ```
-/// use instant_edge::{validate, Value};
-/// assert!(validate::query(&Value::object([("goals", Value::empty_object())])).is_ok());
-/// assert!(validate::query(&Value::Array(vec![])).is_err());
+/// use instant_edge::{validate, value, Value};
+/// assert!(validate::query(&&value!({ "goals": {} })).is_ok());
+/// assert!(validate::query(&&Value::Array(vec![])).is_err());
 /// ```
-pub fn query(query: &Value) -> Result<()> {
-    let Value::Object(entries) = query else {
+pub fn query<J: JsonView>(query: &J) -> Result<()> {
+    if query.kind() != Kind::Object {
         return Err(Error::invalid("query", expected("an object like { goals: {} }", query)));
-    };
-    for (name, form) in entries {
+    }
+    for (name, form) in query.entries() {
         if name == "$$ruleParams" {
             continue;
         }
-        form_at(form, &mut vec![name.as_str()], 1)?;
+        form_at(&form, &mut vec![name], 1)?;
     }
     Ok(())
 }
 
-fn form_at<'a>(form: &'a Value, path: &mut Vec<&'a str>, depth: usize) -> Result<()> {
+fn form_at<J: JsonView>(form: &J, path: &mut Vec<String>, depth: usize) -> Result<()> {
     if depth > MAX_DEPTH {
-        return Err(Error::invalid("query", "is nested too deeply"));
+        return Err(Error::invalid("query", "is nested deeper than 128 levels"));
     }
-    let Value::Object(entries) = form else {
+    if form.kind() != Kind::Object {
         return Err(Error::invalid(dotted("query", path), expected("an object", form)));
-    };
-    for (key, value) in entries {
+    }
+    for (key, value) in form.entries() {
+        let is_options = key == "$";
         path.push(key);
-        if key == "$" {
-            if !value.is_object() {
-                return Err(Error::invalid(dotted("query", path), expected("an object of options", value)));
-            }
-        } else {
-            form_at(value, path, depth + 1)?;
+        if !is_options {
+            form_at(&value, path, depth + 1)?;
+        } else if value.kind() != Kind::Object {
+            return Err(Error::invalid(dotted("query", path), expected("an object of options", &value)));
         }
         path.pop();
     }
@@ -51,128 +50,141 @@ fn form_at<'a>(form: &'a Value, path: &mut Vec<&'a str>, depth: usize) -> Result
 
 const ACTIONS: [&str; 7] = ["create", "update", "merge", "link", "unlink", "delete", "ruleParams"];
 
-/// Transaction steps as `@instantdb/admin` sends them: `[[action, namespace, id, args, opts?], ...]`.
+/// Transaction steps: `[[action, namespace, entity id, args, opts?], ...]`. The values inside
+/// `args` are the caller's data and are not looked into, except link targets.
 ///
 /// ```
-/// use instant_edge::{tx, validate, Value, steps_of};
-/// let ok = steps_of([tx("goals", "8aa64e4c-64f9-472e-8a61-3fa28870e6cb").update(Value::empty_object())]);
-/// assert!(validate::steps(&ok).is_ok());
-/// let bad = steps_of([tx("goals", "goal-1").update(Value::empty_object())]);
-/// assert!(validate::steps(&bad).unwrap_err().to_string().contains("steps[0][2]"));
+/// use instant_edge::{validate, value};
+/// let id = "8aa64e4c-64f9-472e-8a61-3fa28870e6cb";
+/// assert!(validate::steps(&&value!([["update", "goals", id, { "title": "Run" }]])).is_ok());
+/// assert!(validate::steps(&&value!([["update", "goals", "goal-1", {}]])).is_err());
 /// ```
-pub fn steps(steps: &Value) -> Result<()> {
-    let Value::Array(list) = steps else {
+pub fn steps<J: JsonView>(steps: &J) -> Result<()> {
+    if steps.kind() != Kind::Array {
         return Err(Error::invalid("steps", expected("an array of transaction steps", steps)));
-    };
-    for (index, step) in list.iter().enumerate() {
+    }
+    for (index, step) in steps.items().iter().enumerate() {
         self::step(index, step)?;
     }
     Ok(())
 }
 
-fn step(index: usize, step: &Value) -> Result<()> {
-    let at = |position: usize| {
-        let mut what = String::from("steps[");
-        what.push_str(&index.to_string());
+/// `steps[i]` or `steps[i][j]`.
+fn at(index: usize, position: Option<usize>) -> String {
+    let mut what = String::from("steps[");
+    crate::error::push_number(&mut what, index as u64);
+    what.push(']');
+    if let Some(position) = position {
+        what.push('[');
+        crate::error::push_number(&mut what, position as u64);
         what.push(']');
-        if position != usize::MAX {
-            what.push('[');
-            what.push_str(&position.to_string());
-            what.push(']');
-        }
-        what
-    };
-    let Value::Array(items) = step else {
-        return Err(Error::invalid(at(usize::MAX), expected("an array [action, namespace, id, args]", step)));
-    };
-    let action = match items.first() {
-        Some(Value::String(action)) if ACTIONS.contains(&action.as_str()) => action.as_str(),
-        Some(Value::String(action)) => {
-            let mut message = String::from("unknown action `");
-            message.push_str(action);
-            message.push_str("`; expected one of create, update, merge, link, unlink, delete, ruleParams");
-            return Err(Error::invalid(at(0), message));
-        }
-        other => return Err(Error::invalid(at(0), expected("an action name", other.unwrap_or(&Value::Null)))),
-    };
-    match items.get(1) {
-        Some(Value::String(etype)) if !etype.is_empty() => {}
-        other => return Err(Error::invalid(at(1), expected("a namespace name", other.unwrap_or(&Value::Null)))),
     }
-    entity(items.get(2).unwrap_or(&Value::Null)).map_err(|message| Error::invalid(at(2), message))?;
-    let args = items.get(3).unwrap_or(&Value::Null);
-    match action {
+    what
+}
+
+fn step<J: JsonView>(index: usize, step: &J) -> Result<()> {
+    if step.kind() != Kind::Array {
+        return Err(Error::invalid(at(index, None), expected("an array [action, namespace, id, args]", step)));
+    }
+    let items = step.items();
+    let part = |position: usize| items.get(position);
+    let action = match part(0).map(|action| (action.text(), action)) {
+        Some((Some(action), _)) if ACTIONS.contains(&action.as_str()) => action,
+        Some((Some(action), _)) => {
+            let mut message = String::from("unknown action `");
+            message.push_str(&action);
+            message.push_str("`; expected one of create, update, merge, link, unlink, delete, ruleParams");
+            return Err(Error::invalid(at(index, Some(0)), message));
+        }
+        other => return Err(Error::invalid(at(index, Some(0)), expected_part("an action name", other.map(|(_, j)| j)))),
+    };
+    if !part(1).and_then(JsonView::text).is_some_and(|namespace| !namespace.is_empty()) {
+        return Err(Error::invalid(at(index, Some(1)), expected_part("a namespace name", part(1))));
+    }
+    entity(part(2)).map_err(|message| Error::invalid(at(index, Some(2)), message))?;
+    let args_kind = part(3).map_or(Kind::Null, JsonView::kind);
+    match action.as_str() {
         "delete" => {}
-        _ if !args.is_object() => return Err(Error::invalid(at(3), expected("an object", args))),
+        _ if args_kind != Kind::Object => return Err(Error::invalid(at(index, Some(3)), expected_part("an object", part(3)))),
         "link" | "unlink" => {
-            for (label, targets) in args.as_object().unwrap_or_default() {
-                link_targets(targets).map_err(|message| {
-                    let mut what = at(3);
+            for (label, targets) in part(3).map(JsonView::entries).unwrap_or_default() {
+                link_targets(&targets).map_err(|message| {
+                    let mut what = at(index, Some(3));
                     what.push('.');
-                    what.push_str(label);
+                    what.push_str(&label);
                     Error::invalid(what, message)
                 })?;
             }
         }
         _ => {}
     }
-    if let Some(opts) = items.get(4) {
-        if !(opts.is_null() || opts.is_object()) || !matches!(action, "update" | "merge") {
-            return Err(Error::invalid(at(4), expected("update options like { upsert: false }", opts)));
+    if let Some(opts) = part(4) {
+        let kind = opts.kind();
+        if !matches!(kind, Kind::Null | Kind::Object) || !matches!(action.as_str(), "update" | "merge") {
+            return Err(Error::invalid(at(index, Some(4)), expected("update options like { upsert: false }", opts)));
         }
-        if opts.get("upsert").is_some_and(|u| !matches!(u, Value::Bool(_) | Value::Null)) {
-            return Err(Error::invalid(at(4), "upsert must be true or false"));
+        if opts.field("upsert").is_some_and(|upsert| !matches!(upsert.kind(), Kind::Bool | Kind::Null)) {
+            return Err(Error::invalid(at(index, Some(4)), "upsert must be true or false"));
         }
     }
     if items.len() > 5 {
-        return Err(Error::invalid(at(usize::MAX), "has more than 5 elements"));
+        return Err(Error::invalid(at(index, None), "has more than 5 elements"));
     }
     Ok(())
 }
 
-/// A step's entity: a UUID, an `[attribute, value]` lookup pair, or a `lookup__…` string.
-fn entity(eid: &Value) -> std::result::Result<(), String> {
-    match eid {
-        Value::String(id) if is_uuid(id) || id.starts_with("lookup__") => Ok(()),
-        Value::Array(pair) if pair.len() == 2 && matches!(pair[0], Value::String(_)) => Ok(()),
-        Value::String(id) => {
+fn entity<J: JsonView>(eid: Option<&J>) -> std::result::Result<(), String> {
+    let Some(eid) = eid else { return Err(expected_part::<J>("a UUID or lookup(attribute, value)", None)) };
+    match (eid.kind(), eid.text()) {
+        (_, Some(id)) if is_uuid(&id) || id.starts_with("lookup__") => Ok(()),
+        (_, Some(id)) => {
             let mut message = String::from("`");
-            message.push_str(id);
+            message.push_str(&id);
             message.push_str("` is not a UUID; use id() for new entities or lookup() for unique attributes");
             Err(message)
         }
-        other => Err(expected("a UUID or lookup(attribute, value)", other)),
+        (Kind::Array, _) => {
+            let pair = eid.items();
+            match pair.first() {
+                Some(attribute) if pair.len() == 2 && attribute.kind() == Kind::String => Ok(()),
+                _ => Err(expected("a UUID or lookup(attribute, value)", eid)),
+            }
+        }
+        _ => Err(expected("a UUID or lookup(attribute, value)", eid)),
     }
 }
 
-/// Link targets: a UUID or lookup string, an array of them, or a `{attribute: value}` lookup.
-fn link_targets(targets: &Value) -> std::result::Result<(), String> {
-    let one = |target: &Value| match target {
-        Value::String(id) if is_uuid(id) || id.starts_with("lookup__") => Ok(()),
-        Value::String(id) => {
+fn link_targets<J: JsonView>(targets: &J) -> std::result::Result<(), String> {
+    let one = |target: &J| match target.text() {
+        Some(id) if is_uuid(&id) || id.starts_with("lookup__") => Ok(()),
+        Some(id) => {
             let mut message = String::from("links to `");
-            message.push_str(id);
+            message.push_str(&id);
             message.push_str("`, which is not an entity id (a UUID or lookup)");
             Err(message)
         }
-        other => Err(expected("a UUID or lookup", other)),
+        None => Err(expected("a UUID or lookup", target)),
     };
-    match targets {
-        Value::Array(items) => items.iter().try_for_each(one),
-        Value::Object(_) => Ok(()),
-        other => one(other),
+    match targets.kind() {
+        Kind::Array => targets.items().iter().try_for_each(one),
+        Kind::Object => Ok(()),
+        _ => one(targets),
     }
 }
 
-fn expected(what: &str, got: &Value) -> String {
+fn expected<J: JsonView>(what: &str, got: &J) -> String {
+    expected_part(what, Some(got))
+}
+
+fn expected_part<J: JsonView>(what: &str, got: Option<&J>) -> String {
     let mut message = String::from("expected ");
     message.push_str(what);
     message.push_str(", got ");
-    message.push_str(got.kind());
+    message.push_str(got.map_or("nothing", |got| got.kind().name()));
     message
 }
 
-fn dotted(root: &str, path: &[&str]) -> String {
+fn dotted(root: &str, path: &[String]) -> String {
     let mut what = String::from(root);
     for part in path {
         what.push('.');
@@ -186,14 +198,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn v(json: serde_json::Value) -> Value {
+    fn v(json: serde_json::Value) -> crate::Value {
         serde_json::from_value(json).unwrap()
     }
     const ID: &str = "8aa64e4c-64f9-472e-8a61-3fa28870e6cb";
 
     #[test]
     fn queries() {
-        assert!(query(&v(json!({"goals": {"$": {"where": {"a": 1}}, "todos": {}}, "$$ruleParams": {"k": 1}}))).is_ok());
+        assert!(query(&&v(json!({"goals": {"$": {"where": {"a": 1}}, "todos": {}}, "$$ruleParams": {"k": 1}}))).is_ok());
         let cases = [
             (json!([]), "invalid query: expected an object"),
             (json!("goals"), "invalid query: expected an object"),
@@ -202,7 +214,7 @@ mod tests {
             (json!({"goals": {"$": 5}}), "invalid query.goals.$: expected an object of options"),
         ];
         for (q, want) in cases {
-            let err = query(&v(q)).unwrap_err();
+            let err = query(&&v(q)).unwrap_err();
             assert!(err.to_string().starts_with(want), "{err}");
         }
     }
@@ -217,7 +229,7 @@ mod tests {
             ["delete", "goals", ID, null],
             ["ruleParams", "goals", ID, {"k": 1}],
         ]);
-        steps(&v(ok)).unwrap();
+        steps(&&v(ok)).unwrap();
     }
 
     #[test]
@@ -236,7 +248,7 @@ mod tests {
             (json!([["link", "goals", ID, {}, {}]]), "invalid steps[0][4]"),
         ];
         for (s, want) in cases {
-            let err = steps(&v(s)).unwrap_err();
+            let err = steps(&&v(s)).unwrap_err();
             assert!(err.to_string().starts_with(want), "{err} / {want}");
         }
     }

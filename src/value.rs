@@ -123,6 +123,115 @@ impl Value {
     }
 }
 
+impl Value {
+    /// Its JSON text, compact, keys in order (what `JSON.stringify` writes for the same value,
+    /// up to the digits of non-integer numbers).
+    ///
+    /// ```
+    /// use instant_edge::value;
+    /// assert_eq!(value!({ "a": [1, "x\"y", null, true] }).to_json(), r#"{"a":[1,"x\"y",null,true]}"#);
+    /// ```
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) if !n.is_finite() => out.push_str("null"),
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 => {
+                if *n < 0.0 {
+                    out.push('-');
+                }
+                crate::error::push_number(out, n.abs() as u64);
+            }
+            Value::Number(n) => {
+                use std::fmt::Write;
+                let _ = write!(out, "{n}");
+            }
+            Value::String(text) => write_json_string(text, out),
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(']');
+            }
+            Value::Object(entries) => {
+                out.push('{');
+                for (i, (key, item)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_json_string(key, out);
+                    out.push(':');
+                    item.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn write_json_string(text: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(char::from(HEX[(u32::from(c) >> 4) as usize]));
+                out.push(char::from(HEX[(u32::from(c) & 15) as usize]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Builds a [`Value`] that reads like the JSON it makes. Keys are string literals; a value is a
+/// literal, `null`, a nested `[...]` or `{...}`, or any expression in parentheses (anything
+/// with `Into<Value>`).
+///
+/// ```
+/// use instant_edge::{value, Value};
+/// let todo = String::from("8aa64e4c-64f9-472e-8a61-3fa28870e6cb");
+/// let args = value!({ "title": "Get fit", "done": false, "tags": ["a", "b"], "todos": (todo.clone()), "n": null });
+/// assert_eq!(args.get("todos"), Some(&Value::from(todo)));
+/// ```
+#[macro_export]
+macro_rules! value {
+    (null) => {
+        $crate::Value::Null
+    };
+    ([ $($item:tt),* $(,)? ]) => {
+        $crate::Value::Array(vec![ $( $crate::value!($item) ),* ])
+    };
+    ({ $($key:literal : $item:tt),* $(,)? }) => {
+        $crate::Value::Object(vec![ $( (::std::string::String::from($key), $crate::value!($item)) ),* ])
+    };
+    ($other:expr) => {
+        $crate::Value::from($other)
+    };
+}
+
+impl From<&String> for Value {
+    fn from(s: &String) -> Value {
+        Value::String(s.clone())
+    }
+}
+
 impl From<&str> for Value {
     fn from(s: &str) -> Value {
         Value::String(s.to_owned())

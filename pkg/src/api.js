@@ -58,24 +58,27 @@ const env = (name) => {
   } catch {} // Deno without --allow-env
 };
 
-// `db.auth.*`: argument checks, requests and answers are in the wasm; only the cookie header is
-// read here, since a Request is a host object.
+// The wasm's `call(area, method, args)`: 0 query, 1 transact, 2 auth, 3 storage, 4 presence
+// (one export for every call: see src/js/mod.rs).
 const AUTH = ['createToken', 'verifyToken', 'getUser', 'deleteUser', 'signOut', 'generateMagicCode',
   'sendMagicCode', 'verifyMagicCode', 'checkMagicCode', 'signInGuest', 'listUsers'];
-const auth = (client) => {
-  const api = Object.fromEntries(AUTH.map((m) => [m, (...args) => client.auth(m, args).catch(rethrow)]));
-  api.getUserFromRequest = (request, opts) =>
-    client.auth('getUserFromRequest', [request?.headers?.get?.('cookie') ?? '', !!opts?.disableValidation]).catch(rethrow);
-  return api;
+const STORAGE = ['uploadFile', 'delete', 'deleteMany', 'list', 'getDownloadUrl'];
+const calls = (client, area, names) =>
+  Object.fromEntries(names.map((m) => [m, (...args) => client.call(area, m, args).catch(rethrow)]));
+
+// A Request is a host object: its cookie header is read here; what reading it throws goes to
+// the wasm, which rejects with a typed error (never a synchronous throw).
+const cookie = (request) => {
+  try {
+    return request?.headers?.get?.('cookie') ?? '';
+  } catch (error) {
+    return error instanceof Object ? error : new Error(String(error));
+  }
 };
 
-// `db.storage.*`: bodies stay host objects; checks, requests and answers are in the wasm.
-const STORAGE = ['uploadFile', 'delete', 'deleteMany', 'list', 'getDownloadUrl'];
-const storage = (client) =>
-  Object.fromEntries(STORAGE.map((m) => [m, (...args) => client.storage(m, args).catch(rethrow)]));
-
 // `db.subscribeQuery`: the wasm calls `push` with every payload; the async iterator keeps the
-// newest result (a slow reader skips to it) and never drops an error.
+// newest result (a slow reader skips to it) and never drops an error. A throwing callback is
+// reported as the official client reports it, and the subscription goes on.
 const live = (client, query, cb, opts) => {
   let queue = [];
   let wake;
@@ -83,9 +86,13 @@ const live = (client, query, cb, opts) => {
     if (payload.error) Object.setPrototypeOf(payload.error, InstantAPIError.prototype);
     queue = payload.type === 'ok' ? queue.filter((p) => p.type !== 'ok').concat(payload) : queue.concat(payload);
     wake?.();
-    cb?.(payload);
+    try {
+      cb?.(payload);
+    } catch (error) {
+      console.error('Error in subscribeQuery callback', error);
+    }
   };
-  const handle = client.subscribeQuery(query, opts, push);
+  const handle = client.subscribeQuery(query, cb, opts, push);
   const close = () => {
     handle.close();
     wake?.();
@@ -105,17 +112,21 @@ const live = (client, query, cb, opts) => {
   };
 };
 
-const wrap = (client) => ({
-  tx,
-  auth: auth(client),
-  storage: storage(client),
-  rooms: { getPresence: (type, id) => client.getPresence(type, id).catch(rethrow) },
-  subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts)),
-  query: (query, opts) => client.query(query, opts).catch(rethrow),
-  transact: (chunks, opts) =>
-    client.transact((Array.isArray(chunks) ? chunks : [chunks]).flatMap((c) => c?.__ops ?? [c]), opts).catch(rethrow),
-  asUser: (who) => call(() => wrap(client.asUser(who))),
-});
+const wrap = (client) => {
+  const auth = calls(client, 2, AUTH);
+  auth.getUserFromRequest = (request, opts) =>
+    client.call(2, 'getUserFromRequest', [cookie(request), opts?.disableValidation === true]).catch(rethrow);
+  return {
+    tx,
+    auth,
+    storage: calls(client, 3, STORAGE),
+    rooms: { getPresence: (type, id) => client.call(4, '', [type, id]).catch(rethrow) },
+    subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts)),
+    query: (query, opts) => client.call(0, '', [query, opts]).catch(rethrow),
+    transact: (chunks, opts) => client.call(1, '', [chunks, opts]).catch(rethrow),
+    asUser: (who) => call(() => wrap(client.asUser(who))),
+  };
+};
 
 export const init = (config = {}) =>
   call(() =>

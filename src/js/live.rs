@@ -8,9 +8,11 @@ use std::rc::Rc;
 use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 
-use super::{get, set, to_js_error, Client};
+use super::{set, to_js_error, Client};
+use crate::host::wasm::{read_argument, Canceller};
+use crate::host::Transport;
+use crate::json::JsonView;
 use crate::live::{drive, Delivery, SessionInfo};
-use crate::transport::{to_value, Canceller, Transport};
 use crate::Error;
 
 /// A running subscription, as JS sees it.
@@ -39,10 +41,8 @@ impl Live {
 /// client's names.
 fn page_info(server: &JsValue) -> JsValue {
     let out = Object::new();
-    if server.is_object() {
-        for key in Object::keys(server.unchecked_ref::<Object>()).iter() {
-            let name = key.as_string().unwrap_or_default();
-            let info = get(server, &name);
+    {
+        for (name, info) in server.entries() {
             let renamed = Object::new();
             for (from, to) in [
                 ("start-cursor", "startCursor"),
@@ -50,7 +50,7 @@ fn page_info(server: &JsValue) -> JsValue {
                 ("has-next-page?", "hasNextPage"),
                 ("has-previous-page?", "hasPreviousPage"),
             ] {
-                set(&renamed, to, &get(&info, from));
+                set(&renamed, to, &info.field(from).unwrap_or(JsValue::UNDEFINED));
             }
             set(&out, &name, &renamed);
         }
@@ -67,13 +67,18 @@ fn session_info(session: &SessionInfo) -> JsValue {
 
 #[wasm_bindgen]
 impl Client {
-    /// `db.subscribeQuery(query, opts)` with the payload sink; throws on a bad query.
+    /// `db.subscribeQuery(query, callback, opts)` with the payload sink; throws on a bad query
+    /// or a callback that is not a function.
     #[wasm_bindgen(js_name = subscribeQuery)]
-    pub fn subscribe_query(&self, query: JsValue, opts: JsValue, sink: Function) -> Result<Live, JsValue> {
+    pub fn subscribe_query(&self, query: JsValue, callback: JsValue, opts: JsValue, sink: Function) -> Result<Live, JsValue> {
         let start = || -> Result<Live, Error> {
-            let query = to_value(&query).map_err(|_| Error::invalid("query", "must be JSON-serialisable"))?;
-            let options = super::call_options(&opts, true)?;
-            let request = crate::request::subscribe(self.db.config(), self.db.who(), &query, options.rule_params.as_ref())?;
+            if !callback.is_function() && !callback.is_undefined() && !callback.is_null() {
+                return Err(Error::invalid("callback", "must be a function"));
+            }
+            let (_, rule_params) = super::call_options(&opts)?;
+            let query = read_argument(&query, "query")?;
+            self.db.query_request(&query, None)?; // the impersonation checks, before anything starts
+            let request = crate::request::subscribe(self.db.config(), self.db.who(), &query, rule_params.as_ref(), &crate::id())?;
             let canceller = Canceller::new();
             let closed = Rc::new(Cell::new(false));
             let (ended, done) = (closed.clone(), closed.clone());
@@ -95,11 +100,8 @@ impl Client {
                         set(&payload, "error", &to_js_error(error));
                     }
                 }
-                // A throwing callback must not stop the subscription; its error is re-thrown
-                // asynchronously, as an unhandled rejection the host reports.
-                if let Err(thrown) = sink.call1(&JsValue::NULL, &payload) {
-                    let _ = js_sys::Promise::reject(&thrown);
-                }
+                // The sink (pkg/src/api.js) catches what the caller's callback throws.
+                let _ = sink.call1(&JsValue::NULL, &payload);
             };
             let task = drive(self.db.clone(), request, canceller.signal(), deliver);
             self.db.transport().spawn(Box::pin(async move {
@@ -109,12 +111,5 @@ impl Client {
             Ok(Live { canceller, closed })
         };
         start().map_err(to_js_error)
-    }
-
-    /// `db.rooms.getPresence(roomType, roomId)`.
-    #[wasm_bindgen(js_name = getPresence)]
-    pub fn get_presence(&self, room_type: JsValue, room_id: JsValue) -> js_sys::Promise {
-        let args = js_sys::Array::of2(&room_type, &room_id);
-        wasm_bindgen_futures::future_to_promise(super::dispatch(self.db.clone(), super::Call::Presence, args.into(), JsValue::UNDEFINED))
     }
 }

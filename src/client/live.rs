@@ -16,12 +16,13 @@ use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
 
-use crate::client::Instant;
+use super::Instant;
 use crate::error::{Error, Result};
-use crate::request::HttpRequest;
+use crate::host::{self, CallControl, Canceller, ChunkReader, Json, Opened, Signal, Transport};
+use crate::http::{HttpRequest, TransportError};
+use crate::json::{JsonView, Kind};
 use crate::retry::{Outcome, RetryPolicy};
 use crate::sse::{SseDecoder, SseItem};
-use crate::transport::{self, CallControl, Canceller, ChunkReader, Json, Opened, Signal, Transport, TransportError};
 use crate::Value;
 
 /// The server session a result came from (`sse-init`).
@@ -62,31 +63,29 @@ pub enum Message {
     Other,
 }
 
-fn text(json: &Json) -> Option<String> {
-    transport::to_value(json).ok().and_then(|value| value.as_str().map(str::to_owned))
+/// `json[key]`, `null` when absent.
+fn field(json: &Json, key: &str) -> Json {
+    json.field(key).unwrap_or_else(|| host::from_value(&Value::Null))
+}
+
+fn text(json: &Json, key: &str) -> String {
+    json.field(key).and_then(|value| value.text()).unwrap_or_default()
 }
 
 /// Reads one message object.
 pub fn message(json: &Json) -> Message {
-    let op = text(&transport::field(json, "op")).unwrap_or_default();
-    let page_info = |meta: Json| transport::field(&meta, "page-info");
-    match op.as_str() {
-        "sse-init" => Message::Init(SessionInfo {
-            machine_id: text(&transport::field(json, "machine-id")).unwrap_or_default(),
-            session_id: text(&transport::field(json, "session-id")).unwrap_or_default(),
-        }),
-        "add-query-ok" => {
-            Message::Result { data: transport::field(json, "result"), page_info: page_info(transport::field(json, "result-meta")) }
-        }
-        "refresh-ok" => match transport::to_array(&transport::field(json, "computations")).into_iter().next() {
-            Some(computation) => Message::Result {
-                data: transport::field(&computation, "instaql-result"),
-                page_info: page_info(transport::field(&computation, "result-meta")),
-            },
+    let page_info = |meta: Json| field(&meta, "page-info");
+    match text(json, "op").as_str() {
+        "sse-init" => Message::Init(SessionInfo { machine_id: text(json, "machine-id"), session_id: text(json, "session-id") }),
+        "add-query-ok" => Message::Result { data: field(json, "result"), page_info: page_info(field(json, "result-meta")) },
+        "refresh-ok" => match field(json, "computations").items().into_iter().next() {
+            Some(computation) => {
+                Message::Result { data: field(&computation, "instaql-result"), page_info: page_info(field(&computation, "result-meta")) }
+            }
             None => Message::Other,
         },
         "error" => {
-            let body = transport::to_value(json).unwrap_or(Value::Null);
+            let body = host::to_value(json);
             let status = body.get("status").and_then(Value::as_f64).map_or(500, |s| s as u16);
             Message::Failed(crate::response::api_error(status, body))
         }
@@ -97,12 +96,11 @@ pub fn message(json: &Json) -> Message {
 /// The messages of one event's data: an object, or an array of them (both official clients
 /// accept arrays); unparseable data is a decode error.
 pub fn messages(data: &str) -> Result<Vec<Message>> {
-    let json = transport::parse(data).ok_or_else(|| Error::Decode { message: "an event's data is not JSON".into() })?;
-    let items = transport::to_array(&json);
-    if items.is_empty() && !transport::is_array(&json) {
+    let json = host::parse(data).ok_or_else(|| Error::Decode { message: "an event's data is not JSON".into() })?;
+    if json.kind() != Kind::Array {
         return Ok(vec![message(&json)]);
     }
-    Ok(items.iter().map(message).collect())
+    Ok(json.items().iter().map(message).collect())
 }
 
 /// The reconnect policy: no retry limit, `base_ms` from the server's `retry:`.
@@ -164,7 +162,7 @@ pub async fn drive<T: Transport>(db: Instant<T>, request: HttpRequest, signal: S
                                 Message::Init(info) => session = info,
                                 Message::Result { data, page_info } => {
                                     failures = 0;
-                                    let text = transport::json_text(&data);
+                                    let text = host::json_text(&data);
                                     // The first result after a reconnect repeats what was shown
                                     // unless something changed while the stream was down.
                                     let repeat = resumed && last.as_deref() == Some(text.as_str());
@@ -193,7 +191,7 @@ pub async fn drive<T: Transport>(db: Instant<T>, request: HttpRequest, signal: S
                 }
             }
             Ok(Opened::Whole(answer)) => {
-                let error = db.scrub(crate::response::failure(&answer), &request);
+                let error = db.failure(&answer, &request);
                 let wait = reconnect_policy(base_ms).delay_ms(
                     failures,
                     Outcome::Status { status: answer.status, retry_after: answer.retry_after.as_deref(), error_type: error.error_type() },
@@ -325,7 +323,8 @@ impl<T: Transport> Instant<T> {
 
     /// [`Instant::subscribe_query`] with rule params.
     pub fn subscribe_query_with(&self, query: &Value, rule_params: Option<&Value>) -> Result<Subscription> {
-        let request = crate::request::subscribe(self.config(), self.who(), query, rule_params)?;
+        let params = rule_params.map(host::from_value);
+        let request = crate::request::subscribe(self.config(), self.who(), &host::from_value(query), params.as_ref(), &host::id())?;
         let slot = Rc::new(RefCell::new(Slot::default()));
         let canceller = Canceller::new();
         let shared = slot.clone();
@@ -371,7 +370,7 @@ mod tests {
         assert!(matches!(&messages(ok).unwrap()[0], Message::Result { .. }));
         let refresh = r#"{"op":"refresh-ok","computations":[{"instaql-result":{"goals":[1]},"result-meta":{"page-info":{}}}]}"#;
         match &messages(refresh).unwrap()[0] {
-            Message::Result { data, .. } => assert_eq!(transport::json_text(data), r#"{"goals":[1]}"#),
+            Message::Result { data, .. } => assert_eq!(host::json_text(data), r#"{"goals":[1]}"#),
             other => panic!("{other:?}"),
         }
         assert!(matches!(&messages(r#"{"op":"refresh-ok","computations":[]}"#).unwrap()[0], Message::Other));

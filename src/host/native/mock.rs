@@ -5,8 +5,9 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use super::{CallControl, HttpRequest, HttpResponse, Transport, TransportError};
-use crate::storage::{Progress, UploadBody, UploadSource};
+use crate::host::{CallControl, ChunkReader, Opened, Task, Transport};
+use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::http::{Progress, Reply, UploadBody, UploadSource};
 
 /// A scripted answer to `open`.
 #[derive(Clone, Debug)]
@@ -29,7 +30,7 @@ pub enum StreamScript {
 struct State {
     answers: VecDeque<Result<HttpResponse, TransportError>>,
     streams: VecDeque<StreamScript>,
-    tasks: Vec<super::Task>,
+    tasks: Vec<Task>,
     sent: Vec<HttpRequest>,
     uploaded: Vec<Vec<u8>>,
     slept: Vec<u32>,
@@ -61,12 +62,12 @@ impl MockTransport {
 
     /// Queues an answer.
     pub fn answer(&self, status: u16, body: &str) -> &Self {
-        self.push(Ok(HttpResponse { status, retry_after: None, body: body.to_owned(), json: None }))
+        self.push(Ok(HttpResponse { status, retry_after: None, body: Reply::Text(body.to_owned()) }))
     }
 
     /// Queues an answer with a `Retry-After` header.
     pub fn answer_retry_after(&self, status: u16, retry_after: &str, body: &str) -> &Self {
-        self.push(Ok(HttpResponse { status, retry_after: Some(retry_after.to_owned()), body: body.to_owned(), json: None }))
+        self.push(Ok(HttpResponse { status, retry_after: Some(retry_after.to_owned()), body: Reply::Text(body.to_owned()) }))
     }
 
     /// Queues an answer to `open` (live queries).
@@ -128,7 +129,7 @@ pub struct MockBody {
     signal: Option<super::Signal>,
 }
 
-impl super::ChunkReader for MockBody {
+impl ChunkReader for MockBody {
     async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, TransportError>> {
         loop {
             if self.signal.as_ref().is_some_and(super::Signal::aborted) {
@@ -158,7 +159,7 @@ impl super::ChunkReader for MockBody {
 impl Transport for MockTransport {
     type Body = MockBody;
 
-    async fn open(&self, request: &HttpRequest, control: &CallControl) -> Result<super::Opened<MockBody>, TransportError> {
+    async fn open(&self, request: &HttpRequest, control: &CallControl) -> Result<Opened<MockBody>, TransportError> {
         if control.signal.as_ref().is_some_and(super::Signal::aborted) {
             return Err(TransportError::Aborted);
         }
@@ -169,15 +170,15 @@ impl Transport for MockTransport {
         };
         match script {
             Some(StreamScript::Body { chunks, hang }) => {
-                Ok(super::Opened::Stream(MockBody { chunks: chunks.into(), hang, signal: control.signal.clone() }))
+                Ok(Opened::Stream(MockBody { chunks: chunks.into(), hang, signal: control.signal.clone() }))
             }
-            Some(StreamScript::Whole(answer)) => Ok(super::Opened::Whole(answer)),
+            Some(StreamScript::Whole(answer)) => Ok(Opened::Whole(answer)),
             Some(StreamScript::Fail(error)) => Err(error),
             None => Err(TransportError::Network("no stream scripted".into())),
         }
     }
 
-    fn spawn(&self, task: super::Task) {
+    fn spawn(&self, task: Task) {
         self.0.borrow_mut().tasks.push(task);
         self.run_tasks();
     }
@@ -224,8 +225,8 @@ async fn drain(upload: &UploadBody) -> Result<Vec<u8>, TransportError> {
             bytes.extend_from_slice(all);
             report(&bytes);
         }
-        UploadSource::Host(host) => {
-            for chunk in host.chunks() {
+        UploadSource::Host(host, _) => {
+            for chunk in host.get::<Vec<Vec<u8>>>().map_or(&[][..], Vec::as_slice) {
                 bytes.extend_from_slice(chunk);
                 report(&bytes);
             }
@@ -240,4 +241,17 @@ async fn drain(upload: &UploadBody) -> Result<Vec<u8>, TransportError> {
         }
     }
     Ok(bytes)
+}
+
+/// A stand-in for a body the host holds: a sized one (a `Blob`) or a one-shot stream of chunks
+/// (a `ReadableStream`), read chunk by chunk by the mock.
+///
+/// ```
+/// use instant_edge::host::mock::host_body;
+/// assert_eq!(host_body(vec![b"abc".to_vec()], false).size(), Some(3));
+/// assert_eq!(host_body(vec![b"ab".to_vec(), b"c".to_vec()], true).size(), None);
+/// ```
+pub fn host_body(chunks: Vec<Vec<u8>>, stream: bool) -> UploadSource {
+    let size = (!stream).then(|| chunks.iter().map(|c| c.len() as u64).sum());
+    UploadSource::Host(crate::http::HostValue::new(chunks), size)
 }

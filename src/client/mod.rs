@@ -1,14 +1,23 @@
-//! [`Instant`]: the Rust API. Cheap to clone; [`Instant::as_user`] returns a new handle.
+//! [`Instant`]: the Rust API, and the one call loop every request goes through (timeout,
+//! cancellation, retries). Cheap to clone; [`Instant::as_user`] returns a new handle. Per area:
+//! [`auth`], [`storage`], [`rooms`], [`live`].
+
+pub mod auth;
+pub mod live;
+pub mod rooms;
+pub mod storage;
 
 use serde::de::DeserializeOwned;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::host::{self, CallControl, DefaultTransport, Json, Signal, Transport};
+use crate::http::{HttpRequest, HttpResponse, Reply, TransportError};
+use crate::json::JsonView;
 use crate::models::TransactResponse;
-use crate::request::{self, HttpRequest, Impersonation};
+use crate::request::{self, Impersonation};
 use crate::response;
 use crate::retry::{Outcome, RetryPolicy};
-use crate::transport::{self, CallControl, DefaultTransport, Json, Signal, Transport, TransportError};
 use crate::tx::{steps_of, TxChunk};
 use crate::Value;
 
@@ -152,7 +161,7 @@ impl Instant {
 }
 
 impl<T: Transport> Instant<T> {
-    /// A client over any transport (tests use [`transport::mock::MockTransport`] natively).
+    /// A client over any transport (tests use [`host::mock::MockTransport`] natively).
     pub fn with_transport(config: Config, transport: T) -> Instant<T> {
         Instant { config, who: None, transport }
     }
@@ -185,22 +194,23 @@ impl<T: Transport> Instant<T> {
 
     /// [`Instant::query`] with options.
     pub async fn query_with<R: DeserializeOwned>(&self, query: &Value, opts: &CallOptions) -> Result<R> {
-        transport::decode(self.query_json(query, opts).await?)
+        host::decode(self.query_json(query, opts).await?)
     }
 
-    /// Runs a query and returns the host's parsed JSON as is (the JS API passes it through).
+    /// Runs a query and returns the host's parsed JSON as is.
     pub async fn query_json(&self, query: &Value, opts: &CallOptions) -> Result<Json> {
-        self.call(self.query_request(query, opts)?, opts).await
+        let params = opts.rule_params.as_ref().map(host::from_value);
+        self.call(self.query_request(&host::from_value(query), params.as_ref())?, opts).await
     }
 
     /// The checked `POST /admin/query` request for this handle.
-    pub(crate) fn query_request(&self, query: &Value, opts: &CallOptions) -> Result<HttpRequest> {
+    pub fn query_request<J: JsonView>(&self, query: &J, rule_params: Option<&J>) -> Result<HttpRequest> {
         self.check_who()?;
-        request::query(&self.config, self.who.as_ref(), query, opts.rule_params.as_ref())
+        request::query(&self.config, self.who.as_ref(), query, rule_params)
     }
 
     /// The checked `POST /admin/transact` request for this handle.
-    pub(crate) fn transact_request(&self, steps: &Value) -> Result<HttpRequest> {
+    pub fn transact_request<J: JsonView>(&self, steps: &J) -> Result<HttpRequest> {
         self.check_who()?;
         request::transact(&self.config, self.who.as_ref(), steps)
     }
@@ -208,17 +218,19 @@ impl<T: Transport> Instant<T> {
     /// Applies the steps of `chunks` as one transaction.
     pub async fn transact(&self, chunks: impl IntoIterator<Item = TxChunk>) -> Result<TransactResponse> {
         let json = self.transact_steps(&steps_of(chunks), &CallOptions::default()).await?;
-        transport::decode(json)
+        host::decode(json)
     }
 
     /// Applies raw steps (`[[action, namespace, id, args, opts?], ...]`); returns the host's JSON.
     pub async fn transact_steps(&self, steps: &Value, opts: &CallOptions) -> Result<Json> {
-        self.call(self.transact_request(steps)?, opts).await
+        self.call(self.transact_request(&host::from_value(steps))?, opts).await
     }
 
     /// The error for a non-200 answer, with our credentials scrubbed from what the server echoed.
-    fn failure(&self, answer: &transport::HttpResponse, request: &HttpRequest) -> Error {
-        self.scrub(response::failure(answer), request)
+    pub(crate) fn failure(&self, answer: &HttpResponse, request: &HttpRequest) -> Error {
+        let text = answer.body_text();
+        let parsed = host::parse(text).map(|json| host::to_value(&json));
+        self.scrub(response::failure(answer.status, parsed, text), request)
     }
 
     /// `error` with our credentials and the request's secret scrubbed from what the server echoed.
@@ -256,7 +268,12 @@ impl<T: Transport> Instant<T> {
             }
             let control = CallControl { timeout_ms: left.unwrap_or(0), signal: opts.signal.clone() };
             let (error, outcome_status) = match self.transport.send(&request, &control).await {
-                Ok(answer) if answer.status == 200 => return response::success(&answer),
+                Ok(answer) if answer.status == 200 => {
+                    return match &answer.body {
+                        Reply::Json(_) => Ok(host::reply_json(&answer.body)),
+                        Reply::Text(text) => host::parse(text).ok_or_else(|| response::not_json(text)),
+                    }
+                }
                 Ok(answer) => (self.failure(&answer, &request), Some(answer)),
                 Err(TransportError::Timeout) => return Err(Error::Timeout { after_ms: timeout_ms }),
                 Err(TransportError::Aborted) => return Err(Error::Aborted),

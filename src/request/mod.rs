@@ -1,8 +1,16 @@
 //! Pure request building: the exact method, URL, headers and body `@instantdb/admin` sends
-//! (spec §1.3, §3.1, §3.2), so servers and proxies see the same requests.
+//! (spec §1.3, §3.1, §3.2), so servers and proxies see the same requests. Per area: [`auth`],
+//! [`storage`], [`rooms`]; queries, transactions and live queries here.
+
+pub mod auth;
+pub mod rooms;
+pub mod storage;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+pub use crate::http::HttpRequest;
+use crate::http::Payload;
+use crate::json::{JsonView, Kind};
 use crate::Value;
 
 /// Sent as `Instant-Admin-Version` / `Instant-Core-Version` (the server only traces them).
@@ -33,57 +41,6 @@ impl std::fmt::Debug for Impersonation {
             Impersonation::Token(_) => f.write_str("Token(***)"),
             Impersonation::Guest => f.write_str("Guest"),
         }
-    }
-}
-
-/// A request as plain data, handed to a [`crate::transport::Transport`].
-#[derive(Clone, PartialEq)]
-pub struct HttpRequest {
-    /// `GET`, `POST`, ...
-    pub method: &'static str,
-    /// Absolute URL under the configured API base.
-    pub url: String,
-    /// Header names as the official client spells them, in its order.
-    pub headers: Vec<(&'static str, String)>,
-    /// JSON text.
-    pub body: Option<String>,
-    /// Whether sending it twice is harmless (queries): decides retries.
-    pub idempotent: bool,
-    /// A caller's secret carried in the URL or body (a refresh token): scrubbed from errors the
-    /// server echoes it in, and from `Debug`.
-    pub secret: Option<String>,
-    /// An upload's body, sent as is instead of `body`.
-    pub upload: Option<crate::storage::UploadBody>,
-}
-
-impl std::fmt::Debug for HttpRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| (*name, if matches!(*name, "authorization" | "as-token") { "***" } else { value.as_str() }))
-            .collect();
-        let scrub = |text: &str| {
-            let mut text = text.to_owned();
-            if let Some(secret) = &self.secret {
-                crate::response::redact_text(&mut text, secret);
-            }
-            text
-        };
-        f.debug_struct("HttpRequest")
-            .field("method", &self.method)
-            .field("url", &scrub(&self.url))
-            .field("headers", &headers)
-            .field("body", &self.body.as_deref().map(scrub))
-            .field("upload", &self.upload)
-            .finish()
-    }
-}
-
-impl HttpRequest {
-    /// The value of header `name`, if set.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -131,7 +88,7 @@ pub fn check_impersonation(who: &Impersonation) -> Result<()> {
         Impersonation::Email(email) if email.trim().is_empty() || email.chars().any(char::is_control) => {
             Err(Error::invalid("asUser.email", "must be a non-empty email address"))
         }
-        Impersonation::Token(token) if !crate::is_uuid(token.trim()) => {
+        Impersonation::Token(token) if !crate::uuid::is_uuid(token.trim()) => {
             Err(Error::invalid("asUser.token", "must be a refresh token (a UUID)"))
         }
         _ => Ok(()),
@@ -140,16 +97,10 @@ pub fn check_impersonation(who: &Impersonation) -> Result<()> {
 
 /// `{ $$ruleParams: ruleParams, ...query }`: first key, and a `$$ruleParams` already in the query
 /// wins, as with the object spread.
-fn query_with_params(query: &Value, rule_params: Option<&Value>) -> Value {
+fn query_with_params<J: JsonView>(query: &J, rule_params: Option<&J>) -> Payload {
     match rule_params {
-        Some(params) => {
-            let mut merged = Value::object([("$$ruleParams", params.clone())]);
-            for (key, value) in query.as_object().unwrap_or_default() {
-                merged.insert(key.clone(), value.clone());
-            }
-            merged
-        }
-        None => query.clone(),
+        Some(params) => Payload::Prepend("$$ruleParams", Box::new(params.payload()), Box::new(query.payload())),
+        None => query.payload(),
     }
 }
 
@@ -159,38 +110,32 @@ fn query_with_params(query: &Value, rule_params: Option<&Value>) -> Value {
 /// use instant_edge::{request, Config, Value};
 /// let config = Config::new("8aa64e4c-64f9-472e-8a61-3fa28870e6cb", "http://127.0.0.1:8888").unwrap()
 ///     .with_admin_token("0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0").unwrap();
-/// let req = request::query(&config, None, &Value::object([("goals", Value::empty_object())]), None).unwrap();
+/// let req = request::query(&config, None, &&Value::object([("goals", Value::empty_object())]), None).unwrap();
 /// assert_eq!(req.url, "http://127.0.0.1:8888/admin/query?app_id=8aa64e4c-64f9-472e-8a61-3fa28870e6cb");
-/// assert_eq!(req.body.as_deref(), Some(r#"{"query":{"goals":{}},"inference?":false}"#));
+/// assert_eq!(req.method, "POST");
 /// ```
-pub fn query(config: &Config, who: Option<&Impersonation>, query: &Value, rule_params: Option<&Value>) -> Result<HttpRequest> {
+pub fn query<J: JsonView>(config: &Config, who: Option<&Impersonation>, query: &J, rule_params: Option<&J>) -> Result<HttpRequest> {
     let (headers, body) = query_parts(config, who, query, rule_params)?;
-    Ok(HttpRequest {
-        method: "POST",
-        url: admin_url(config, "query"),
-        headers,
-        body: Some(crate::transport::stringify(&body)),
-        idempotent: true,
-        secret: None,
-        upload: None,
-    })
+    let mut request = HttpRequest::new("POST", admin_url(config, "query"), headers);
+    request.body = Some(Payload::Object(body));
+    request.idempotent = true;
+    Ok(request)
 }
 
 /// The checked headers and `{"query", "inference?"}` body of a query, live or not.
-fn query_parts(
+#[allow(clippy::type_complexity)]
+fn query_parts<J: JsonView>(
     config: &Config,
     who: Option<&Impersonation>,
-    query: &Value,
-    rule_params: Option<&Value>,
-) -> Result<(Vec<(&'static str, String)>, Value)> {
+    query: &J,
+    rule_params: Option<&J>,
+) -> Result<(Vec<(&'static str, String)>, Vec<(&'static str, Payload)>)> {
     crate::validate::query(query)?;
-    if let Some(params) = rule_params {
-        if !params.is_object() {
-            return Err(Error::invalid("ruleParams", "expected an object"));
-        }
+    if rule_params.is_some_and(|params| params.kind() != Kind::Object) {
+        return Err(Error::invalid("ruleParams", "expected an object"));
     }
     let headers = headers(config, who)?;
-    let body = Value::object([("query", query_with_params(query, rule_params)), ("inference?", Value::Bool(config.has_schema))]);
+    let body = vec![("query", query_with_params(query, rule_params)), ("inference?", Payload::Value(Value::Bool(config.has_schema)))];
     Ok((headers, body))
 }
 
@@ -202,40 +147,42 @@ fn query_parts(
 /// use instant_edge::{request, Config, Value};
 /// let config = Config::new("8aa64e4c-64f9-472e-8a61-3fa28870e6cb", "http://127.0.0.1:8888").unwrap()
 ///     .with_admin_token("0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0").unwrap();
-/// let req = request::subscribe(&config, None, &Value::object([("goals", Value::empty_object())]), None).unwrap();
-/// assert!(req.url.starts_with("http://127.0.0.1:8888/admin/subscribe-query?local_connection_id="));
+/// let req = request::subscribe(&config, None, &&Value::object([("goals", Value::empty_object())]), None, "c1").unwrap();
+/// assert!(req.url.starts_with("http://127.0.0.1:8888/admin/subscribe-query?local_connection_id=c1"));
 /// ```
-pub fn subscribe(config: &Config, who: Option<&Impersonation>, query: &Value, rule_params: Option<&Value>) -> Result<HttpRequest> {
+pub fn subscribe<J: JsonView>(
+    config: &Config,
+    who: Option<&Impersonation>,
+    query: &J,
+    rule_params: Option<&J>,
+    connection_id: &str,
+) -> Result<HttpRequest> {
     let (headers, mut body) = query_parts(config, who, query, rule_params)?;
     let mut url = String::from(config.api_uri());
     url.push_str("/admin/subscribe-query?local_connection_id=");
-    url.push_str(&crate::id());
+    url.push_str(connection_id);
     // The query's body, plus the versions the official client reports.
     let versions = Value::object([("@instantdb/admin", Value::from(CLIENT_VERSION)), ("@instantdb/core", Value::from(CLIENT_VERSION))]);
-    body.insert("versions", versions);
-    Ok(HttpRequest {
-        method: "POST",
-        url,
-        headers,
-        body: Some(crate::transport::stringify(&body)),
-        idempotent: true,
-        secret: None,
-        upload: None,
-    })
+    body.push(("versions", Payload::Value(versions)));
+    let mut request = HttpRequest::new("POST", url, headers);
+    request.body = Some(Payload::Object(body));
+    request.idempotent = true;
+    Ok(request)
 }
 
 /// `POST /admin/transact`: `{"steps": [...], "throw-on-missing-attrs?": <has schema>}`.
-pub fn transact(config: &Config, who: Option<&Impersonation>, steps: &Value) -> Result<HttpRequest> {
+pub fn transact<J: JsonView>(config: &Config, who: Option<&Impersonation>, steps: &J) -> Result<HttpRequest> {
     crate::validate::steps(steps)?;
     let headers = headers(config, who)?;
-    let body = Value::object([("steps", steps.clone()), ("throw-on-missing-attrs?", Value::Bool(config.has_schema))]);
-    Ok(HttpRequest {
-        method: "POST",
-        url: admin_url(config, "transact"),
-        headers,
-        body: Some(crate::transport::stringify(&body)),
-        idempotent: false,
-        secret: None,
-        upload: None,
-    })
+    let body = vec![("steps", steps.payload()), ("throw-on-missing-attrs?", Payload::Value(Value::Bool(config.has_schema)))];
+    let mut request = HttpRequest::new("POST", admin_url(config, "transact"), headers);
+    request.body = Some(Payload::Object(body));
+    Ok(request)
+}
+
+/// A POST of `body` to `/admin/<route>` with the admin headers.
+pub(crate) fn post(config: &Config, route: &str, body: Value) -> Result<HttpRequest> {
+    let mut request = HttpRequest::new("POST", admin_url(config, route), headers(config, None)?);
+    request.body = Some(Payload::Value(body));
+    Ok(request)
 }

@@ -1,37 +1,12 @@
-//! The only I/O seam: a [`Transport`] sends a plain-data [`HttpRequest`] and returns status,
-//! `Retry-After` and body text. The host's JSON codec, clock and randomness live here too, so
-//! `cfg(target_arch = "wasm32")` appears in this file only.
+//! The host: the only `cfg(target_arch)` switch, in the style of reqwest's `src/wasm/`. A
+//! [`Transport`] sends a plain [`HttpRequest`]; the host also holds JSON, randomness and the
+//! clock.
 //!
-//! * wasm32: [`FetchTransport`] over the global `fetch` (bound directly, as gloo-net does), JSON by the host
-//!   (`JSON.parse` / `JSON.stringify`), so no `serde_json` is shipped.
-//! * native: [`mock::MockTransport`] for tests, JSON by `serde_json`.
+//! * wasm32 ([`wasm`]): the global `fetch` through `host.js`, JSON by the host (`JSON.parse` /
+//!   `JSON.stringify`), so no `serde_json` is shipped.
+//! * native ([`native`]): [`mock::MockTransport`] for tests, JSON by `serde_json`.
 
-pub use crate::request::HttpRequest;
-
-/// An answer with any status.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HttpResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// The `Retry-After` header, if any.
-    pub retry_after: Option<String>,
-    /// The body text (empty when `json` holds it).
-    pub body: String,
-    /// A 200 body the host already parsed (the fetch transport): large results never pass
-    /// through wasm memory.
-    pub json: Option<Json>,
-}
-
-/// Why no answer came back.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TransportError {
-    /// Connection refused, reset, DNS, CORS: what the host said.
-    Network(String),
-    /// The attempt's time ran out.
-    Timeout,
-    /// The caller's signal fired.
-    Aborted,
-}
+pub use crate::http::{HttpRequest, HttpResponse, TransportError};
 
 /// Per-attempt limits.
 #[derive(Clone, Debug, Default)]
@@ -81,22 +56,24 @@ pub trait Transport: Clone + 'static {
 }
 
 #[cfg(target_arch = "wasm32")]
-mod fetch;
+pub mod wasm;
 #[cfg(target_arch = "wasm32")]
-pub use fetch::{
-    decode, field, from_value, is_array, is_object, json_text, parse, random_bytes, stringify, to_array, to_value, Canceller,
-    FetchTransport, FetchTransport as DefaultTransport, HostBody, Json, Signal,
+pub use wasm::{
+    decode, from_value, id, json_text, parse, to_value, Canceller, FetchTransport, FetchTransport as DefaultTransport, Json, Signal,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
-pub mod mock;
-#[cfg(not(target_arch = "wasm32"))]
-mod native;
+pub mod native;
 /// Natively, the default transport is the scripted mock: the crate's real target is wasm32.
 #[cfg(not(target_arch = "wasm32"))]
-pub use mock::MockTransport as DefaultTransport;
+pub use native::mock::MockTransport as DefaultTransport;
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{
-    decode, field, from_value, is_array, is_object, json_text, parse, random_bytes, stringify, to_array, to_value, Canceller, HostBody,
-    Json, Signal,
-};
+pub use native::{decode, from_value, id, json_text, mock, parse, to_value, Canceller, Json, Signal};
+
+/// The host JSON a 200 answer carried (`null` for a text body).
+pub fn reply_json(reply: &crate::http::Reply) -> Json {
+    match reply {
+        crate::http::Reply::Json(host) => host.get::<Json>().cloned().unwrap_or_else(|| from_value(&crate::Value::Null)),
+        crate::http::Reply::Text(_) => from_value(&crate::Value::Null),
+    }
+}

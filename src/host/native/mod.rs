@@ -1,0 +1,165 @@
+//! The native host: `serde_json` as the host's JSON, OS randomness and the mock's signal, for
+//! tests and for the emulator, which share the models. Never compiled into the wasm.
+
+pub mod mock;
+
+use std::cell::Cell;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::rc::Rc;
+
+use crate::error::{Error, Result};
+use crate::http::{HostValue, HttpRequest, Payload};
+use crate::json::{JsonView, Kind};
+use crate::Value;
+
+/// Parsed JSON as the host holds it: here a `serde_json::Value`.
+pub type Json = serde_json::Value;
+
+/// Parses JSON text.
+pub fn parse(text: &str) -> Option<Json> {
+    serde_json::from_str(text).ok()
+}
+
+/// Host JSON → [`Value`].
+pub fn to_value(json: &Json) -> Value {
+    serde_json::from_value(json.clone()).unwrap_or_default()
+}
+
+/// [`Value`] → host JSON.
+pub fn from_value(value: &Value) -> Json {
+    serde_json::to_value(value).unwrap_or(Json::Null)
+}
+
+/// Its JSON text.
+pub fn json_text(json: &Json) -> String {
+    json.to_string()
+}
+
+/// Host JSON → the caller's type.
+pub fn decode<T: serde::de::DeserializeOwned>(json: Json) -> Result<T> {
+    serde_json::from_value(json).map_err(|e| {
+        let mut message = String::from("the answer does not match the expected type: ");
+        message.push_str(&e.to_string());
+        Error::Decode { message }
+    })
+}
+
+/// A request body as host JSON.
+pub fn payload(body: &Payload) -> Json {
+    match body {
+        Payload::Value(value) => from_value(value),
+        Payload::Host(host) => host.get::<Json>().cloned().unwrap_or(Json::Null),
+        Payload::Object(parts) => Json::Object(parts.iter().map(|(key, part)| ((*key).to_owned(), payload(part))).collect()),
+        Payload::Prepend(key, first, rest) => {
+            let mut object = serde_json::Map::new();
+            object.insert((*key).to_owned(), payload(first));
+            if let Json::Object(entries) = payload(rest) {
+                object.extend(entries);
+            }
+            Json::Object(object)
+        }
+    }
+}
+
+/// A request's JSON body as the host would send it.
+///
+/// ```
+/// use instant_edge::{host, request, value, Config};
+/// let config = Config::new("8aa64e4c-64f9-472e-8a61-3fa28870e6cb", "http://127.0.0.1:8888").unwrap()
+///     .with_admin_token("0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0").unwrap();
+/// let req = request::query(&config, None, &&value!({ "goals": {} }), None).unwrap();
+/// assert_eq!(host::native::body_text(&req).as_deref(), Some(r#"{"query":{"goals":{}},"inference?":false}"#));
+/// ```
+pub fn body_text(request: &HttpRequest) -> Option<String> {
+    request.body.as_ref().map(|body| payload(body).to_string())
+}
+
+/// A new random (v4) UUID: `RandomState` is seeded from the OS once per thread and differs per
+/// call.
+pub fn id() -> String {
+    let mut bytes = [0u8; 16];
+    for half in bytes.chunks_mut(8) {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_u8(0);
+        half.copy_from_slice(&hasher.finish().to_le_bytes());
+    }
+    crate::uuid::v4_from_bytes(bytes)
+}
+
+impl JsonView for Json {
+    fn kind(&self) -> Kind {
+        match self {
+            Json::Null => Kind::Null,
+            Json::Bool(_) => Kind::Bool,
+            Json::Number(_) => Kind::Number,
+            Json::String(_) => Kind::String,
+            Json::Array(_) => Kind::Array,
+            Json::Object(_) => Kind::Object,
+        }
+    }
+
+    fn text(&self) -> Option<String> {
+        self.as_str().map(str::to_owned)
+    }
+
+    fn items(&self) -> Vec<Json> {
+        self.as_array().cloned().unwrap_or_default()
+    }
+
+    fn entries(&self) -> Vec<(String, Json)> {
+        self.as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+    }
+
+    fn field(&self, key: &str) -> Option<Json> {
+        self.get(key).cloned()
+    }
+
+    fn payload(&self) -> Payload {
+        Payload::Host(HostValue::new(self.clone()))
+    }
+}
+
+/// A cancellation flag standing in for `AbortSignal` in native tests.
+///
+/// ```
+/// use instant_edge::transport::Signal;
+/// let signal = Signal::default();
+/// signal.abort();
+/// assert!(signal.aborted());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Signal(Rc<Cell<bool>>);
+
+impl Signal {
+    /// Fires the signal.
+    pub fn abort(&self) {
+        self.0.set(true);
+    }
+
+    /// Whether it fired.
+    pub fn aborted(&self) -> bool {
+        self.0.get()
+    }
+}
+
+/// Fires a [`Signal`] (`AbortController` on wasm32).
+#[derive(Clone, Debug, Default)]
+pub struct Canceller(Signal);
+
+impl Canceller {
+    /// A fresh, unfired canceller.
+    pub fn new() -> Canceller {
+        Canceller::default()
+    }
+
+    /// Its signal.
+    pub fn signal(&self) -> Signal {
+        self.0.clone()
+    }
+
+    /// Fires the signal.
+    pub fn cancel(&self) {
+        self.0.abort();
+    }
+}

@@ -1,0 +1,196 @@
+// The JS side of the wasm host: the I/O Rust asks of a JS runtime, each piece written once.
+// Rust decides everything (requests, checks, retries, answers); this only moves bytes, so the
+// wasm does not carry a binding, a shim and a closure per host call.
+
+const agent = globalThis.navigator?.userAgent ?? '';
+// Browsers (user agents `Mozilla/…`) refuse streamed request bodies over HTTP/1.1.
+const streamsBodies = !agent.startsWith('Mozilla/');
+// Node (undici), Deno and Bun reject `fetch` when a body stream fails midway; workerd ends the
+// body cleanly instead (a truncated upload stored as a success), so there it is guarded.
+const rejectsFailedBodies = /^(Node\.js|Deno|Bun)\//.test(agent);
+
+/** What a thrown value says, with Node's `cause` ("fetch failed: connect ECONNREFUSED"). */
+export function messageOf(error) {
+  try {
+    const text = (value) => (typeof value?.message === 'string' ? value.message : typeof value === 'string' ? value : undefined);
+    const cause = text(error?.cause);
+    return (text(error) ?? String(error)) + (cause ? `: ${cause}` : '');
+  } catch {
+    return 'an exception';
+  }
+}
+
+/** `JSON.parse(JSON.stringify(value))`: the caller's value as plain, same-realm JSON, read once
+ * with `JSON.stringify`'s semantics whatever its prototype or realm; throws what reading threw. */
+export function normalize(value) {
+  const text = JSON.stringify(value);
+  return text === undefined ? null : JSON.parse(text);
+}
+
+/** `{ [key]: first, ...rest }`. */
+export function prepend(key, first, rest) {
+  return Object.assign({ [key]: first }, rest);
+}
+
+/** The JSON text of a value built from plain JSON. */
+export function stringify(value) {
+  return JSON.stringify(value);
+}
+
+/** Calls `callback(argument)`; an exception is reported as the official client does. */
+export function callBack(callback, argument, label) {
+  try {
+    callback(argument);
+  } catch (error) {
+    console.error(`Error in ${label} callback`, error);
+  }
+}
+
+/** How big an upload body is: its size, -1 for a stream, or -2 when it is no body we take.
+ * Duck-typed as the official client does (`instanceof` fails across realms). */
+export function bodySize(body) {
+  if (typeof body?.getReader === 'function') return -1;
+  if (ArrayBuffer.isView(body) || body instanceof ArrayBuffer) return body.byteLength;
+  if (typeof body?.stream === 'function' && typeof body.size === 'number') return body.size;
+  return -2;
+}
+
+/** A Node `Readable` as a web stream (Node's `ReadableStream.from` takes any async iterable). */
+export function fromNodeStream(body) {
+  return typeof body?.pipe === 'function' && typeof body.read === 'function' && ReadableStream.from ? ReadableStream.from(body) : undefined;
+}
+
+/** One request: a timeout, the caller's signal and an abort when Rust drops the call, all on
+ * one `AbortController` (a signal per call costs measurably in Node). */
+export class Call {
+  constructor(timeout, signal) {
+    this.controller = new AbortController();
+    this.settled = false;
+    this.timedOut = false;
+    this.signal = signal;
+    this.sourceError = undefined;
+    if (signal) {
+      this.onAbort = () => this.controller.abort();
+      signal.addEventListener('abort', this.onAbort);
+    }
+    if (timeout > 0) this.timer = setTimeout(() => ((this.timedOut = true), this.controller.abort()), timeout);
+  }
+
+  /** Why it failed: `[kind, message]`. */
+  why(error) {
+    if (this.timedOut) return ['timeout', ''];
+    if (this.signal?.aborted) return ['aborted', ''];
+    if (this.sourceError !== undefined) return ['network', `the upload source failed: ${messageOf(this.sourceError)}`];
+    return ['network', messageOf(error)];
+  }
+
+  /** Ends the call's timer and listener; aborts unless it finished. */
+  finish(abort) {
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onAbort);
+    if (abort && !this.settled) this.controller.abort();
+    this.settled = true;
+  }
+
+  /** Sends; resolves to `[status, retryAfter, json]` for a 200 with JSON, `[status, retryAfter,
+   * undefined, text]` otherwise, `[status, null, undefined, undefined, reader]` for a streamed
+   * 200, or `[0, kind, message]` when no answer came. Never rejects. */
+  async send(url, method, headers, body, stream, upload) {
+    try {
+      if (this.signal?.aborted) return [0, 'aborted', ''];
+      const init = { method, headers: {}, signal: this.controller.signal };
+      for (let i = 0; i < headers.length; i += 2) init.headers[headers[i]] = headers[i + 1];
+      if (upload) await this.uploadBody(init, ...upload);
+      else if (body !== undefined) init.body = JSON.stringify(body);
+      const response = await fetch(url, init);
+      this.finishUpload?.();
+      const retryAfter = response.headers.get('retry-after');
+      if (stream && response.status === 200 && response.body) {
+        this.reader = response.body.getReader();
+        return [200, retryAfter, undefined, undefined, true];
+      }
+      const text = await response.text();
+      if (!stream) this.finish(false);
+      if (response.status === 200) {
+        try {
+          return [200, retryAfter, JSON.parse(text)];
+        } catch {}
+      }
+      return [response.status, retryAfter, undefined, text];
+    } catch (error) {
+      const [kind, message] = this.why(error);
+      this.finish(false);
+      return [0, kind, message];
+    }
+  }
+
+  /** The next chunk of a streamed body: a `Uint8Array`, `null` at the end, or `[kind, message]`. */
+  async read() {
+    try {
+      const { done, value } = await this.reader.read();
+      return done ? null : value;
+    } catch (error) {
+      return this.why(error);
+    }
+  }
+
+  /** Puts an upload's body on `init`: the host object as is, counted through a
+   * `TransformStream` for progress, guarded where a failing stream would end the body cleanly,
+   * gathered into a `Blob` where streams cannot be sent. */
+  async uploadBody(init, body, size, isStream, onProgress) {
+    let loaded = 0;
+    const count = onProgress && ((n) => callBack(onProgress, { loaded: (loaded += n), total: size ?? null }, 'onProgress'));
+    if (count && !isStream && streamsBodies) {
+      body = new Response(body).body;
+      isStream = true;
+    } else if (count && !isStream) {
+      // Sent whole by the browser, which reports no upload progress to `fetch`.
+      count(0);
+      this.finishUpload = () => count(size ?? 0);
+    }
+    if (isStream && count) {
+      body = body.pipeThrough(new TransformStream({ transform: (chunk, controller) => (count(chunk.byteLength), controller.enqueue(chunk)) }));
+    }
+    if (isStream && !streamsBodies) {
+      // Gathered into a Blob, which fails by itself when the source does.
+      const through = new TransformStream();
+      const piped = body.pipeTo(through.writable);
+      try {
+        body = await new Response(through.readable).blob();
+      } catch (error) {
+        this.sourceError = await piped.then(() => error, (cause) => cause);
+        throw error;
+      }
+      isStream = false;
+    } else if (isStream && !rejectsFailedBodies) {
+      // workerd: a FixedLengthStream when the size is known (it then sends content-length and
+      // fails a short body), else an identity stream; a source failure aborts the request.
+      const through = size != null && typeof FixedLengthStream === 'function' ? new FixedLengthStream(size) : new TransformStream();
+      body.pipeTo(through.writable, { preventAbort: true }).catch((error) => {
+        this.sourceError ??= error;
+        this.controller.abort();
+      });
+      body = through.readable;
+    }
+    if (isStream) {
+      init.duplex = 'half';
+      if (size != null && !('content-length' in init.headers)) init.headers['content-length'] = String(size);
+    }
+    init.body = body;
+  }
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A random (v4) UUID. */
+export function randomId() {
+  if (typeof crypto?.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 15) | 64;
+  b[8] = (b[8] & 63) | 128;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

@@ -1,0 +1,356 @@
+//! The wasm32 host: `fetch`, cancellation, timers, JSON and randomness through the JS helpers in
+//! `host.js` (each written once; the wasm carries one binding per helper), and the host's JSON
+//! as a [`JsonView`].
+
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use super::{CallControl, ChunkReader, Opened, Task, Transport};
+use crate::error::{Error, Result};
+use crate::http::{HostValue, HttpRequest, HttpResponse, Payload, Reply, TransportError, UploadSource};
+use crate::json::{JsonView, Kind};
+use crate::Value;
+
+mod upload;
+
+#[wasm_bindgen(module = "/src/host/wasm/host.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = messageOf)]
+    fn message_of_js(error: &JsValue) -> String;
+    #[wasm_bindgen(catch)]
+    fn normalize(value: &JsValue) -> std::result::Result<JsValue, JsValue>;
+    fn prepend(key: &str, first: &JsValue, rest: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = callBack)]
+    fn call_back_js(callback: &JsValue, argument: &JsValue, label: &str);
+    #[wasm_bindgen(js_name = bodySize)]
+    fn body_size(body: &JsValue) -> f64;
+    #[wasm_bindgen(js_name = fromNodeStream)]
+    fn from_node_stream(body: &JsValue) -> JsValue;
+    fn sleep(ms: u32) -> Promise;
+    #[wasm_bindgen(js_name = randomId)]
+    fn random_id() -> String;
+
+    type Call;
+    #[wasm_bindgen(constructor)]
+    fn new(timeout: u32, signal: &JsValue) -> Call;
+    #[wasm_bindgen(method)]
+    fn send(this: &Call, url: &str, method: &str, headers: Array, body: &JsValue, stream: bool, upload: &JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    fn read(this: &Call) -> Promise;
+    #[wasm_bindgen(method)]
+    fn finish(this: &Call, abort: bool);
+}
+
+/// The host's JSON: a JS value.
+pub type Json = JsValue;
+
+/// The caller's cancellation signal: an `AbortSignal`.
+pub type Signal = web_sys::AbortSignal;
+
+/// Fires a [`Signal`]: an `AbortController`.
+#[derive(Clone, Debug)]
+pub struct Canceller(web_sys::AbortController);
+
+impl Canceller {
+    /// A fresh controller.
+    pub fn new() -> Canceller {
+        // Every supported host has AbortController; the fallback keeps this infallible.
+        Canceller(web_sys::AbortController::new().unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into()))
+    }
+
+    /// Its signal.
+    pub fn signal(&self) -> Signal {
+        self.0.signal()
+    }
+
+    /// Fires the signal.
+    pub fn cancel(&self) {
+        self.0.abort();
+    }
+}
+
+impl Default for Canceller {
+    fn default() -> Canceller {
+        Canceller::new()
+    }
+}
+
+/// A new random (v4) UUID, from the host's Web Crypto.
+pub fn id() -> String {
+    random_id()
+}
+
+/// What a thrown JS value says.
+pub fn message_of(error: &JsValue) -> String {
+    message_of_js(error)
+}
+
+/// The caller's value read once with `JSON.stringify`'s semantics, as plain JSON: anything that
+/// throws while being read (a getter, a Proxy trap, a cycle, a BigInt, a string too long for
+/// the host) is an invalid-argument error carrying what was thrown.
+pub fn read_argument(value: &JsValue, what: &'static str) -> Result<Json> {
+    normalize(value).map_err(|thrown| {
+        let mut message = String::from("could not be read as JSON: ");
+        message.push_str(&message_of(&thrown));
+        Error::InvalidArgument { what: what.into(), message, cause: Some(HostValue::new(thrown)) }
+    })
+}
+
+/// `object[key]`, or why reading it threw (a getter, a Proxy): never swallowed.
+pub fn get(object: &JsValue, key: &str) -> Result<JsValue> {
+    if !object.is_object() && !object.is_function() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    Reflect::get(object, &JsValue::from_str(key)).map_err(|thrown| {
+        let mut message = String::from("threw when read: ");
+        message.push_str(&message_of(&thrown));
+        Error::InvalidArgument { what: key.into(), message, cause: Some(HostValue::new(thrown)) }
+    })
+}
+
+/// Calls a caller's `callback(argument)`, reporting an exception as the official client does.
+pub fn call_back(callback: &JsValue, argument: &JsValue, label: &str) {
+    call_back_js(callback, argument, label)
+}
+
+/// Host JSON → [`Value`] (plain JSON only: what [`read_argument`] and `JSON.parse` make).
+pub fn to_value(json: &Json) -> Value {
+    match json.kind() {
+        Kind::Null => Value::Null,
+        Kind::Bool => Value::Bool(json.is_truthy()),
+        Kind::Number => Value::Number(json.as_f64().unwrap_or_default()),
+        Kind::String => Value::String(json.as_string().unwrap_or_default()),
+        Kind::Array => Value::Array(json.items().iter().map(to_value).collect()),
+        Kind::Object => Value::Object(json.entries().into_iter().map(|(k, v)| (k, to_value(&v))).collect()),
+    }
+}
+
+/// [`Value`] → host JSON.
+pub fn from_value(value: &Value) -> Json {
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => JsValue::from_f64(*n),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => items.iter().map(from_value).collect::<Array>().into(),
+        Value::Object(entries) => {
+            let object = Object::new();
+            for (key, value) in entries {
+                let _ = Reflect::set(&object, &JsValue::from_str(key), &from_value(value));
+            }
+            object.into()
+        }
+    }
+}
+
+/// A request body as host JSON.
+fn payload(body: &Payload) -> Json {
+    match body {
+        Payload::Value(value) => from_value(value),
+        Payload::Host(host) => host.get::<JsValue>().cloned().unwrap_or(JsValue::NULL),
+        Payload::Object(parts) => {
+            let object = Object::new();
+            for (key, part) in parts {
+                let _ = Reflect::set(&object, &JsValue::from_str(key), &payload(part));
+            }
+            object.into()
+        }
+        Payload::Prepend(key, first, rest) => prepend(key, &payload(first), &payload(rest)),
+    }
+}
+
+/// Parses JSON text with the host's `JSON.parse`.
+pub fn parse(text: &str) -> Option<Json> {
+    js_sys::JSON::parse(text).ok()
+}
+
+/// Host JSON → the caller's type.
+pub fn decode<T: serde::de::DeserializeOwned>(json: Json) -> Result<T> {
+    serde_wasm_bindgen::from_value(json).map_err(|e| {
+        let mut message = String::from("the answer does not match the expected type: ");
+        message.push_str(&e.to_string());
+        Error::Decode { message }
+    })
+}
+
+/// Its JSON text, by the host's `JSON.stringify`.
+pub fn json_text(json: &Json) -> String {
+    js_sys::JSON::stringify(json).ok().and_then(|s| s.as_string()).unwrap_or_default()
+}
+
+/// A body the caller's host holds for an upload, with its size (`None`: a stream).
+pub fn upload_source(body: &JsValue) -> Result<UploadSource> {
+    let size = body_size(body);
+    if size >= 0.0 {
+        return Ok(UploadSource::Host(HostValue::new(body.clone()), Some(size as u64)));
+    }
+    if size == -1.0 {
+        return Ok(UploadSource::Host(HostValue::new(body.clone()), None));
+    }
+    let stream = from_node_stream(body);
+    if !stream.is_undefined() {
+        return Ok(UploadSource::Host(HostValue::new(stream), None));
+    }
+    Err(Error::invalid("data", "must be a Uint8Array, ArrayBuffer, Blob, File, ReadableStream, Node Buffer or Node Readable"))
+}
+
+impl JsonView for JsValue {
+    fn kind(&self) -> Kind {
+        if self.is_null() || self.is_undefined() {
+            Kind::Null
+        } else if self.as_bool().is_some() {
+            Kind::Bool
+        } else if self.as_f64().is_some() {
+            Kind::Number
+        } else if self.is_string() {
+            Kind::String
+        } else if Array::is_array(self) {
+            Kind::Array
+        } else if self.is_object() {
+            Kind::Object
+        } else {
+            Kind::Null
+        }
+    }
+
+    fn text(&self) -> Option<String> {
+        self.as_string()
+    }
+
+    fn items(&self) -> Vec<JsValue> {
+        if Array::is_array(self) {
+            self.unchecked_ref::<Array>().to_vec()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn entries(&self) -> Vec<(String, JsValue)> {
+        if self.kind() != Kind::Object {
+            return Vec::new();
+        }
+        // Plain JSON (see read_argument): reading it cannot throw.
+        let keys = Object::keys(self.unchecked_ref::<Object>());
+        keys.iter().map(|key| (key.as_string().unwrap_or_default(), Reflect::get(self, &key).unwrap_or(JsValue::NULL))).collect()
+    }
+
+    fn field(&self, key: &str) -> Option<JsValue> {
+        let value = get(self, key).ok()?;
+        (!value.is_undefined()).then_some(value)
+    }
+
+    fn payload(&self) -> Payload {
+        Payload::Host(HostValue::new(self.clone()))
+    }
+}
+
+/// Requests over the host's `fetch`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FetchTransport;
+
+/// A request in flight: aborted when dropped before it finished (the Rust way to cancel).
+struct InFlight(Call);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.finish(true);
+    }
+}
+
+fn failure(kind: &JsValue, message: &JsValue) -> TransportError {
+    match kind.as_string().as_deref() {
+        Some("timeout") => TransportError::Timeout,
+        Some("aborted") => TransportError::Aborted,
+        _ => TransportError::Network(message.as_string().unwrap_or_default()),
+    }
+}
+
+async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> std::result::Result<(InFlight, Array), TransportError> {
+    let signal: JsValue = control.signal.as_ref().map_or(JsValue::UNDEFINED, |signal| signal.into());
+    let call = InFlight(Call::new(control.timeout_ms, &signal));
+    let headers = Array::new();
+    for (name, value) in &request.headers {
+        headers.push(&JsValue::from_str(name));
+        headers.push(&JsValue::from_str(value));
+    }
+    let body = request.body.as_ref().map_or(JsValue::UNDEFINED, payload);
+    let upload = match &request.upload {
+        Some(upload) => upload::arguments(upload).map_err(|e| TransportError::Network(e.message()))?,
+        None => JsValue::UNDEFINED,
+    };
+    let answer: Array = JsFuture::from(call.0.send(&request.url, request.method, headers, &body, stream, &upload))
+        .await
+        .map_err(|e| TransportError::Network(message_of(&e)))?
+        .unchecked_into();
+    let status = answer.get(0).as_f64().unwrap_or_default() as u16;
+    if status == 0 {
+        return Err(failure(&answer.get(1), &answer.get(2)));
+    }
+    Ok((call, answer))
+}
+
+fn response(answer: &Array) -> HttpResponse {
+    let status = answer.get(0).as_f64().unwrap_or_default() as u16;
+    let retry_after = answer.get(1).as_string();
+    let json = answer.get(2);
+    let body =
+        if json.is_undefined() { Reply::Text(answer.get(3).as_string().unwrap_or_default()) } else { Reply::Json(HostValue::new(json)) };
+    HttpResponse { status, retry_after, body }
+}
+
+/// A 200's body, read chunk by chunk; dropping it aborts the request.
+pub struct FetchBody(InFlight);
+
+impl ChunkReader for FetchBody {
+    async fn next_chunk(&mut self) -> Option<std::result::Result<Vec<u8>, TransportError>> {
+        let chunk = JsFuture::from(self.0 .0.read()).await.unwrap_or(JsValue::NULL);
+        if chunk.is_null() {
+            return None;
+        }
+        if Array::is_array(&chunk) {
+            let failed: &Array = chunk.unchecked_ref();
+            return Some(Err(failure(&failed.get(0), &failed.get(1))));
+        }
+        Some(Ok(chunk.unchecked_into::<Uint8Array>().to_vec()))
+    }
+}
+
+impl Transport for FetchTransport {
+    type Body = FetchBody;
+
+    async fn send(&self, request: &HttpRequest, control: &CallControl) -> std::result::Result<HttpResponse, TransportError> {
+        let (_call, answer) = start(request, control, false).await?;
+        Ok(response(&answer))
+    }
+
+    async fn open(&self, request: &HttpRequest, control: &CallControl) -> std::result::Result<Opened<FetchBody>, TransportError> {
+        let (call, answer) = start(request, control, true).await?;
+        if answer.get(4).is_truthy() {
+            return Ok(Opened::Stream(FetchBody(call)));
+        }
+        Ok(Opened::Whole(response(&answer)))
+    }
+
+    fn spawn(&self, task: Task) {
+        wasm_bindgen_futures::spawn_local(task);
+    }
+
+    async fn sleep(&self, ms: u32) {
+        let _ = JsFuture::from(sleep(ms)).await;
+    }
+
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
+
+    fn jitter(&self) -> f64 {
+        js_sys::Math::random()
+    }
+}
+
+/// The global function `name`, if the host has one.
+pub fn global_function(name: &str) -> Option<Function> {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name)).ok()?.dyn_into::<Function>().ok()
+}

@@ -1,0 +1,383 @@
+//! Plain HTTP data, below everything else: a request as the client means to send it, the answer
+//! as the host read it, upload bodies, and the URL and form encodings the routes need. No I/O and
+//! no host types: what the host holds travels as an opaque [`HostValue`].
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use futures_core::Stream;
+
+use crate::Value;
+
+/// A value the host holds (a JS value on wasm32, a `serde_json::Value` natively): handed from
+/// the host through the pure layers and back without being copied into wasm memory.
+#[derive(Clone)]
+pub struct HostValue(pub Rc<dyn Any>);
+
+impl HostValue {
+    /// Wraps a host value.
+    pub fn new<T: Any>(value: T) -> HostValue {
+        HostValue(Rc::new(value))
+    }
+
+    /// The host value, when it is a `T`.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl fmt::Debug for HostValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HostValue")
+    }
+}
+
+impl PartialEq for HostValue {
+    fn eq(&self, other: &HostValue) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// A JSON body, assembled from parts: values built in Rust and values the caller's host holds.
+/// The host writes the text when it sends, so a caller's object is never converted to a Rust
+/// value and back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payload {
+    /// Built in Rust.
+    Value(Value),
+    /// Held by the host (already checked).
+    Host(HostValue),
+    /// An object of parts, in this order.
+    Object(Vec<(&'static str, Payload)>),
+    /// `{ <key>: <first>, ...rest }`: `rest`'s entries after one leading entry (`$$ruleParams`
+    /// first inside a query, as the official client sends it).
+    Prepend(&'static str, Box<Payload>, Box<Payload>),
+}
+
+/// A request as plain data, handed to the host's transport.
+#[derive(Clone, PartialEq)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, ...
+    pub method: &'static str,
+    /// Absolute URL under the configured API base.
+    pub url: String,
+    /// Header names as the official client spells them, in its order.
+    pub headers: Vec<(&'static str, String)>,
+    /// The JSON body, if any.
+    pub body: Option<Payload>,
+    /// An upload's body, sent as is instead of `body`.
+    pub upload: Option<UploadBody>,
+    /// Whether sending it twice is harmless (queries): decides retries.
+    pub idempotent: bool,
+    /// A caller's secret carried in the URL or body (a refresh token): scrubbed from errors the
+    /// server echoes it in, and from `Debug`.
+    pub secret: Option<String>,
+}
+
+impl HttpRequest {
+    /// A request without a body.
+    pub fn new(method: &'static str, url: String, headers: Vec<(&'static str, String)>) -> HttpRequest {
+        HttpRequest { method, url, headers, body: None, upload: None, idempotent: method != "POST", secret: None }
+    }
+
+    /// The value of header `name`, if set.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (*name, if matches!(*name, "authorization" | "as-token") { "***" } else { value.as_str() }))
+            .collect();
+        let mut url = self.url.clone();
+        if let Some(secret) = &self.secret {
+            redact_text(&mut url, secret);
+        }
+        // The body may carry the secret too (a refresh token): shown only by kind.
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &url)
+            .field("headers", &headers)
+            .field("body", &self.body.as_ref().map(|_| "json"))
+            .field("upload", &self.upload)
+            .finish()
+    }
+}
+
+/// What a 200 body became on the host.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// Parsed by the host (a 200 with JSON): large results never pass through wasm memory.
+    Json(HostValue),
+    /// Any other body, as text.
+    Text(String),
+}
+
+/// An answer with any status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
+    /// The body.
+    pub body: Reply,
+}
+
+impl HttpResponse {
+    /// An answer whose body is text.
+    pub fn text(status: u16, body: &str) -> HttpResponse {
+        HttpResponse { status, retry_after: None, body: Reply::Text(body.to_owned()) }
+    }
+
+    /// The body text (empty when the host parsed it).
+    pub fn body_text(&self) -> &str {
+        match &self.body {
+            Reply::Text(text) => text,
+            Reply::Json(_) => "",
+        }
+    }
+}
+
+/// Why no answer came back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransportError {
+    /// Connection refused, reset, DNS, CORS: what the host said.
+    Network(String),
+    /// The attempt's time ran out.
+    Timeout,
+    /// The caller's signal fired.
+    Aborted,
+}
+
+/// A chunk stream's item: bytes, or why the source failed.
+pub type Chunk = Result<Vec<u8>, String>;
+
+type BoxedChunks = Pin<Box<dyn Stream<Item = Chunk>>>;
+
+/// Where an upload's bytes come from.
+///
+/// ```
+/// use instant_edge::http::UploadSource;
+/// assert_eq!(UploadSource::from_text("hello").size(), Some(5));
+/// assert_eq!(UploadSource::from_bytes(vec![1, 2, 3]).size(), Some(3));
+/// ```
+#[derive(Clone)]
+pub enum UploadSource {
+    /// Bytes in Rust memory.
+    Bytes(Rc<[u8]>),
+    /// A body the host already holds (a `Blob`, `ArrayBuffer`, typed array or `ReadableStream`
+    /// on wasm32), with its size unless it is a stream: handed to `fetch` as is.
+    Host(HostValue, Option<u64>),
+    /// Chunks pulled one at a time while the request is sent; readable once.
+    Stream(ChunkStream),
+}
+
+/// A one-shot chunk stream (clones share it; the transport takes it when sending).
+#[derive(Clone)]
+pub struct ChunkStream(Rc<RefCell<Option<BoxedChunks>>>);
+
+impl ChunkStream {
+    /// Takes the stream out; `None` once taken.
+    pub fn take(&self) -> Option<BoxedChunks> {
+        self.0.borrow_mut().take()
+    }
+}
+
+struct MapErr<S>(Pin<Box<S>>);
+
+impl<S, E> Stream for MapErr<S>
+where
+    S: Stream<Item = Result<Vec<u8>, E>>,
+    E: fmt::Display,
+{
+    type Item = Chunk;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Chunk>> {
+        self.get_mut().0.as_mut().poll_next(cx).map(|item| item.map(|chunk| chunk.map_err(|e| e.to_string())))
+    }
+}
+
+impl UploadSource {
+    /// Uploads these bytes.
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> UploadSource {
+        UploadSource::Bytes(Rc::from(bytes.into()))
+    }
+
+    /// Uploads this text as UTF-8.
+    pub fn from_text(text: impl Into<String>) -> UploadSource {
+        UploadSource::Bytes(Rc::from(text.into().into_bytes()))
+    }
+
+    /// Uploads the chunks of `stream` as they come; an `Err` item aborts the upload.
+    ///
+    /// ```
+    /// use instant_edge::http::UploadSource;
+    /// struct Once(Option<Vec<u8>>);
+    /// impl futures_core::Stream for Once {
+    ///     type Item = Result<Vec<u8>, String>;
+    ///     fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+    ///         std::task::Poll::Ready(self.0.take().map(Ok))
+    ///     }
+    /// }
+    /// let source = UploadSource::from_stream(Once(Some(b"hi".to_vec())));
+    /// assert_eq!(source.size(), None);
+    /// ```
+    pub fn from_stream<S, E>(stream: S) -> UploadSource
+    where
+        S: Stream<Item = Result<Vec<u8>, E>> + 'static,
+        E: fmt::Display,
+    {
+        let mapped = MapErr(Box::pin(stream));
+        UploadSource::Stream(ChunkStream(Rc::new(RefCell::new(Some(Box::pin(mapped))))))
+    }
+
+    /// The size in bytes, when known before sending.
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            UploadSource::Bytes(bytes) => Some(bytes.len() as u64),
+            UploadSource::Host(_, size) => *size,
+            UploadSource::Stream(_) => None,
+        }
+    }
+
+    /// Whether it can be sent again (streams are read once).
+    pub fn replayable(&self) -> bool {
+        self.size().is_some()
+    }
+}
+
+impl fmt::Debug for UploadSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UploadSource::Bytes(_) => "Bytes",
+            UploadSource::Host(..) => "Host",
+            UploadSource::Stream(_) => "Stream",
+        })
+    }
+}
+
+/// Upload progress: bytes handed to the host so far, and the total when known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes sent so far.
+    pub loaded: u64,
+    /// The whole size, when known.
+    pub total: Option<u64>,
+}
+
+/// Called with each [`Progress`].
+pub type OnProgress = Rc<dyn Fn(Progress)>;
+
+/// An upload's body: the source, its size and a progress callback.
+#[derive(Clone)]
+pub struct UploadBody {
+    /// Where the bytes come from.
+    pub source: UploadSource,
+    /// The size, when known (sent as `content-length`).
+    pub size: Option<u64>,
+    /// Progress, if wanted.
+    pub on_progress: Option<OnProgress>,
+    /// Progress for a host's own callback (a JS function), called by the host.
+    pub host_progress: Option<HostValue>,
+}
+
+impl fmt::Debug for UploadBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UploadBody").field("source", &self.source).field("size", &self.size).finish()
+    }
+}
+
+impl PartialEq for UploadBody {
+    fn eq(&self, other: &Self) -> bool {
+        self.size == other.size
+            && match (&self.source, &other.source) {
+                (UploadSource::Bytes(a), UploadSource::Bytes(b)) => a == b,
+                (UploadSource::Stream(a), UploadSource::Stream(b)) => Rc::ptr_eq(&a.0, &b.0),
+                (UploadSource::Host(a, _), UploadSource::Host(b, _)) => a == b,
+                _ => false,
+            }
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+fn percent(byte: u8, out: &mut String) {
+    out.push('%');
+    out.push(char::from(HEX[usize::from(byte >> 4)]));
+    out.push(char::from(HEX[usize::from(byte & 15)]));
+}
+
+/// `encodeURIComponent`, appended to `out`.
+///
+/// ```
+/// let mut out = String::new();
+/// instant_edge::http::encode_uri_component("a b/é", &mut out);
+/// assert_eq!(out, "a%20b%2F%C3%A9");
+/// ```
+pub fn encode_uri_component(text: &str, out: &mut String) {
+    for &byte in text.as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            percent(byte, out);
+        }
+    }
+}
+
+/// `application/x-www-form-urlencoded`, as `URLSearchParams` writes it, appended to `out`.
+///
+/// ```
+/// let mut out = String::new();
+/// instant_edge::http::form_encode("a b+c", &mut out);
+/// assert_eq!(out, "a+b%2Bc");
+/// ```
+pub fn form_encode(text: &str, out: &mut String) {
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(char::from(byte)),
+            b' ' => out.push('+'),
+            _ => percent(byte, out),
+        }
+    }
+}
+
+/// Replaces every occurrence of `secret` in `text` with `***`. A plain window scan:
+/// `str::replace` brings the two-way string searcher, ~5 KB gzip of wasm.
+///
+/// ```
+/// let mut text = String::from("Bearer sekrit, again sekrit");
+/// instant_edge::http::redact_text(&mut text, "sekrit");
+/// assert_eq!(text, "Bearer ***, again ***");
+/// ```
+pub fn redact_text(text: &mut String, secret: &str) {
+    let needle = secret.as_bytes();
+    if needle.is_empty() {
+        return;
+    }
+    let mut out: Option<String> = None;
+    let (mut start, mut at) = (0, 0);
+    while at + needle.len() <= text.len() {
+        if text.as_bytes().get(at..at + needle.len()) == Some(needle) {
+            let out = out.get_or_insert_with(String::new);
+            // `at` and `start` are on char boundaries: the needle is a whole UTF-8 string.
+            out.push_str(text.get(start..at).unwrap_or_default());
+            out.push_str("***");
+            at += needle.len();
+            start = at;
+        } else {
+            at += 1;
+        }
+    }
+    if let Some(mut out) = out {
+        out.push_str(text.get(start..).unwrap_or_default());
+        *text = out;
+    }
+}
