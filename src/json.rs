@@ -41,7 +41,7 @@ impl Kind {
 /// ```
 /// use instant_edge::json::{JsonView, Kind};
 /// let value = instant_edge::value!({ "goals": {} });
-/// assert_eq!((&value).kind(), Kind::Object);
+/// assert_eq!(JsonView::kind(&&value), Kind::Object);
 /// assert_eq!((&value).entries().len(), 1);
 /// ```
 pub trait JsonView: Sized {

@@ -6,7 +6,7 @@ mod common;
 use common::{block_on, db, APP, TOKEN};
 
 use instant_edge::auth::UserRef;
-use instant_edge::transport::mock::MockTransport;
+use instant_edge::host::mock::MockTransport;
 use serde_json::json;
 
 const USER: &str = "11111111-2222-4333-8444-555555555555";
@@ -21,7 +21,7 @@ fn user_json(token: Option<&str>) -> String {
 }
 
 fn body(mock: &MockTransport, n: usize) -> serde_json::Value {
-    serde_json::from_str(mock.sent()[n].body.as_deref().unwrap_or("null")).unwrap()
+    serde_json::from_str(instant_edge::host::native::body_text(&mock.sent()[n]).as_deref().unwrap_or("null")).unwrap()
 }
 
 #[test]
@@ -54,7 +54,7 @@ fn users_get_and_delete_put_the_lookup_in_the_query_string() {
     let deleted = block_on(db.auth().delete_user(&UserRef::Id(USER.into()))).unwrap();
     assert_eq!(deleted.map(|u| u.id).as_deref(), Some(USER));
     let sent = mock.sent();
-    assert_eq!((sent[0].method, sent[0].body.as_deref()), ("GET", None));
+    assert_eq!((sent[0].method, instant_edge::host::native::body_text(&sent[0]).as_deref()), ("GET", None));
     assert_eq!(sent[0].url, format!("http://127.0.0.1:8888/admin/users?app_id={APP}&email=Odd%2BName%40Example.com"));
     assert_eq!(sent[1].method, "DELETE");
     assert_eq!(sent[1].url, format!("http://127.0.0.1:8888/admin/users?app_id={APP}&id={USER}"));

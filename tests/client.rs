@@ -5,8 +5,9 @@
 mod common;
 use common::{block_on, APP, TOKEN};
 
-use instant_edge::transport::mock::MockTransport;
-use instant_edge::transport::{Signal, TransportError};
+use instant_edge::host::mock::MockTransport;
+use instant_edge::host::Signal;
+use instant_edge::http::TransportError;
 use instant_edge::{link_target, lookup, tx, CallOptions, Config, Error, Impersonation, Instant, Value};
 use serde::Deserialize;
 use serde_json::json;
@@ -54,7 +55,10 @@ fn query_request_matches_the_official_client() {
             ("Instant-Core-Version".into(), "instant-edge-v0.1.0".into()),
         ]
     );
-    assert_eq!(sent.body.as_deref(), Some(r#"{"query":{"goals":{"$":{"where":{"title":"Get fit"}}}},"inference?":false}"#));
+    assert_eq!(
+        instant_edge::host::native::body_text(&sent).as_deref(),
+        Some(r#"{"query":{"goals":{"$":{"where":{"title":"Get fit"}}}},"inference?":false}"#)
+    );
 }
 
 #[test]
@@ -63,7 +67,10 @@ fn rule_params_go_first_inside_the_query() {
     mock.answer(200, "{}");
     let opts = CallOptions::default().rule_params(v(json!({"secret": "s"})));
     block_on(db.query_json(&v(json!({"goals": {}})), &opts)).unwrap();
-    assert_eq!(mock.sent()[0].body.as_deref(), Some(r#"{"query":{"$$ruleParams":{"secret":"s"},"goals":{}},"inference?":false}"#));
+    assert_eq!(
+        instant_edge::host::native::body_text(&mock.sent()[0]).as_deref(),
+        Some(r#"{"query":{"$$ruleParams":{"secret":"s"},"goals":{}},"inference?":false}"#)
+    );
 }
 
 #[test]
@@ -74,8 +81,8 @@ fn schema_flag_sets_inference_and_throw_on_missing_attrs() {
     mock.answer(200, "{}").answer(200, r#"{"tx-id":1}"#);
     block_on(db.query_json(&v(json!({"goals": {}})), &CallOptions::default())).unwrap();
     block_on(db.transact([tx("goals", GOAL).delete()])).unwrap();
-    assert!(mock.sent()[0].body.as_deref().unwrap().ends_with(r#""inference?":true}"#));
-    assert!(mock.sent()[1].body.as_deref().unwrap().ends_with(r#""throw-on-missing-attrs?":true}"#));
+    assert!(instant_edge::host::native::body_text(&mock.sent()[0]).as_deref().unwrap().ends_with(r#""inference?":true}"#));
+    assert!(instant_edge::host::native::body_text(&mock.sent()[1]).as_deref().unwrap().ends_with(r#""throw-on-missing-attrs?":true}"#));
 }
 
 #[test]
@@ -92,7 +99,7 @@ fn transact_request_and_typed_answer() {
     assert_eq!(answer.tx_id, 42);
     let sent = &mock.sent()[0];
     assert_eq!(sent.url, format!("http://127.0.0.1:8888/admin/transact?app_id={APP}"));
-    let body: serde_json::Value = serde_json::from_str(sent.body.as_deref().unwrap()).unwrap();
+    let body: serde_json::Value = serde_json::from_str(instant_edge::host::native::body_text(&sent).as_deref().unwrap()).unwrap();
     assert_eq!(
         body,
         json!({"steps": [
@@ -171,7 +178,8 @@ fn server_errors_are_typed() {
         r#"{"type":"validation-failed","message":"Validation failed for steps","hint":{"data-type":"steps"},"trace-id":"t1"}"#,
     );
     let err = block_on(db.transact([tx("goals", GOAL).delete()])).unwrap_err();
-    let Error::Api { status, error_type, message, hint, trace_id, body } = err else { panic!() };
+    let Error::Api(api) = err else { panic!() };
+    let instant_edge::ApiError { status, error_type, message, hint, trace_id, body } = *api;
     assert_eq!((status, error_type.as_deref(), message.as_str()), (400, Some("validation-failed"), "Validation failed for steps"));
     assert_eq!(hint.get("data-type"), Some(&Value::from("steps")));
     assert_eq!(trace_id.as_deref(), Some("t1"));

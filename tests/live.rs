@@ -9,9 +9,9 @@ use common::{block_on, db, APP, TOKEN};
 
 use std::task::{Context, Poll};
 
+use instant_edge::host::mock::{MockTransport, StreamScript};
+use instant_edge::host::{Canceller, HttpResponse, TransportError};
 use instant_edge::live::{drive, Delivery};
-use instant_edge::transport::mock::{MockTransport, StreamScript};
-use instant_edge::transport::{Canceller, HttpResponse, TransportError};
 use instant_edge::{request, Instant, Value};
 use serde_json::json;
 
@@ -38,14 +38,14 @@ fn refresh(titles: &[&str]) -> String {
 }
 
 fn whole(status: u16, body: &str) -> StreamScript {
-    StreamScript::Whole(HttpResponse { status, retry_after: None, body: body.into(), json: None })
+    StreamScript::Whole(HttpResponse::text(status, body))
 }
 
 const UNAUTHORIZED: &str = r#"{"type":"unauthorized","message":"go away"}"#;
 
 /// Runs a subscription to its end, collecting what it delivered.
 fn deliveries(db: &Instant<MockTransport>) -> Vec<Delivery> {
-    let request = request::subscribe(db.config(), None, &goals(), None).unwrap();
+    let request = request::subscribe(db.config(), None, &goals(), None, "c1").unwrap();
     let mut seen = Vec::new();
     block_on(drive(db.clone(), request, Canceller::new().signal(), |d| seen.push(d)));
     seen
@@ -53,9 +53,14 @@ fn deliveries(db: &Instant<MockTransport>) -> Vec<Delivery> {
 
 fn titles(delivery: &Delivery) -> Vec<String> {
     match delivery {
-        Delivery::Result(result) => {
-            result.data["goals"].as_array().unwrap().iter().map(|g| g["title"].as_str().unwrap().to_owned()).collect()
-        }
+        Delivery::Result(result) => result
+            .data
+            .get("goals")
+            .and_then(|g| g.as_array())
+            .unwrap()
+            .iter()
+            .map(|g| g.get("title").and_then(|t| t.as_str()).unwrap().to_owned())
+            .collect(),
         Delivery::Failed(error) => vec![format!("error {}", error.status())],
     }
 }
@@ -63,15 +68,15 @@ fn titles(delivery: &Delivery) -> Vec<String> {
 #[test]
 fn the_request_is_the_official_clients() {
     let (db, _) = db();
-    let sent = request::subscribe(db.config(), None, &goals(), Some(&Value::object([("k", "v".into())]))).unwrap();
+    let sent = request::subscribe(db.config(), None, &goals(), Some(&Value::object([("k", "v".into())])), &instant_edge::id()).unwrap();
     assert!(sent.url.starts_with("http://127.0.0.1:8888/admin/subscribe-query?local_connection_id="));
     assert!(instant_edge::is_uuid(sent.url.rsplit('=').next().unwrap()));
-    let body: serde_json::Value = serde_json::from_str(sent.body.as_deref().unwrap()).unwrap();
+    let body: serde_json::Value = serde_json::from_str(instant_edge::host::native::body_text(&sent).as_deref().unwrap()).unwrap();
     assert_eq!(body["query"], json!({"$$ruleParams": {"k": "v"}, "goals": {}}));
     assert_eq!(body["inference?"], json!(false));
     assert!(body["versions"]["@instantdb/admin"].as_str().unwrap().starts_with("instant-edge-v"));
     assert_eq!(sent.header("app-id"), Some(APP));
-    assert!(request::subscribe(db.config(), None, &Value::from("goals"), None).is_err(), "a bad query fails before anything is sent");
+    assert!(request::subscribe(db.config(), None, &Value::from("goals"), None, "c1").is_err(), "a bad query fails before anything is sent");
 }
 
 #[test]
@@ -149,7 +154,9 @@ fn a_slow_subscriber_gets_the_latest_result_then_the_end() {
     let mut cx = Context::from_waker(std::task::Waker::noop());
     let mut next = || std::pin::Pin::new(&mut subscription).poll_next_result(&mut cx);
     match next() {
-        Poll::Ready(Some(Ok(result))) => assert_eq!(result.data, json!({"goals": [{"id": "b", "title": "b"}]})),
+        Poll::Ready(Some(Ok(result))) => {
+            assert_eq!(serde_json::to_value(&result.data).unwrap(), json!({"goals": [{"id": "b", "title": "b"}]}))
+        }
         other => panic!("{other:?}"),
     }
     assert!(next().is_pending(), "nothing new yet");
@@ -190,12 +197,12 @@ fn ten_thousand_updates_are_each_delivered_once() {
     chunks.extend((1..=10_000).map(|n| refresh(&[&n.to_string()])));
     let chunks: Vec<&str> = chunks.iter().map(String::as_str).collect();
     mock.sse(&chunks, false).stream(whole(401, UNAUTHORIZED));
-    let request = request::subscribe(db.config(), None, &goals(), None).unwrap();
+    let request = request::subscribe(db.config(), None, &goals(), None, "c1").unwrap();
     let (mut count, mut last) = (0, String::new());
     block_on(drive(db.clone(), request, Canceller::new().signal(), |d| {
         count += 1;
         if let Delivery::Result(result) = d {
-            last = result.data["goals"][0]["title"].as_str().unwrap().to_owned();
+            last = serde_json::to_value(&result.data).unwrap()["goals"][0]["title"].as_str().unwrap().to_owned();
         }
     }));
     assert_eq!((count, last.as_str()), (10_002, "10000"), "every update once");

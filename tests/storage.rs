@@ -12,9 +12,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use instant_edge::host::mock::MockTransport;
 use instant_edge::storage::{check_path, object_key, Progress, UploadOptions, UploadSource};
-use instant_edge::transport::mock::MockTransport;
-use instant_edge::transport::HostBody;
 use instant_edge::Impersonation;
 use serde_json::json;
 
@@ -73,9 +72,9 @@ fn upload_sends_the_official_headers_and_the_bytes() {
 fn every_source_is_read_with_monotone_progress_ending_at_the_total() {
     let sources: Vec<(UploadSource, Option<u64>, Option<u64>)> = vec![
         (UploadSource::from_bytes(vec![7; 10]), None, Some(10)),
-        (UploadSource::from_host(HostBody::sized(vec![7; 10])), None, Some(10)),
-        (UploadSource::from_host(HostBody::stream(vec![vec![7; 4], vec![7; 6]])), Some(10), Some(10)),
-        (UploadSource::from_host(HostBody::stream(vec![vec![7; 4], vec![7; 6]])), None, None),
+        (instant_edge::host::mock::host_body(vec![vec![7; 10]], false), None, Some(10)),
+        (instant_edge::host::mock::host_body(vec![vec![7; 4], vec![7; 6]], true), Some(10), Some(10)),
+        (instant_edge::host::mock::host_body(vec![vec![7; 4], vec![7; 6]], true), None, None),
         (UploadSource::from_stream(Chunks(vec![vec![7; 3], vec![7; 3], vec![7; 4]], None)), Some(10), Some(10)),
     ];
     for (i, (source, file_size, total)) in sources.into_iter().enumerate() {
@@ -152,9 +151,12 @@ fn deletes_list_and_download_urls_act_as_the_user() {
     assert!(sent.iter().all(|r| r.header("as-email") == Some("a@b.co")), "every call impersonates");
     assert_eq!(sent[0].url, format!("http://127.0.0.1:8888/admin/storage/files?app_id={APP}&filename=a%2Fb%20c%26d.png"));
     assert_eq!(sent[0].method, "DELETE");
-    assert_eq!(sent[1].body.as_deref(), Some(r#"{"filenames":["a","b"]}"#));
+    assert_eq!(instant_edge::host::native::body_text(&sent[1]).as_deref(), Some(r#"{"filenames":["a","b"]}"#));
     assert!(sent[2].url.ends_with("/admin/query?app_id=8aa64e4c-64f9-472e-8a61-3fa28870e6cb"), "list is a $files query");
-    assert!(sent[3].body.as_deref().unwrap_or_default().contains(r#"{"$files":{"$":{"where":{"path":"a/b.png"}}}}"#));
+    assert!(instant_edge::host::native::body_text(&sent[3])
+        .as_deref()
+        .unwrap_or_default()
+        .contains(r#"{"$files":{"$":{"where":{"path":"a/b.png"}}}}"#));
 }
 
 #[test]

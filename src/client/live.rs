@@ -97,7 +97,7 @@ pub fn message(json: &Json) -> Message {
 /// accept arrays); unparseable data is a decode error.
 pub fn messages(data: &str) -> Result<Vec<Message>> {
     let json = host::parse(data).ok_or_else(|| Error::Decode { message: "an event's data is not JSON".into() })?;
-    if json.kind() != Kind::Array {
+    if JsonView::kind(&json) != Kind::Array {
         return Ok(vec![message(&json)]);
     }
     Ok(json.items().iter().map(message).collect())

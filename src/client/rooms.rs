@@ -38,7 +38,7 @@ impl<T: Transport> Rooms<'_, T> {
 /// `json.sessions`, or `{}` when the room is empty (the server says `null`).
 pub fn sessions(json: &Json) -> Json {
     match json.field("sessions") {
-        Some(sessions) if sessions.kind() == Kind::Object => sessions,
+        Some(sessions) if JsonView::kind(&sessions) == Kind::Object => sessions,
         _ => host::from_value(&crate::Value::empty_object()),
     }
 }

@@ -1,7 +1,7 @@
 //! Shared by the native mock-transport tests (each test file uses what it needs).
 #![allow(dead_code)]
 
-use instant_edge::transport::mock::MockTransport;
+use instant_edge::host::mock::MockTransport;
 use instant_edge::{Config, Instant};
 
 /// The app every mock test talks to.

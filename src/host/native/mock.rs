@@ -46,7 +46,7 @@ impl std::fmt::Debug for State {
 /// Clones share the script and the log.
 ///
 /// ```
-/// use instant_edge::transport::mock::MockTransport;
+/// use instant_edge::host::mock::MockTransport;
 /// let mock = MockTransport::new();
 /// mock.answer(200, r#"{"goals":[]}"#);
 /// assert_eq!(mock.sent().len(), 0);

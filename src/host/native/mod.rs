@@ -13,8 +13,9 @@ use crate::http::{HostValue, HttpRequest, Payload};
 use crate::json::{JsonView, Kind};
 use crate::Value;
 
-/// Parsed JSON as the host holds it: here a `serde_json::Value`.
-pub type Json = serde_json::Value;
+/// Parsed JSON as the host holds it: here a [`Value`] (insertion-ordered, as a JS host keeps
+/// object keys, so request bodies come out as the wasm build writes them).
+pub type Json = Value;
 
 /// Parses JSON text.
 pub fn parse(text: &str) -> Option<Json> {
@@ -23,22 +24,22 @@ pub fn parse(text: &str) -> Option<Json> {
 
 /// Host JSON → [`Value`].
 pub fn to_value(json: &Json) -> Value {
-    serde_json::from_value(json.clone()).unwrap_or_default()
+    json.clone()
 }
 
 /// [`Value`] → host JSON.
 pub fn from_value(value: &Value) -> Json {
-    serde_json::to_value(value).unwrap_or(Json::Null)
+    value.clone()
 }
 
 /// Its JSON text.
 pub fn json_text(json: &Json) -> String {
-    json.to_string()
+    serde_json::to_string(json).unwrap_or_default()
 }
 
 /// Host JSON → the caller's type.
 pub fn decode<T: serde::de::DeserializeOwned>(json: Json) -> Result<T> {
-    serde_json::from_value(json).map_err(|e| {
+    serde_json::to_value(&json).and_then(serde_json::from_value).map_err(|e| {
         let mut message = String::from("the answer does not match the expected type: ");
         message.push_str(&e.to_string());
         Error::Decode { message }
@@ -48,16 +49,15 @@ pub fn decode<T: serde::de::DeserializeOwned>(json: Json) -> Result<T> {
 /// A request body as host JSON.
 pub fn payload(body: &Payload) -> Json {
     match body {
-        Payload::Value(value) => from_value(value),
-        Payload::Host(host) => host.get::<Json>().cloned().unwrap_or(Json::Null),
-        Payload::Object(parts) => Json::Object(parts.iter().map(|(key, part)| ((*key).to_owned(), payload(part))).collect()),
+        Payload::Value(value) => value.clone(),
+        Payload::Host(host) => host.get::<Json>().cloned().unwrap_or_default(),
+        Payload::Object(parts) => Value::Object(parts.iter().map(|(key, part)| ((*key).to_owned(), payload(part))).collect()),
         Payload::Prepend(key, first, rest) => {
-            let mut object = serde_json::Map::new();
-            object.insert((*key).to_owned(), payload(first));
-            if let Json::Object(entries) = payload(rest) {
-                object.extend(entries);
+            let mut object = Value::object([(*key, payload(first))]);
+            for (key, value) in payload(rest).as_object().unwrap_or_default() {
+                object.insert(key.clone(), value.clone());
             }
-            Json::Object(object)
+            object
         }
     }
 }
@@ -72,7 +72,7 @@ pub fn payload(body: &Payload) -> Json {
 /// assert_eq!(host::native::body_text(&req).as_deref(), Some(r#"{"query":{"goals":{}},"inference?":false}"#));
 /// ```
 pub fn body_text(request: &HttpRequest) -> Option<String> {
-    request.body.as_ref().map(|body| payload(body).to_string())
+    request.body.as_ref().map(|body| json_text(&payload(body)))
 }
 
 /// A new random (v4) UUID: `RandomState` is seeded from the OS once per thread and differs per
@@ -87,31 +87,24 @@ pub fn id() -> String {
     crate::uuid::v4_from_bytes(bytes)
 }
 
-impl JsonView for Json {
+impl JsonView for Value {
     fn kind(&self) -> Kind {
-        match self {
-            Json::Null => Kind::Null,
-            Json::Bool(_) => Kind::Bool,
-            Json::Number(_) => Kind::Number,
-            Json::String(_) => Kind::String,
-            Json::Array(_) => Kind::Array,
-            Json::Object(_) => Kind::Object,
-        }
+        (&self).kind()
     }
 
     fn text(&self) -> Option<String> {
         self.as_str().map(str::to_owned)
     }
 
-    fn items(&self) -> Vec<Json> {
-        self.as_array().cloned().unwrap_or_default()
+    fn items(&self) -> Vec<Value> {
+        self.as_array().unwrap_or_default().to_vec()
     }
 
-    fn entries(&self) -> Vec<(String, Json)> {
-        self.as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+    fn entries(&self) -> Vec<(String, Value)> {
+        self.as_object().unwrap_or_default().to_vec()
     }
 
-    fn field(&self, key: &str) -> Option<Json> {
+    fn field(&self, key: &str) -> Option<Value> {
         self.get(key).cloned()
     }
 
@@ -123,7 +116,7 @@ impl JsonView for Json {
 /// A cancellation flag standing in for `AbortSignal` in native tests.
 ///
 /// ```
-/// use instant_edge::transport::Signal;
+/// use instant_edge::host::Signal;
 /// let signal = Signal::default();
 /// signal.abort();
 /// assert!(signal.aborted());
