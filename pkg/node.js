@@ -2,4 +2,4 @@
 import { readFileSync } from 'node:fs';
 import { initSync } from './dist/instant_edge.js';
 initSync({ module: readFileSync(new URL('./dist/instant_edge_bg.wasm', import.meta.url)) });
-export * from './src/api.js';
+export * from './dist/api.js';

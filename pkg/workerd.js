@@ -2,4 +2,4 @@
 import wasm from './dist/instant_edge_bg.wasm';
 import { initSync } from './dist/instant_edge.js';
 initSync({ module: wasm });
-export * from './src/api.js';
+export * from './dist/api.js';

@@ -1,6 +1,6 @@
 // `cargo xtask bench` (calls): per-call overhead of a small query, a 5 MB / 20,000-entity result,
 // and a 1,000-step transaction; instant-edge vs the official @instantdb/admin (pinned) vs raw
-// `fetch` of the same request, arms interleaved (A B C A B C ...) in one Node process. Prints
+// `fetch` of the same request, arms interleaved (A B C B C A ...) in one Node process. Prints
 // tables; writes JSON to BENCH_OUT when set.
 import { writeFileSync } from 'node:fs';
 import { init as initEdge, id } from '../../pkg/node.js';
@@ -26,11 +26,19 @@ async function freshApp() {
   };
 }
 
-/** Runs the arms interleaved `rounds` times after `warmup`, returning each arm's durations (ms). */
+/**
+ * Runs the arms interleaved `rounds` times after `warmup`, returning each arm's durations (ms).
+ * The order rotates every round (A B C, B C A, C A B, ...): with a fixed order, state that grows
+ * with every call (the transact section adds 1,000 entities per call, and the emulator's writes
+ * slow down as an app grows) and any cost one arm leaves to the next (GC) would always fall on
+ * the same arm.
+ */
 async function interleaved(arms, rounds, warmup) {
-  const times = Object.fromEntries(Object.keys(arms).map((name) => [name, []]));
+  const list = Object.entries(arms);
+  const times = Object.fromEntries(list.map(([name]) => [name, []]));
   for (let round = 0; round < warmup + rounds; round += 1) {
-    for (const [name, arm] of Object.entries(arms)) {
+    for (let k = 0; k < list.length; k += 1) {
+      const [name, arm] = list[(round + k) % list.length];
       const start = performance.now();
       await arm();
       if (round >= warmup) times[name].push(performance.now() - start);

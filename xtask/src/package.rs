@@ -1,5 +1,6 @@
-//! `cargo xtask pkg` and `cargo xtask size`: the npm package's wasm, built without wasm-pack,
-//! and what each runtime entry loads, against the budget in `pkg/size-budget.json`.
+//! `cargo xtask pkg` and `cargo xtask size`: the npm package's wasm and minified JS, built
+//! without wasm-pack, and what each runtime entry loads, against the budget in
+//! `pkg/size-budget.json`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,16 @@ use crate::{cargo, run, target_dir, Result};
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
 /// npm `binaryen` in tools/package.json; Debian's wasm-opt 108 breaks externref tables.
 const BINARYEN_VERSION: &str = "132";
+/// npm `esbuild` in tools/package.json: minifies the JS in `pkg/dist/`.
+const ESBUILD_VERSION: &str = "0.25.12";
+/// esbuild's arguments for every JS file of `pkg/dist/`. No `--format`: esbuild then keeps the
+/// modules' top-level names (only nested ones are shortened), so exported classes keep their
+/// `name` (`InstantAPIError`, not `d`: Node prints an error by its class name) and the output
+/// is smaller too. es2022: top-level await and class fields, what Node 20, workerd, Deno, Bun
+/// and current browsers all run; esbuild must not use syntax newer than that.
+const MINIFY: [&str; 3] = ["--minify", "--target=es2022", "--log-level=warning"];
+/// The hand-written JS every entry re-exports; the build writes it minified to `dist/api.js`.
+const API_SOURCE: &str = "pkg/src/api.js";
 const TARGET: &str = "wasm32-unknown-unknown";
 
 /// The entries of `pkg/package.json`'s exports: (condition, file).
@@ -25,7 +36,8 @@ fn rustc_wasm(root: &Path) -> PathBuf {
 }
 
 /// Builds `pkg/dist/`: release wasm with the `js` feature → wasm-bindgen `--target web` →
-/// `wasm-opt -Oz` from npm binaryen, name and producers sections stripped. Fails if
+/// `wasm-opt -Oz` from npm binaryen, name and producers sections stripped → the glue, its
+/// `snippets/` and `pkg/src/api.js` (as `dist/api.js`) minified by esbuild. Fails if
 /// `serde_json` made it into the wasm. Files are swapped into `pkg/dist/` one atomic rename each
 /// (and only when they changed), so a test running meanwhile never reads a half-written wasm.
 pub fn build(root: &Path) -> Result<()> {
@@ -39,12 +51,17 @@ pub fn build(root: &Path) -> Result<()> {
     check_no_serde_json(&wasm)?;
 
     let dist = root.join("pkg/dist");
-    // What the last build read and wrote: when neither changed, wasm-bindgen and wasm-opt
-    // (~10 s) would write the same bytes again.
+    // What the last build read and wrote: when neither changed, wasm-bindgen, wasm-opt and
+    // esbuild (~10 s) would write the same bytes again.
     let stamp = target_dir(root).join("xtask-pkg");
-    let input = fs::read(&wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?;
-    if up_to_date(&stamp, &input, &dist) {
-        println!("    pkg/dist/ is up to date (the wasm did not change)");
+    let api = root.join(API_SOURCE);
+    let inputs = [
+        ("input.wasm", fs::read(&wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?),
+        ("input-api.js", fs::read(&api).map_err(|e| format!("reading {}: {e}", api.display()))?),
+        ("recipe", format!("binaryen {BINARYEN_VERSION}, esbuild {ESBUILD_VERSION} {MINIFY:?}").into_bytes()),
+    ];
+    if up_to_date(&stamp, &inputs, &dist) {
+        println!("    pkg/dist/ is up to date (neither the wasm nor {API_SOURCE} changed)");
         return Ok(());
     }
     let _ = fs::remove_dir_all(&stamp);
@@ -63,14 +80,18 @@ pub fn build(root: &Path) -> Result<()> {
         if !left.is_empty() {
             return Err(format!("wasm-opt left the {} section(s) in the wasm", left.join(", ")));
         }
-        fs::create_dir_all(stamp.join("out")).map_err(|e| format!("creating {}: {e}", stamp.display()))?;
-        for name in names(&staging)? {
-            if staging.join(&name).is_file() {
-                let _ = fs::copy(staging.join(&name), stamp.join("out").join(&name));
-            }
+        minify(&staging, &api)?;
+        let out = stamp.join("out");
+        for name in files_under(&staging)? {
+            let to = out.join(&name);
+            fs::create_dir_all(to.parent().unwrap_or(&out)).map_err(|e| format!("creating {}: {e}", out.display()))?;
+            let _ = fs::copy(staging.join(&name), to);
         }
         publish(&staging, &dist)?;
-        fs::write(stamp.join("input.wasm"), &input).map_err(|e| format!("writing {}: {e}", stamp.display()))
+        for (name, bytes) in &inputs {
+            fs::write(stamp.join(name), bytes).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
+        }
+        Ok(())
     })();
     let _ = fs::remove_dir_all(&staging);
     built?;
@@ -78,20 +99,86 @@ pub fn build(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Minifies, with esbuild, the wasm-bindgen glue and every JS snippet it imports
+/// (`snippets/<crate>-<hash>/…`, from `#[wasm_bindgen(module = …)]` and `inline_js`) in place,
+/// and `api` into `dist/api.js`: the same ES module, its imports of `../dist/X` made `./X`.
+fn minify(dist: &Path, api: &Path) -> Result<()> {
+    let glue: Vec<String> = files_under(dist)?
+        .into_iter()
+        .filter(|f| f == "instant_edge.js" || (f.starts_with("snippets/") && (f.ends_with(".js") || f.ends_with(".mjs"))))
+        .collect();
+    println!("==> esbuild --minify (npm esbuild {ESBUILD_VERSION}): {} and {API_SOURCE} → dist/api.js", glue.join(", "));
+    run(
+        Command::new("esbuild")
+            .args(&glue)
+            .args(MINIFY)
+            .arg("--allow-overwrite")
+            .arg(format!("--outdir={}", dist.display()))
+            .arg(format!("--outbase={}", dist.display()))
+            .current_dir(dist),
+        "esbuild --minify (the glue and its snippets)",
+    )?;
+    let output = Command::new("esbuild").arg(api).args(MINIFY).stderr(Stdio::inherit()).output().map_err(|e| format!("esbuild: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("esbuild --minify {API_SOURCE} failed ({})", output.status));
+    }
+    let minified = String::from_utf8(output.stdout).map_err(|e| format!("esbuild wrote non-UTF-8 for {API_SOURCE}: {e}"))?;
+    let moved = relocate(&minified)?;
+    for literal in module_literals(&moved) {
+        if literal.starts_with('.') && !dist.join(literal).is_file() {
+            return Err(format!("dist/api.js imports `{literal}`, which the build did not make"));
+        }
+    }
+    fs::write(dist.join("api.js"), moved).map_err(|e| format!("writing dist/api.js: {e}"))
+}
+
+/// `pkg/src/api.js` (minified) as `pkg/dist/api.js`: a relative import must name a file of
+/// `dist/`, `../dist/X`, which becomes `./X`.
+fn relocate(api: &str) -> Result<String> {
+    let mut moved = api.to_owned();
+    for literal in module_literals(api).into_iter().filter(|l| l.starts_with('.')) {
+        let Some(file) = literal.strip_prefix("../dist/") else {
+            return Err(format!(
+                "{API_SOURCE} imports `{literal}`: it is copied to dist/api.js, so it may import only files of dist/ (`../dist/…`)"
+            ));
+        };
+        for quote in ['"', '\'', '`'] {
+            moved = moved.replace(&format!("{quote}{literal}{quote}"), &format!("{quote}./{file}{quote}"));
+        }
+    }
+    Ok(moved)
+}
+
 fn names(dir: &Path) -> Result<Vec<String>> {
     let entries = fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
     Ok(entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
 }
 
-/// The last build read these very bytes, and `dist` still holds exactly what it wrote.
-fn up_to_date(stamp: &Path, input: &[u8], dist: &Path) -> bool {
-    if fs::read(stamp.join("input.wasm")).ok().as_deref() != Some(input) {
+/// Every file under `dir`, as `/`-separated paths relative to it (staging directories left out).
+fn files_under(dir: &Path) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    for name in names(dir)? {
+        let path = dir.join(&name);
+        if name.starts_with(".staging-") {
+            continue;
+        } else if path.is_dir() {
+            files.extend(files_under(&path)?.into_iter().map(|f| format!("{name}/{f}")));
+        } else {
+            files.push(name);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The last build read these very inputs, and `dist` still holds exactly what it wrote.
+fn up_to_date(stamp: &Path, inputs: &[(&str, Vec<u8>)], dist: &Path) -> bool {
+    if !inputs.iter().all(|(name, bytes)| fs::read(stamp.join(name)).ok().as_ref() == Some(bytes)) {
         return false;
     }
-    let (Ok(wrote), Ok(present)) = (names(&stamp.join("out")), names(dist)) else { return false };
-    let present: Vec<&String> = present.iter().filter(|n| !n.starts_with(".staging-")).collect();
+    let (Ok(wrote), Ok(present)) = (files_under(&stamp.join("out")), files_under(dist)) else { return false };
     !wrote.is_empty()
-        && wrote.len() == present.len()
+        && wrote == present
         && wrote.iter().all(|name| fs::read(stamp.join("out").join(name)).ok().is_some_and(|b| fs::read(dist.join(name)).ok() == Some(b)))
 }
 
@@ -168,8 +255,8 @@ fn custom_sections(bytes: &[u8]) -> Result<Vec<String>> {
 }
 
 /// The wasm target, wasm-bindgen-cli at the pinned version (installed when missing, so the
-/// README's commands work on a fresh machine; `bash .ci/run` does the same) and npm binaryen's
-/// wasm-opt first on PATH.
+/// README's commands work on a fresh machine; `bash .ci/run` does the same), and npm binaryen's
+/// wasm-opt and npm esbuild first on PATH.
 pub fn ensure_toolchain() -> Result<()> {
     let installed = Command::new("rustup").args(["target", "list", "--installed"]).output().ok();
     let has_target = installed.is_some_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == TARGET));
@@ -201,6 +288,10 @@ pub fn ensure_toolchain() -> Result<()> {
         return Err(format!(
             "wasm-opt from npm binaryen {BINARYEN_VERSION} (tools/node_modules/.bin) must be first on PATH, found `{wasm_opt}`"
         ));
+    }
+    let esbuild = version_of("esbuild");
+    if esbuild != ESBUILD_VERSION {
+        return Err(format!("esbuild {ESBUILD_VERSION} from npm (tools/node_modules/.bin) must be first on PATH, found `{esbuild}`"));
     }
     Ok(())
 }
@@ -269,20 +360,14 @@ pub fn measure(root: &Path) -> Result<Vec<EntrySize>> {
     Ok(entries)
 }
 
-/// `cargo xtask size`: fails when an entry is over its budget (or has none), or when the wasm
-/// links `serde_json`.
+/// `cargo xtask size`: builds `pkg/dist/` when it is missing or stale (a no-op when it is up to
+/// date), then fails when an entry is over its budget (or has none), or when the wasm links
+/// `serde_json`.
 pub fn check(root: &Path) -> Result<()> {
+    build(root)?;
     let entries = measure(root)?;
-    let mut problems: Vec<String> = entries.iter().filter_map(EntrySize::over_budget).collect();
-    let wasm = rustc_wasm(root);
-    if wasm.is_file() {
-        match check_no_serde_json(&wasm) {
-            Ok(()) => println!("no serde_json in the wasm (checked the names in {})", wasm.display()),
-            Err(e) => problems.push(e),
-        }
-    } else {
-        println!("serde_json not checked: {} is missing (`cargo xtask pkg` builds it)", wasm.display());
-    }
+    let problems: Vec<String> = entries.iter().filter_map(EntrySize::over_budget).collect();
+    println!("no serde_json in the wasm (checked the names in {})", rustc_wasm(root).display());
     if problems.is_empty() {
         println!("every entry is within pkg/size-budget.json (a ratchet: lower it whenever the size drops)");
         Ok(())
@@ -390,6 +475,13 @@ mod tests {
         assert_eq!(module_literals(js), ["./dist/x_bg.wasm", "x_bg.wasm", "../src/api.js"]);
         assert_eq!(normalize(Path::new("src/../dist/./a.js")).as_deref(), Some("dist/a.js"));
         assert_eq!(normalize(Path::new("../a.js")), None);
+    }
+
+    #[test]
+    fn moves_api_js_into_dist() {
+        let api = "import{Client as c}from\"../dist/instant_edge.js\";const m=\"not a path.js\";export{c as C};";
+        assert_eq!(relocate(api).unwrap(), api.replace("../dist/", "./"));
+        assert!(relocate("import{a}from\"./helpers.js\";").unwrap_err().contains("./helpers.js"));
     }
 
     #[test]

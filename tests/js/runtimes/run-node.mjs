@@ -7,13 +7,14 @@ import { main } from './host.mjs';
 
 const pkgDir = realpathSync(new URL('./node_modules/instant-edge', import.meta.url));
 
-// Every file an export loads, following relative imports and `new URL('…', import.meta.url)`.
+// Every file an export loads, following relative imports and `new URL('…', import.meta.url)`
+// (either quote: the minified files in dist/ use double quotes).
 const loaded = (entry, seen = new Set()) => {
   if (seen.has(entry)) return seen;
   seen.add(entry);
   if (entry.endsWith('.js')) {
     const text = readFileSync(join(pkgDir, entry), 'utf8');
-    for (const [, spec] of text.matchAll(/(?:from|import|new URL\()\s*'(\.\.?\/[^']+)'/g)) {
+    for (const [, , spec] of text.matchAll(/(?:from|import|new URL\()\s*(['"])(\.\.?\/[^'"]+)\1/g)) {
       loaded(normalize(join(dirname(entry), spec)), seen);
     }
   }
@@ -74,7 +75,7 @@ const checks = {
     const needed = new Set(targets.flatMap((t) => [...loaded(t)]));
     const missing = [...needed].filter((f) => !packed.has(f));
     assert(missing.length === 0, `not in the tarball: ${missing.join(', ')}`);
-    assert(needed.has('dist/instant_edge_bg.wasm') && needed.has('src/api.js'), `followed imports: ${[...needed]}`);
+    assert(needed.has('dist/instant_edge_bg.wasm') && needed.has('dist/api.js'), `followed imports: ${[...needed]}`);
   },
 };
 
