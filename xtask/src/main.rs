@@ -3,7 +3,7 @@
 //!
 //! | Command | What it does |
 //! |---|---|
-//! | `test [LAYER]` | every test layer (or one; see [`LAYERS`]), one summary line per layer |
+//! | `test [LAYER]` | every test layer (or one; see [`LAYERS`]), one summary line per layer; `lint` is rustfmt, clippy and the import-circle check |
 //! | `demo [--keep]` | emulator + package + `examples/cloudflare-worker` in workerd: prints a transcript; `--keep` keeps the emulator serving |
 //! | `demo node` | the package in Node against the emulator (`examples/node/demo.mjs`) |
 //! | `pkg` | builds `pkg/dist/` (release wasm, wasm-bindgen `--target web`, `wasm-opt -Oz`) |
@@ -14,6 +14,7 @@
 //! binaryen's wasm-opt, never Debian's), installed from `tools/package-lock.json` when it changed.
 
 mod emulator;
+mod lint;
 mod package;
 mod tally;
 
@@ -30,8 +31,9 @@ type Result<T> = std::result::Result<T, String>;
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
-  test [LAYER]     run every test layer (or only LAYER: rust, wasm-node, wasm-chromium, pkg,
-                   runtimes, js) and print a summary
+  test [LAYER]     run every test layer (or only LAYER: lint, rust, wasm-node, wasm-chromium,
+                   pkg, runtimes, js) and print a summary; lint is rustfmt, clippy (native and
+                   wasm) and the import-circle check of src/ and emulator/src/
   demo [--keep]    start the emulator, build the package, run examples/cloudflare-worker in
                    workerd and print its transcript (--keep: then keep the emulator serving)
   demo node        the package in Node against the emulator (examples/node/demo.mjs)
@@ -39,8 +41,9 @@ usage: cargo xtask <command>
   size             print what each package entry loads; fail over pkg/size-budget.json
   bench            benchmarks side by side against the emulator (never run by the tests)";
 
-/// The test layers, in the order they run (DESIGN.md "Tests").
-const LAYERS: [&str; 6] = ["rust", "wasm-node", "wasm-chromium", "pkg", "runtimes", "js"];
+/// The test layers, in the order they run (DESIGN.md "Tests"); lint first, as it is the
+/// quickest to fail.
+const LAYERS: [&str; 7] = ["lint", "rust", "wasm-node", "wasm-chromium", "pkg", "runtimes", "js"];
 
 fn main() -> ExitCode {
     tools_first_on_path();
@@ -162,6 +165,7 @@ fn test(names: &[&str]) -> Result<()> {
     let mut layers = Vec::new();
     for name in names {
         layers.push(match *name {
+            "lint" => lint::layer(&root),
             "rust" => rust_layer(&root),
             "pkg" => pkg_layer(&root),
             "wasm-node" => wasm_layer(&root, false),
