@@ -162,6 +162,7 @@ impl Layer {
 /// line per layer and a total line; fails when any layer failed.
 fn test(names: &[&str]) -> Result<()> {
     let root = root();
+    preflight(&root, names)?;
     let mut layers = Vec::new();
     for name in names {
         layers.push(match *name {
@@ -188,6 +189,78 @@ fn test(names: &[&str]) -> Result<()> {
         Ok(())
     } else {
         Err(format!("failed layers: {}", failed.join(", ")))
+    }
+}
+
+/// What the selected layers need that `cargo xtask` does not install itself, said before
+/// anything is built: Chromium and ChromeDriver (Debian packages) for wasm-chromium and
+/// runtimes. A missing wasm-bindgen-cli is only announced: the first layer that needs it
+/// installs it.
+fn preflight(root: &Path, names: &[&str]) -> Result<()> {
+    if names.iter().any(|n| matches!(*n, "wasm-chromium" | "runtimes")) {
+        let mut missing = Vec::new();
+        if browser::chromium().is_none() {
+            missing.push("Chromium");
+        }
+        if browser::chromedriver().is_none() {
+            missing.push("ChromeDriver");
+        }
+        if !missing.is_empty() {
+            return Err(browser::missing(&missing));
+        }
+    }
+    let needs_bindgen = names.iter().any(|n| matches!(*n, "wasm-node" | "wasm-chromium" | "pkg" | "runtimes" | "js"));
+    if let Some(pinned) = needs_bindgen.then(|| pinned_wasm_bindgen(root)).flatten() {
+        let found = Command::new("wasm-bindgen").arg("--version").output().ok().filter(|o| o.status.success());
+        let found = found.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+        if found != format!("wasm-bindgen {pinned}") {
+            let found = if found.is_empty() { "none on PATH".to_owned() } else { format!("found `{found}`") };
+            println!(
+                "note: wasm-bindgen-cli {pinned} is not on PATH ({found}): it will be installed first, with \
+                 `cargo install wasm-bindgen-cli --version ={pinned}` (once, ~2.5 min, into ~/.cargo/bin)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The `wasm-bindgen = "=X"` pin of Cargo.toml: the CLI must be the same version.
+fn pinned_wasm_bindgen(root: &Path) -> Option<String> {
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let line = manifest.lines().find(|l| l.trim_start().starts_with("wasm-bindgen = \"="))?;
+    Some(line.split('"').nth(1)?.trim_start_matches('=').to_owned())
+}
+
+/// Where Chromium and ChromeDriver are, for the browser layers.
+mod browser {
+    use std::env;
+    use std::path::PathBuf;
+
+    /// `$CHROME` (or `$CHROMIUM`, which tests/js/runtimes reads), else Debian's `/usr/bin/chromium`.
+    pub fn chromium() -> Option<PathBuf> {
+        let named = env::var_os("CHROME").or_else(|| env::var_os("CHROMIUM")).filter(|p| !p.is_empty());
+        let path = named.map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+        path.is_file().then_some(path)
+    }
+
+    /// `$CHROMEDRIVER`, else `chromedriver` on PATH.
+    pub fn chromedriver() -> Option<PathBuf> {
+        if let Some(path) = env::var_os("CHROMEDRIVER").filter(|p| !p.is_empty()) {
+            let path = PathBuf::from(path);
+            return path.is_file().then_some(path);
+        }
+        let paths = env::var_os("PATH")?;
+        env::split_paths(&paths).map(|dir| dir.join("chromedriver")).find(|p| p.is_file())
+    }
+
+    /// What to install, `missing` being "Chromium" and/or "ChromeDriver".
+    pub fn missing(missing: &[&str]) -> String {
+        let verb = if missing.len() > 1 { "are" } else { "is" };
+        format!(
+            "{} {verb} missing: run `sudo apt-get install chromium chromium-driver` (Debian) or `bash .ci/run`, which installs them \
+             ($CHROME and $CHROMEDRIVER may name other binaries)",
+            missing.join(" and ")
+        )
     }
 }
 
@@ -244,10 +317,7 @@ fn wasm_layer(root: &Path, chromium: bool) -> Layer {
             .env("EMULATOR_APP_ID", emulator.get("INSTANT_APP_ID"))
             .env("EMULATOR_ADMIN_TOKEN", emulator.get("INSTANT_APP_ADMIN_TOKEN"));
         if chromium {
-            let driver = env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-            if !Path::new(&driver).exists() {
-                return Err(format!("{driver} is missing: apt-get install chromium chromium-driver (bash .ci/run does it)"));
-            }
+            let driver = browser::chromedriver().ok_or_else(|| browser::missing(&["ChromeDriver"]))?;
             command.env("WASM_BINDGEN_USE_BROWSER", "1").env("CHROMEDRIVER", driver);
         }
         run_counted(&mut command, Runner::Cargo).map_err(|e| format!("cannot run cargo test: {e}"))
@@ -272,6 +342,9 @@ fn runtimes_layer(root: &Path) -> Layer {
         let emulator = Emulator::start(root, &binary, &[])?;
         let mut node = Command::new("node");
         node.arg("run-all.mjs").current_dir(&dir);
+        if let Some(chromium) = browser::chromium() {
+            node.env("CHROMIUM", chromium); // run-chromium.mjs launches this one
+        }
         emulator.export(&mut node);
         run_counted(&mut node, Runner::Runtimes).map_err(|e| format!("cannot run node: {e}"))
     })();
