@@ -192,11 +192,23 @@ fn test(names: &[&str]) -> Result<()> {
     }
 }
 
-/// What the selected layers need that `cargo xtask` does not install itself, said before
-/// anything is built: Chromium and ChromeDriver (Debian packages) for wasm-chromium and
-/// runtimes. A missing wasm-bindgen-cli is only announced: the first layer that needs it
-/// installs it.
+/// What the selected layers need, said before anything is built. A missing wasm-bindgen-cli is
+/// only announced: the first layer that needs it installs it. Chromium and ChromeDriver
+/// (wasm-chromium, runtimes) are Debian packages `cargo xtask` cannot install: without them
+/// nothing runs.
 fn preflight(root: &Path, names: &[&str]) -> Result<()> {
+    let needs_bindgen = names.iter().any(|n| matches!(*n, "wasm-node" | "wasm-chromium" | "pkg" | "runtimes" | "js"));
+    if let Some(pinned) = needs_bindgen.then(|| pinned_wasm_bindgen(root)).flatten() {
+        let found = Command::new("wasm-bindgen").arg("--version").output().ok().filter(|o| o.status.success());
+        let found = found.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+        if found != format!("wasm-bindgen {pinned}") {
+            let found = if found.is_empty() { "is not on PATH".to_owned() } else { format!("is not first on PATH (found `{found}`)") };
+            println!(
+                "note: wasm-bindgen-cli {pinned} {found}: it will be installed before the first layer that needs it, with \
+                 `cargo install wasm-bindgen-cli --version ={pinned}` (once, ~2.5 min, into ~/.cargo/bin)"
+            );
+        }
+    }
     if names.iter().any(|n| matches!(*n, "wasm-chromium" | "runtimes")) {
         let mut missing = Vec::new();
         if browser::chromium().is_none() {
@@ -207,18 +219,6 @@ fn preflight(root: &Path, names: &[&str]) -> Result<()> {
         }
         if !missing.is_empty() {
             return Err(browser::missing(&missing));
-        }
-    }
-    let needs_bindgen = names.iter().any(|n| matches!(*n, "wasm-node" | "wasm-chromium" | "pkg" | "runtimes" | "js"));
-    if let Some(pinned) = needs_bindgen.then(|| pinned_wasm_bindgen(root)).flatten() {
-        let found = Command::new("wasm-bindgen").arg("--version").output().ok().filter(|o| o.status.success());
-        let found = found.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
-        if found != format!("wasm-bindgen {pinned}") {
-            let found = if found.is_empty() { "none on PATH".to_owned() } else { format!("found `{found}`") };
-            println!(
-                "note: wasm-bindgen-cli {pinned} is not on PATH ({found}): it will be installed first, with \
-                 `cargo install wasm-bindgen-cli --version ={pinned}` (once, ~2.5 min, into ~/.cargo/bin)"
-            );
         }
     }
     Ok(())
