@@ -243,11 +243,7 @@ pub fn like(value: &str, pattern: &str, case_insensitive: bool) -> bool {
 /// to UUIDs, which print in canonical lower case).
 pub fn lowercase_uuids(value: &mut Value) {
     match value {
-        Value::String(s) => {
-            if s.len() == 36 && uuid::Uuid::parse_str(s).is_ok() {
-                *s = s.to_ascii_lowercase();
-            }
-        }
+        Value::String(s) if s.len() == 36 && uuid::Uuid::parse_str(s).is_ok() => *s = s.to_ascii_lowercase(),
         Value::Array(items) => items.iter_mut().for_each(lowercase_uuids),
         Value::Object(map) => map.values_mut().for_each(lowercase_uuids),
         _ => {}

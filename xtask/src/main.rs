@@ -3,7 +3,7 @@
 //!
 //! | Command | What it does |
 //! |---|---|
-//! | `test [LAYER]` | every test layer (or one; see [`LAYERS`]), one summary line per layer |
+//! | `test [LAYER]` | every test layer (or one; see [`LAYERS`]), one summary line per layer; `lint` is rustfmt, clippy and the import-circle check |
 //! | `demo [--keep]` | emulator + package + `examples/cloudflare-worker` in workerd: prints a transcript; `--keep` keeps the emulator serving |
 //! | `demo node` | the package in Node against the emulator (`examples/node/demo.mjs`) |
 //! | `pkg` | builds `pkg/dist/` (release wasm, wasm-bindgen `--target web`, `wasm-opt -Oz`) |
@@ -14,6 +14,7 @@
 //! binaryen's wasm-opt, never Debian's), installed from `tools/package-lock.json` when it changed.
 
 mod emulator;
+mod lint;
 mod package;
 mod tally;
 
@@ -30,8 +31,9 @@ type Result<T> = std::result::Result<T, String>;
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
-  test [LAYER]     run every test layer (or only LAYER: rust, wasm-node, wasm-chromium, pkg,
-                   runtimes, js) and print a summary
+  test [LAYER]     run every test layer (or only LAYER: lint, rust, wasm-node, wasm-chromium,
+                   pkg, runtimes, js) and print a summary; lint is rustfmt, clippy (native and
+                   wasm) and the import-circle check of src/ and emulator/src/
   demo [--keep]    start the emulator, build the package, run examples/cloudflare-worker in
                    workerd and print its transcript (--keep: then keep the emulator serving)
   demo node        the package in Node against the emulator (examples/node/demo.mjs)
@@ -39,8 +41,9 @@ usage: cargo xtask <command>
   size             print what each package entry loads; fail over pkg/size-budget.json
   bench            benchmarks side by side against the emulator (never run by the tests)";
 
-/// The test layers, in the order they run (DESIGN.md "Tests").
-const LAYERS: [&str; 6] = ["rust", "wasm-node", "wasm-chromium", "pkg", "runtimes", "js"];
+/// The test layers, in the order they run (DESIGN.md "Tests"); lint first, as it is the
+/// quickest to fail.
+const LAYERS: [&str; 7] = ["lint", "rust", "wasm-node", "wasm-chromium", "pkg", "runtimes", "js"];
 
 fn main() -> ExitCode {
     tools_first_on_path();
@@ -159,9 +162,11 @@ impl Layer {
 /// line per layer and a total line; fails when any layer failed.
 fn test(names: &[&str]) -> Result<()> {
     let root = root();
+    preflight(&root, names)?;
     let mut layers = Vec::new();
     for name in names {
         layers.push(match *name {
+            "lint" => lint::layer(&root),
             "rust" => rust_layer(&root),
             "pkg" => pkg_layer(&root),
             "wasm-node" => wasm_layer(&root, false),
@@ -184,6 +189,78 @@ fn test(names: &[&str]) -> Result<()> {
         Ok(())
     } else {
         Err(format!("failed layers: {}", failed.join(", ")))
+    }
+}
+
+/// What the selected layers need, said before anything is built. A missing wasm-bindgen-cli is
+/// only announced: the first layer that needs it installs it. Chromium and ChromeDriver
+/// (wasm-chromium, runtimes) are Debian packages `cargo xtask` cannot install: without them
+/// nothing runs.
+fn preflight(root: &Path, names: &[&str]) -> Result<()> {
+    let needs_bindgen = names.iter().any(|n| matches!(*n, "wasm-node" | "wasm-chromium" | "pkg" | "runtimes" | "js"));
+    if let Some(pinned) = needs_bindgen.then(|| pinned_wasm_bindgen(root)).flatten() {
+        let found = Command::new("wasm-bindgen").arg("--version").output().ok().filter(|o| o.status.success());
+        let found = found.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+        if found != format!("wasm-bindgen {pinned}") {
+            let found = if found.is_empty() { "is not on PATH".to_owned() } else { format!("is not first on PATH (found `{found}`)") };
+            println!(
+                "note: wasm-bindgen-cli {pinned} {found}: it will be installed before the first layer that needs it, with \
+                 `cargo install wasm-bindgen-cli --version ={pinned}` (once, ~2.5 min, into ~/.cargo/bin)"
+            );
+        }
+    }
+    if names.iter().any(|n| matches!(*n, "wasm-chromium" | "runtimes")) {
+        let mut missing = Vec::new();
+        if browser::chromium().is_none() {
+            missing.push("Chromium");
+        }
+        if browser::chromedriver().is_none() {
+            missing.push("ChromeDriver");
+        }
+        if !missing.is_empty() {
+            return Err(browser::missing(&missing));
+        }
+    }
+    Ok(())
+}
+
+/// The `wasm-bindgen = "=X"` pin of Cargo.toml: the CLI must be the same version.
+fn pinned_wasm_bindgen(root: &Path) -> Option<String> {
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let line = manifest.lines().find(|l| l.trim_start().starts_with("wasm-bindgen = \"="))?;
+    Some(line.split('"').nth(1)?.trim_start_matches('=').to_owned())
+}
+
+/// Where Chromium and ChromeDriver are, for the browser layers.
+mod browser {
+    use std::env;
+    use std::path::PathBuf;
+
+    /// `$CHROME` (or `$CHROMIUM`, which tests/js/runtimes reads), else Debian's `/usr/bin/chromium`.
+    pub fn chromium() -> Option<PathBuf> {
+        let named = env::var_os("CHROME").or_else(|| env::var_os("CHROMIUM")).filter(|p| !p.is_empty());
+        let path = named.map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+        path.is_file().then_some(path)
+    }
+
+    /// `$CHROMEDRIVER`, else `chromedriver` on PATH.
+    pub fn chromedriver() -> Option<PathBuf> {
+        if let Some(path) = env::var_os("CHROMEDRIVER").filter(|p| !p.is_empty()) {
+            let path = PathBuf::from(path);
+            return path.is_file().then_some(path);
+        }
+        let paths = env::var_os("PATH")?;
+        env::split_paths(&paths).map(|dir| dir.join("chromedriver")).find(|p| p.is_file())
+    }
+
+    /// What to install, `missing` being "Chromium" and/or "ChromeDriver".
+    pub fn missing(missing: &[&str]) -> String {
+        let verb = if missing.len() > 1 { "are" } else { "is" };
+        format!(
+            "{} {verb} missing: run `sudo apt-get install chromium chromium-driver` (Debian) or `bash .ci/run`, which installs them \
+             ($CHROME and $CHROMEDRIVER may name other binaries)",
+            missing.join(" and ")
+        )
     }
 }
 
@@ -240,10 +317,7 @@ fn wasm_layer(root: &Path, chromium: bool) -> Layer {
             .env("EMULATOR_APP_ID", emulator.get("INSTANT_APP_ID"))
             .env("EMULATOR_ADMIN_TOKEN", emulator.get("INSTANT_APP_ADMIN_TOKEN"));
         if chromium {
-            let driver = env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-            if !Path::new(&driver).exists() {
-                return Err(format!("{driver} is missing: apt-get install chromium chromium-driver (bash .ci/run does it)"));
-            }
+            let driver = browser::chromedriver().ok_or_else(|| browser::missing(&["ChromeDriver"]))?;
             command.env("WASM_BINDGEN_USE_BROWSER", "1").env("CHROMEDRIVER", driver);
         }
         run_counted(&mut command, Runner::Cargo).map_err(|e| format!("cannot run cargo test: {e}"))
@@ -268,6 +342,9 @@ fn runtimes_layer(root: &Path) -> Layer {
         let emulator = Emulator::start(root, &binary, &[])?;
         let mut node = Command::new("node");
         node.arg("run-all.mjs").current_dir(&dir);
+        if let Some(chromium) = browser::chromium() {
+            node.env("CHROMIUM", chromium); // run-chromium.mjs launches this one
+        }
         emulator.export(&mut node);
         run_counted(&mut node, Runner::Runtimes).map_err(|e| format!("cannot run node: {e}"))
     })();

@@ -127,6 +127,11 @@ struct Parser<'a> {
     root: &'a Value,
 }
 
+/// An option that is given: `null` and `false` read as absent, as on the server.
+fn present<'v>(raw: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    raw.get(key).filter(|v| !v.is_null() && **v != Value::Bool(false))
+}
+
 fn path_with(path: &[String], more: &[&str]) -> Vec<String> {
     let mut out = path.to_vec();
     out.extend(more.iter().map(|s| (*s).to_owned()));
@@ -166,61 +171,84 @@ impl Parser<'_> {
         Ok(forms)
     }
 
+    /// Reads `$`. The steps run in the server's order, so the first error reported is the one
+    /// it reports.
     fn options(&self, raw: &Map<String, Value>, path: &[String], level: usize) -> ApiResult<Options> {
-        let present = |key: &str| raw.get(key).filter(|v| !v.is_null() && **v != Value::Bool(false));
         let mut options = Options::default();
-        if let Some(where_) = present("where") {
+        if let Some(where_) = present(raw, "where") {
             let where_ = self.expect_map(where_, &path_with(path, &["where"]))?;
             options.conds = self.conds(where_, path)?;
         }
-        if let Some(order) = present("order") {
+        if let Some(order) = present(raw, "order") {
             let order_path = path_with(path, &["order"]);
             let order = self.expect_map(order, &order_path)?;
             options.order = self.order(order, &order_path)?;
         }
-        let limit = self.positive(present("limit"), path, "limit")?;
-        let first = self.positive(present("first"), path, "first")?;
-        let last = self.positive(present("last"), path, "last")?;
-        if let Some(offset) = present("offset") {
-            match offset.as_u64() {
-                Some(n) if offset.is_u64() => options.offset = Some(n),
-                _ => {
-                    return Err(self.fail(
-                        "supported-options?",
-                        path_with(path, &["offset"]),
-                        format!("The offset field must be a non-negative integer. Got {offset}."),
-                    ))
-                }
-            }
+        let limit = self.positive(present(raw, "limit"), path, "limit")?;
+        let first = self.positive(present(raw, "first"), path, "first")?;
+        let last = self.positive(present(raw, "last"), path, "last")?;
+        options.offset = self.offset(present(raw, "offset"), path)?;
+        self.cursors(raw, path, &mut options)?;
+        options.aggregate = self.aggregate(present(raw, "aggregate"), path)?;
+        options.fields = self.fields(present(raw, "fields"), path)?;
+        self.check_option_keys(raw, &options, path, level)?;
+        options.limit = self.one_limit(limit, first, last, path)?;
+        options.last = last;
+        Ok(options)
+    }
+
+    fn offset(&self, offset: Option<&Value>, path: &[String]) -> ApiResult<Option<u64>> {
+        let Some(offset) = offset else { return Ok(None) };
+        match offset.as_u64() {
+            Some(n) if offset.is_u64() => Ok(Some(n)),
+            _ => Err(self.fail(
+                "supported-options?",
+                path_with(path, &["offset"]),
+                format!("The offset field must be a non-negative integer. Got {offset}."),
+            )),
         }
-        if let Some(after) = present("after") {
+    }
+
+    /// `after`, `afterInclusive`, `before`, `beforeInclusive`. The inclusive flags are read even
+    /// when `false`: only `null` counts as absent for them.
+    fn cursors(&self, raw: &Map<String, Value>, path: &[String], options: &mut Options) -> ApiResult<()> {
+        if let Some(after) = present(raw, "after") {
             options.after = Some(self.cursor(after, path_with(path, &["after"]))?);
         }
-        if let Some(raw) = raw.get("afterInclusive").filter(|v| !v.is_null()) {
-            options.after_inclusive = self.boolean(raw, path_with(path, &["afterInclusive"]))?;
+        if let Some(flag) = raw.get("afterInclusive").filter(|v| !v.is_null()) {
+            options.after_inclusive = self.boolean(flag, path_with(path, &["afterInclusive"]))?;
         }
-        if let Some(before) = present("before") {
+        if let Some(before) = present(raw, "before") {
             options.before = Some(self.cursor(before, path_with(path, &["before"]))?);
         }
-        if let Some(raw) = raw.get("beforeInclusive").filter(|v| !v.is_null()) {
-            options.before_inclusive = self.boolean(raw, path_with(path, &["beforeInclusive"]))?;
+        if let Some(flag) = raw.get("beforeInclusive").filter(|v| !v.is_null()) {
+            options.before_inclusive = self.boolean(flag, path_with(path, &["beforeInclusive"]))?;
         }
-        if let Some(aggregate) = present("aggregate") {
-            if aggregate != "count" {
-                return Err(self.fail(
-                    "supported-options?",
-                    path_with(path, &["aggregate"]),
-                    format!("The aggregate field only accepts \"count\", got {aggregate}."),
-                ));
-            }
-            options.aggregate = true;
+        Ok(())
+    }
+
+    fn aggregate(&self, aggregate: Option<&Value>, path: &[String]) -> ApiResult<bool> {
+        let Some(aggregate) = aggregate else { return Ok(false) };
+        if aggregate != "count" {
+            return Err(self.fail(
+                "supported-options?",
+                path_with(path, &["aggregate"]),
+                format!("The aggregate field only accepts \"count\", got {aggregate}."),
+            ));
         }
-        if let Some(fields) = present("fields") {
-            let Some(items) = fields.as_array() else {
-                return Err(self.fail("array?", path_with(path, &["fields"]), "The `fields` property should be an array of field names."));
-            };
-            options.fields = Some(items.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect());
-        }
+        Ok(true)
+    }
+
+    fn fields(&self, fields: Option<&Value>, path: &[String]) -> ApiResult<Option<Vec<String>>> {
+        let Some(fields) = fields else { return Ok(None) };
+        let Some(items) = fields.as_array() else {
+            return Err(self.fail("array?", path_with(path, &["fields"]), "The `fields` property should be an array of field names."));
+        };
+        Ok(Some(items.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect()))
+    }
+
+    /// No unknown option, and pagination only on a top-level form.
+    fn check_option_keys(&self, raw: &Map<String, Value>, options: &Options, path: &[String], level: usize) -> ApiResult<()> {
         if raw.keys().any(|k| !OPTION_KEYS.contains(&k.as_str())) {
             return Err(self.fail(
                 "supported-options?",
@@ -235,14 +263,17 @@ impl Parser<'_> {
                 "We currently only support `offset`, `before`, and `after` clauses on the top-level field. Limit fields will be ignored",
             ));
         }
+        Ok(())
+    }
+
+    /// `limit` and `first` mean the same; at most one of them and `last` may be given.
+    fn one_limit(&self, limit: Option<u64>, first: Option<u64>, last: Option<u64>, path: &[String]) -> ApiResult<Option<u64>> {
         let given: Vec<&str> =
             [(limit, "`limit`"), (first, "`first`"), (last, "`last`")].iter().filter(|(v, _)| v.is_some()).map(|(_, name)| *name).collect();
         if given.len() > 1 {
             return Err(self.fail("supported-options?", path.to_vec(), format!("Only provide one of {}.", given.join(" or "))));
         }
-        options.limit = limit.or(first);
-        options.last = last;
-        Ok(options)
+        Ok(limit.or(first))
     }
 
     fn positive(&self, value: Option<&Value>, path: &[String], name: &str) -> ApiResult<Option<u64>> {

@@ -22,9 +22,10 @@ pub enum Resolved {
     Missing,
 }
 
-/// A resolved condition.
+/// A resolved condition. `Path`'s last attribute is boxed: an `Attr` is large, and `And`/`Or`
+/// hold many conditions.
 pub enum RCond {
-    Path { hops: Vec<(Attr, bool)>, last: (Attr, bool), op: ROp },
+    Path { hops: Vec<(Attr, bool)>, last: Box<(Attr, bool)>, op: ROp },
     And(Vec<RCond>),
     Or(Vec<RCond>),
 }
@@ -116,7 +117,7 @@ impl Walk<'_> {
                 ));
             }
         }
-        Ok(Ok(RCond::Path { hops, last: (attr, forward), op }))
+        Ok(Ok(RCond::Path { hops, last: Box::new((attr, forward)), op }))
     }
 
     fn attr_named(&self, etype: &str, label: &str) -> Option<(Attr, bool)> {
@@ -161,47 +162,9 @@ impl Walk<'_> {
     }
 
     fn blob_op(&self, attr: &Attr, op: &Op, path: &[String]) -> ApiResult<ROp> {
-        let name = attr.ident_name();
-        let mismatch = |data_type: DataType, v: &Value, path: &[String]| {
-            self.error(
-                "expected?",
-                &format!("{}?", data_type.name()),
-                path.to_vec(),
-                format!(
-                    "The data type of `{name}` is `{}`, but the query got the value `{v}` of type `{}`.",
-                    data_type.name(),
-                    json_type(v)
-                ),
-            )
-        };
-        let bad_date = |v: &Value, path: &[String]| {
-            self.error(
-                "expected?",
-                if v.is_number() { "timestamp?" } else { "date-string?" },
-                path.to_vec(),
-                format!("The data type of `{name}` is `date`, but the query got value `{v}` of type `{}`.", json_type(v)),
-            )
-        };
-        // Literals in equality, `$in` and `$not` are checked against the enforced type.
-        let typed = |v: &Value| -> ApiResult<Value> {
-            let Some(data_type) = attr.checked_type else { return Ok(v.clone()) };
-            if v.is_null() {
-                return Ok(v.clone());
-            }
-            match data_type {
-                DataType::Date => match v {
-                    Value::Number(_) => Ok(v.clone()),
-                    Value::String(s) if values::parse_date(s).is_some() => Ok(v.clone()),
-                    Value::String(_) => Err(bad_date(v, path)),
-                    _ => Err(mismatch(data_type, v, path)),
-                },
-                _ if values::fits_type(v, data_type) => Ok(v.clone()),
-                _ => Err(mismatch(data_type, v, path)),
-            }
-        };
         Ok(match op {
-            Op::Eq(v) => ROp::Eq(typed(v)?),
-            Op::Not(v) => ROp::Not(typed(v)?),
+            Op::Eq(v) => ROp::Eq(self.typed_literal(attr, v, path)?),
+            Op::Not(v) => ROp::Not(self.typed_literal(attr, v, path)?),
             Op::IsNull(b) => ROp::IsNull(*b),
             Op::In(items) => {
                 let mut values = Vec::new();
@@ -210,49 +173,104 @@ impl Walk<'_> {
                     if item.is_null() {
                         null = true;
                     } else {
-                        values.push(typed(item)?);
+                        values.push(self.typed_literal(attr, item, path)?);
                     }
                 }
                 ROp::In { values, null }
             }
-            Op::Compare(_, v) | Op::Like { pattern: v, .. } => {
-                let mut op_path = path.to_vec();
-                op_path.push(op.name().to_owned());
-                let data_type = self.comparable_type(attr, &op_path)?;
-                if let Op::Like { case_insensitive, .. } = op {
-                    let Value::String(pattern) = v else {
-                        return Err(self.error(
-                            "expected?",
-                            "string?",
-                            op_path,
-                            format!(
-                                "The $like value for `{name}` must be a string, but the query got the value `{v}` of type `{}`.",
-                                json_type(v)
-                            ),
-                        ));
-                    };
-                    if data_type != DataType::String {
-                        return Err(mismatch(data_type, v, &op_path));
-                    }
-                    return Ok(ROp::Like { pattern: pattern.clone(), case_insensitive: *case_insensitive });
-                }
-                let fits = match data_type {
-                    DataType::Date => values::date_millis(v).is_some(),
-                    other => values::fits_type(v, other),
-                };
-                if !fits {
-                    return Err(if data_type == DataType::Date && (v.is_string() || v.is_number()) {
-                        bad_date(v, &op_path)
-                    } else {
-                        mismatch(data_type, v, &op_path)
-                    });
-                }
-                match op {
-                    Op::Compare(comparison, _) => ROp::Compare(*comparison, v.clone()),
-                    _ => ROp::Eq(v.clone()),
-                }
-            }
+            Op::Compare(_, v) | Op::Like { pattern: v, .. } => self.ordered_op(attr, op, v, path)?,
         })
+    }
+
+    /// Literals in equality, `$in` and `$not` are checked against the enforced type; `null`
+    /// always passes, as it means "no value".
+    fn typed_literal(&self, attr: &Attr, v: &Value, path: &[String]) -> ApiResult<Value> {
+        let Some(data_type) = attr.checked_type else { return Ok(v.clone()) };
+        if v.is_null() {
+            return Ok(v.clone());
+        }
+        match data_type {
+            DataType::Date => match v {
+                Value::Number(_) => Ok(v.clone()),
+                Value::String(s) if values::parse_date(s).is_some() => Ok(v.clone()),
+                Value::String(_) => Err(self.bad_date(attr, v, path)),
+                _ => Err(self.type_mismatch(attr, data_type, v, path)),
+            },
+            _ if values::fits_type(v, data_type) => Ok(v.clone()),
+            _ => Err(self.type_mismatch(attr, data_type, v, path)),
+        }
+    }
+
+    /// `$gt`/`$gte`/`$lt`/`$lte` and `$like`/`$ilike`: only on an indexed, typed attribute, with
+    /// a literal of that type; the error path names the operator.
+    fn ordered_op(&self, attr: &Attr, op: &Op, v: &Value, path: &[String]) -> ApiResult<ROp> {
+        let mut op_path = path.to_vec();
+        op_path.push(op.name().to_owned());
+        let data_type = self.comparable_type(attr, &op_path)?;
+        if let Op::Like { case_insensitive, .. } = op {
+            return self.like_op(attr, data_type, v, *case_insensitive, op_path);
+        }
+        let fits = match data_type {
+            DataType::Date => values::date_millis(v).is_some(),
+            other => values::fits_type(v, other),
+        };
+        if !fits {
+            return Err(if data_type == DataType::Date && (v.is_string() || v.is_number()) {
+                self.bad_date(attr, v, &op_path)
+            } else {
+                self.type_mismatch(attr, data_type, v, &op_path)
+            });
+        }
+        Ok(match op {
+            Op::Compare(comparison, _) => ROp::Compare(*comparison, v.clone()),
+            _ => ROp::Eq(v.clone()),
+        })
+    }
+
+    /// The pattern must be a string, and the attribute a string one: the server checks the
+    /// pattern first.
+    fn like_op(&self, attr: &Attr, data_type: DataType, v: &Value, case_insensitive: bool, op_path: Vec<String>) -> ApiResult<ROp> {
+        let Value::String(pattern) = v else {
+            return Err(self.error(
+                "expected?",
+                "string?",
+                op_path,
+                format!(
+                    "The $like value for `{}` must be a string, but the query got the value `{v}` of type `{}`.",
+                    attr.ident_name(),
+                    json_type(v)
+                ),
+            ));
+        };
+        if data_type != DataType::String {
+            return Err(self.type_mismatch(attr, data_type, v, &op_path));
+        }
+        Ok(ROp::Like { pattern: pattern.clone(), case_insensitive })
+    }
+
+    fn type_mismatch(&self, attr: &Attr, data_type: DataType, v: &Value, path: &[String]) -> ApiError {
+        self.error(
+            "expected?",
+            &format!("{}?", data_type.name()),
+            path.to_vec(),
+            format!(
+                "The data type of `{}` is `{}`, but the query got the value `{v}` of type `{}`.",
+                attr.ident_name(),
+                data_type.name(),
+                json_type(v)
+            ),
+        )
+    }
+
+    /// A number reads as a timestamp and a string as a date string: the server names which one
+    /// it expected by what it got.
+    fn bad_date(&self, attr: &Attr, v: &Value, path: &[String]) -> ApiError {
+        self.error(
+            "expected?",
+            if v.is_number() { "timestamp?" } else { "date-string?" },
+            path.to_vec(),
+            format!("The data type of `{}` is `date`, but the query got value `{v}` of type `{}`.", attr.ident_name(), json_type(v)),
+        )
     }
 
     /// Comparison operators need an indexed, typed attribute (spec §5.4).

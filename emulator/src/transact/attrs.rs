@@ -14,44 +14,11 @@ const EDITABLE_SYSTEM_ETYPES: [&str; 3] = ["$users", "$files", "$streams"];
 /// first, then object keys.
 pub fn create_missing(app: &App, steps: &[Value]) -> ApiResult<Vec<Attr>> {
     let mut pending = Pending { attrs: app.attrs.clone(), created: Vec::new() };
-    for step in steps {
-        let Some((action, etype, eid, obj)) = parts(step) else { continue };
-        if !matches!(action, "link" | "unlink" | "create" | "update" | "merge" | "delete") {
-            continue;
-        }
-        if let Some(pair) = eid.map(lookup_pair).transpose()?.flatten() {
-            pending.for_lookup(&pair, etype)?;
-        }
-        if action == "link" {
-            for (label, target) in obj.into_iter().flatten() {
-                for target in link_targets(target) {
-                    if let Some(pair) = lookup_pair(&target)? {
-                        pending.for_ref_lookup(label, etype);
-                        pending.for_link_lookup(&pair, label, etype)?;
-                    }
-                }
-            }
-        }
+    for step in steps.iter().filter_map(parts) {
+        pending.for_step_lookups(&step)?;
     }
-    for step in steps {
-        let Some((action, etype, _, obj)) = parts(step) else { continue };
-        let updates = matches!(action, "create" | "update" | "merge");
-        let links = matches!(action, "link" | "unlink");
-        if !updates && !links {
-            continue;
-        }
-        if pending.attrs.fwd(etype, "id").is_none() {
-            pending.add(Attr { unique: true, ..Attr::blob(etype, "id") });
-        }
-        for label in obj.into_iter().flatten().map(|(k, _)| k) {
-            let fwd = pending.attrs.fwd(etype, label).is_some();
-            let rev = pending.attrs.rev(etype, label).is_some();
-            if updates && !fwd {
-                pending.add(Attr { unique: label == "id", ..Attr::blob(etype, label) });
-            } else if links && !fwd && !rev {
-                pending.add(Attr::link(etype, label, label, etype));
-            }
-        }
+    for step in steps.iter().filter_map(parts) {
+        pending.for_step_keys(&step);
     }
     for attr in &pending.created {
         check_reserved(attr)?;
@@ -59,11 +26,21 @@ pub fn create_missing(app: &App, steps: &[Value]) -> ApiResult<Vec<Attr>> {
     Ok(pending.created)
 }
 
-fn parts(step: &Value) -> Option<(&str, &str, Option<&Value>, Option<&serde_json::Map<String, Value>>)> {
+/// A step `[action, etype, eid?, obj?]` read without judging it: malformed steps are the
+/// applier's to reject, with the server's error.
+#[derive(Clone, Copy)]
+struct StepParts<'a> {
+    action: &'a str,
+    etype: &'a str,
+    eid: Option<&'a Value>,
+    obj: Option<&'a serde_json::Map<String, Value>>,
+}
+
+fn parts(step: &Value) -> Option<StepParts<'_>> {
     let items = step.as_array()?;
     let action = items.first()?.as_str()?;
     let etype = items.get(1)?.as_str()?;
-    Some((action, etype, items.get(2), items.get(3).and_then(Value::as_object)))
+    Some(StepParts { action, etype, eid: items.get(2), obj: items.get(3).and_then(Value::as_object) })
 }
 
 fn check_reserved(attr: &Attr) -> ApiResult<()> {
@@ -86,6 +63,53 @@ struct Pending {
 }
 
 impl Pending {
+    /// The unique attributes the step's lookups name: its own eid's and, for `link`, its
+    /// targets'.
+    fn for_step_lookups(&mut self, step: &StepParts) -> ApiResult<()> {
+        let StepParts { action, etype, eid, obj } = *step;
+        if !matches!(action, "link" | "unlink" | "create" | "update" | "merge" | "delete") {
+            return Ok(());
+        }
+        if let Some(pair) = eid.map(lookup_pair).transpose()?.flatten() {
+            self.for_lookup(&pair, etype)?;
+        }
+        if action != "link" {
+            return Ok(());
+        }
+        for (label, target) in obj.into_iter().flatten() {
+            for target in link_targets(target) {
+                if let Some(pair) = lookup_pair(&target)? {
+                    self.for_ref_lookup(label, etype);
+                    self.for_link_lookup(&pair, label, etype)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The namespace's `id`, then one attribute per key of the step's object: a blob for a
+    /// write, a link for `link`/`unlink`.
+    fn for_step_keys(&mut self, step: &StepParts) {
+        let StepParts { action, etype, obj, .. } = *step;
+        let updates = matches!(action, "create" | "update" | "merge");
+        let links = matches!(action, "link" | "unlink");
+        if !updates && !links {
+            return;
+        }
+        if self.attrs.fwd(etype, "id").is_none() {
+            self.add(Attr { unique: true, ..Attr::blob(etype, "id") });
+        }
+        for label in obj.into_iter().flatten().map(|(k, _)| k) {
+            let fwd = self.attrs.fwd(etype, label).is_some();
+            let rev = self.attrs.rev(etype, label).is_some();
+            if updates && !fwd {
+                self.add(Attr { unique: label == "id", ..Attr::blob(etype, label) });
+            } else if links && !fwd && !rev {
+                self.add(Attr::link(etype, label, label, etype));
+            }
+        }
+    }
+
     fn add(&mut self, attr: Attr) {
         self.attrs.push(attr.clone());
         self.created.push(attr);

@@ -110,63 +110,22 @@ pub fn step(app: &App, index: usize, step: &Value) -> ApiResult<Vec<Op>> {
     let etype = items.get(1).and_then(Value::as_str).unwrap_or_default();
     let empty = serde_json::Map::new();
     let obj = items.get(3).and_then(Value::as_object).unwrap_or(&empty);
+    // `shape::validate` guarantees an eid for the actions that use one; were it missing, it
+    // would read as null and be refused as an invalid id instead of panicking.
+    let eid = items.get(2).unwrap_or(&Value::Null);
+    let expanding = Expanding { app, index, step, etype };
     match action {
         "create" | "update" | "merge" => {
-            let eid = eid_of(app, etype, &items[2], index, 1)?;
             let mode = if action == "create" { Mode::Create } else { mode_of(items.get(4)) };
-            check_lookup_self_update(app, &eid, etype, obj)?;
-            let id_attr = attr_or_error(app, etype, "id")?;
-            let mut ops = vec![Op::AddTriple { eid: eid.clone(), attr: id_attr.id, value: Written::OwnId, mode }];
-            for (label, value) in obj {
-                let attr = attr_or_error(app, etype, label)?;
-                let op = if action == "merge" {
-                    Op::DeepMerge { eid: eid.clone(), attr: attr.id, value: value.clone(), mode }
-                } else if attr.is_ref() {
-                    let target = match uuid_string(value) {
-                        Some(id) => Eid::Id(id),
-                        None => return Err(linked_value_error(attr, value)),
-                    };
-                    Op::AddTriple { eid: eid.clone(), attr: attr.id, value: Written::Link(target), mode }
-                } else {
-                    Op::AddTriple { eid: eid.clone(), attr: attr.id, value: Written::Json(value.clone()), mode }
-                };
-                ops.push(op);
-            }
-            Ok(ops)
+            expanding.write_ops(eid, obj, action == "merge", mode)
         }
-        "link" | "unlink" => {
-            let source = eid_of(app, etype, &items[2], index, 1)?;
-            let mut ops = id_for_lookup(app, etype, &source)?;
-            for (label, targets) in obj {
-                let fwd = app.attrs.fwd(etype, label).filter(|a| a.is_ref());
-                let (attr, forward) = match fwd {
-                    Some(attr) => (attr, true),
-                    None => match app.attrs.rev(etype, label) {
-                        Some(attr) => (attr, false),
-                        None => return Err(ApiError::validation_msg("tx-step", step.clone(), format!("`{etype}.{label}` is not a link."))),
-                    },
-                };
-                let other_etype = if forward { attr.target_etype().unwrap_or_default().to_owned() } else { attr.forward.etype.clone() };
-                for target in link_targets(targets) {
-                    let target_eid = eid_of(app, &other_etype, &target, index, 3)?;
-                    check_lookup_namespace(app, attr, forward, &target_eid, step)?;
-                    let (from, to, mode) =
-                        if forward { (source.clone(), target_eid, Mode::Upsert) } else { (target_eid, source.clone(), Mode::LinkTarget) };
-                    ops.push(if action == "link" {
-                        Op::AddTriple { eid: from, attr: attr.id, value: Written::Link(to), mode }
-                    } else {
-                        Op::Retract { eid: from, attr: attr.id, value: to }
-                    });
-                }
-            }
-            Ok(ops)
-        }
+        "link" | "unlink" => expanding.link_ops(eid, obj, action == "link"),
         "delete" => {
-            let eid = eid_of(app, etype, &items[2], index, 1)?;
+            let eid = eid_of(app, etype, eid, index, 1)?;
             Ok(vec![Op::DeleteEntity { eid, etype: etype.to_owned() }])
         }
         "ruleParams" => {
-            eid_of(app, etype, &items[2], index, 1)?;
+            eid_of(app, etype, eid, index, 1)?;
             Ok(vec![Op::RuleParams])
         }
         "add-attr" => Ok(Vec::new()),
@@ -176,6 +135,69 @@ pub fn step(app: &App, index: usize, step: &Value) -> ApiResult<Vec<Op>> {
             json!(other),
             vec![json!({"message": format!("Unsupported action {other}"), "hint": {"value": other}})],
         )),
+    }
+}
+
+/// One step being expanded: what resolving its ids and reporting its errors needs.
+struct Expanding<'a> {
+    app: &'a App,
+    index: usize,
+    step: &'a Value,
+    etype: &'a str,
+}
+
+impl Expanding<'_> {
+    /// `create`, `update` and `merge`: the entity's own `id` triple, then one op per attribute.
+    fn write_ops(&self, eid: &Value, obj: &serde_json::Map<String, Value>, merge: bool, mode: Mode) -> ApiResult<Vec<Op>> {
+        let eid = eid_of(self.app, self.etype, eid, self.index, 1)?;
+        check_lookup_self_update(self.app, &eid, self.etype, obj)?;
+        let id_attr = attr_or_error(self.app, self.etype, "id")?;
+        let mut ops = vec![Op::AddTriple { eid: eid.clone(), attr: id_attr.id, value: Written::OwnId, mode }];
+        for (label, value) in obj {
+            let attr = attr_or_error(self.app, self.etype, label)?;
+            ops.push(if merge {
+                Op::DeepMerge { eid: eid.clone(), attr: attr.id, value: value.clone(), mode }
+            } else if attr.is_ref() {
+                let target = uuid_string(value).map(Eid::Id).ok_or_else(|| linked_value_error(attr, value))?;
+                Op::AddTriple { eid: eid.clone(), attr: attr.id, value: Written::Link(target), mode }
+            } else {
+                Op::AddTriple { eid: eid.clone(), attr: attr.id, value: Written::Json(value.clone()), mode }
+            });
+        }
+        Ok(ops)
+    }
+
+    /// `link` and `unlink`: one op per target, written on the forward side of the link.
+    fn link_ops(&self, source: &Value, obj: &serde_json::Map<String, Value>, link: bool) -> ApiResult<Vec<Op>> {
+        let source = eid_of(self.app, self.etype, source, self.index, 1)?;
+        let mut ops = id_for_lookup(self.app, self.etype, &source)?;
+        for (label, targets) in obj {
+            let (attr, forward) = self.link_attr(label)?;
+            let other_etype = if forward { attr.target_etype().unwrap_or_default().to_owned() } else { attr.forward.etype.clone() };
+            for target in link_targets(targets) {
+                let target_eid = eid_of(self.app, &other_etype, &target, self.index, 3)?;
+                check_lookup_namespace(self.app, attr, forward, &target_eid, self.step)?;
+                let (from, to, mode) =
+                    if forward { (source.clone(), target_eid, Mode::Upsert) } else { (target_eid, source.clone(), Mode::LinkTarget) };
+                ops.push(if link {
+                    Op::AddTriple { eid: from, attr: attr.id, value: Written::Link(to), mode }
+                } else {
+                    Op::Retract { eid: from, attr: attr.id, value: to }
+                });
+            }
+        }
+        Ok(ops)
+    }
+
+    /// The link `label` names from this step's namespace, and whether it is its forward side.
+    fn link_attr(&self, label: &str) -> ApiResult<(&Attr, bool)> {
+        if let Some(attr) = self.app.attrs.fwd(self.etype, label).filter(|a| a.is_ref()) {
+            return Ok((attr, true));
+        }
+        match self.app.attrs.rev(self.etype, label) {
+            Some(attr) => Ok((attr, false)),
+            None => Err(ApiError::validation_msg("tx-step", self.step.clone(), format!("`{}.{label}` is not a link.", self.etype))),
+        }
     }
 }
 
