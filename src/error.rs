@@ -65,29 +65,6 @@ pub struct ApiError {
     pub body: Value,
 }
 
-/// Appends `n` in decimal: `core::fmt` costs kilobytes of wasm for what this does.
-///
-/// ```
-/// let mut text = String::from("steps[");
-/// instant_edge::push_number(&mut text, 1024);
-/// assert_eq!(text, "steps[1024");
-/// ```
-pub fn push_number(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &digit in &digits[at..] {
-        out.push(char::from(digit));
-    }
-}
-
 impl Error {
     /// The JS-facing `kind`: `api`, `network`, `timeout`, `aborted`, `decode` or `invalid-argument`.
     pub fn kind(&self) -> &'static str {
@@ -132,7 +109,7 @@ impl Error {
             }
             Error::Timeout { after_ms } => {
                 let mut m = String::from("timed out after ");
-                push_number(&mut m, u64::from(*after_ms));
+                crate::value::push_number(&mut m, u64::from(*after_ms));
                 m.push_str(" ms");
                 m
             }

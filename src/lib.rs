@@ -61,9 +61,9 @@ mod js;
 
 pub use client::{auth, live, rooms, storage, CallOptions, Instant, InstantBuilder};
 pub use config::{AdminToken, Config, CLOUD_API_URI};
-pub use error::{push_number, ApiError, Error, Result};
+pub use error::{ApiError, Error, Result};
 pub use host::id;
 pub use request::Impersonation;
 pub use tx::{link_target, lookup, steps_of, tx, EntityId, TxChunk};
 pub use uuid::is_uuid;
-pub use value::Value;
+pub use value::{push_number, Value};

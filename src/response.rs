@@ -44,7 +44,7 @@ pub fn api_error(status: u16, body: Value) -> Error {
         Some(message) if !message.is_empty() => message.to_owned(),
         _ => {
             let mut m = String::from("API Error (");
-            crate::error::push_number(&mut m, u64::from(status));
+            crate::value::push_number(&mut m, u64::from(status));
             m.push(')');
             m
         }

@@ -72,11 +72,11 @@ pub fn steps<J: JsonView>(steps: &J) -> Result<()> {
 /// `steps[i]` or `steps[i][j]`.
 fn at(index: usize, position: Option<usize>) -> String {
     let mut what = String::from("steps[");
-    crate::error::push_number(&mut what, index as u64);
+    crate::value::push_number(&mut what, index as u64);
     what.push(']');
     if let Some(position) = position {
         what.push('[');
-        crate::error::push_number(&mut what, position as u64);
+        crate::value::push_number(&mut what, position as u64);
         what.push(']');
     }
     what
@@ -98,7 +98,7 @@ fn step<J: JsonView>(index: usize, step: &J) -> Result<()> {
         }
         other => return Err(Error::invalid(at(index, Some(0)), expected_part("an action name", other.map(|(_, j)| j)))),
     };
-    if !part(1).and_then(JsonView::text).is_some_and(|namespace| !namespace.is_empty()) {
+    if part(1).and_then(JsonView::text).is_none_or(|namespace| namespace.is_empty()) {
         return Err(Error::invalid(at(index, Some(1)), expected_part("a namespace name", part(1))));
     }
     entity(part(2)).map_err(|message| Error::invalid(at(index, Some(2)), message))?;

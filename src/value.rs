@@ -146,7 +146,7 @@ impl Value {
                 if *n < 0.0 {
                     out.push('-');
                 }
-                crate::error::push_number(out, n.abs() as u64);
+                push_number(out, n.abs() as u64);
             }
             Value::Number(n) => {
                 use std::fmt::Write;
@@ -354,5 +354,28 @@ impl<'de> Visitor<'de> for ValueVisitor {
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
         deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+/// Appends `n` in decimal: `core::fmt` costs kilobytes of wasm for what this does.
+///
+/// ```
+/// let mut text = String::from("steps[");
+/// instant_edge::push_number(&mut text, 1024);
+/// assert_eq!(text, "steps[1024");
+/// ```
+pub fn push_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[at..] {
+        out.push(char::from(digit));
     }
 }

@@ -56,7 +56,7 @@ fn query_request_matches_the_official_client() {
         ]
     );
     assert_eq!(
-        instant_edge::host::native::body_text(&sent).as_deref(),
+        instant_edge::host::native::body_text(sent).as_deref(),
         Some(r#"{"query":{"goals":{"$":{"where":{"title":"Get fit"}}}},"inference?":false}"#)
     );
 }
@@ -99,7 +99,7 @@ fn transact_request_and_typed_answer() {
     assert_eq!(answer.tx_id, 42);
     let sent = &mock.sent()[0];
     assert_eq!(sent.url, format!("http://127.0.0.1:8888/admin/transact?app_id={APP}"));
-    let body: serde_json::Value = serde_json::from_str(instant_edge::host::native::body_text(&sent).as_deref().unwrap()).unwrap();
+    let body: serde_json::Value = serde_json::from_str(instant_edge::host::native::body_text(sent).as_deref().unwrap()).unwrap();
     assert_eq!(
         body,
         json!({"steps": [

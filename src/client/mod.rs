@@ -126,7 +126,7 @@ impl InstantBuilder {
 
     /// Checks everything and makes the client.
     pub fn build(self) -> Result<Instant> {
-        Ok(Instant::with_transport(self.config()?, DefaultTransport::default()))
+        Ok(Instant::with_transport(self.config()?, DefaultTransport::new()))
     }
 
     /// The checked configuration.
@@ -151,7 +151,7 @@ impl InstantBuilder {
 impl Instant {
     /// A client over the host's `fetch`.
     pub fn new(config: Config) -> Instant {
-        Instant::with_transport(config, DefaultTransport::default())
+        Instant::with_transport(config, DefaultTransport::new())
     }
 
     /// Starts a builder for app `app_id`.

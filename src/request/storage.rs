@@ -100,7 +100,7 @@ pub fn upload_request(
     if let (None, Some(size)) = (source.size(), size) {
         // A stream of known size: `content-length`, as the official client sends `fileSize`.
         let mut length = String::new();
-        crate::error::push_number(&mut length, size);
+        crate::value::push_number(&mut length, size);
         headers.push(("content-length", length));
     }
     headers.extend(versions);

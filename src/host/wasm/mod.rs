@@ -250,6 +250,13 @@ impl JsonView for JsValue {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FetchTransport;
 
+impl FetchTransport {
+    /// The transport (it holds nothing: the host's `fetch` is global).
+    pub fn new() -> FetchTransport {
+        FetchTransport
+    }
+}
+
 /// A request in flight: aborted when dropped before it finished (the Rust way to cancel).
 struct InFlight(Call);
 
