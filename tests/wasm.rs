@@ -95,10 +95,10 @@ async fn guest_reads_with_default_rules_and_email_needs_a_user() {
 async fn server_errors_are_typed() {
     let db = db();
     let err = db.query::<Value>(&obj([("goals", obj([("$", obj([("limit", "ten".into())]))]))])).await.unwrap_err();
-    let Error::Api { status, error_type, trace_id, .. } = &err else { panic!("{err:?}") };
-    assert_eq!(*status, 400);
-    assert_eq!(error_type.as_deref(), Some("validation-failed"));
-    assert!(trace_id.is_some());
+    let Error::Api(api) = &err else { panic!("{err:?}") };
+    assert_eq!(api.status, 400);
+    assert_eq!(api.error_type.as_deref(), Some("validation-failed"));
+    assert!(api.trace_id.is_some());
 }
 
 #[wasm_bindgen_test]
@@ -266,7 +266,7 @@ async fn a_live_query_from_rust_sees_each_transaction() {
     };
     assert_eq!(count(&live.next().await.unwrap().unwrap()), 0.0);
     for n in 1..=2 {
-        db.transact([tx("liveRust", &id()).update(obj([("tag", tag.clone().into())]))]).await.unwrap();
+        db.transact([tx("liveRust", id()).update(obj([("tag", tag.clone().into())]))]).await.unwrap();
         let result = live.next().await.unwrap().unwrap();
         assert_eq!(count(&result), f64::from(n));
         assert!(!result.session.session_id.is_empty());
