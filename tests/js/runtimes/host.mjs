@@ -1,6 +1,9 @@
 // Host-side helpers of the runners (Node, Deno and Bun run this file; browsers and the Worker
 // never load it): a fresh emulator app, a server that never answers, the summary line.
 import { createServer } from 'node:net';
+import querystring from 'node:querystring';
+import vm from 'node:vm';
+import { merge, runHostile } from './hostile.mjs';
 import { run } from './suite.mjs';
 
 // `goals.slug` is unique, so it can name a goal in a lookup; everything else is schema-less.
@@ -37,11 +40,17 @@ export async function hangingServer() {
   };
 }
 
-/** Prints each check and the runner's final `<runtime>: N passed, M failed` line. */
+/**
+ * Prints each check and the runner's final `<runtime>: N passed, M failed` line. A skipped check
+ * (`skipped: reason`, hostile.mjs) is printed as `skip` with its reason and counted as passed.
+ */
 export function report(runtime, outcome) {
   for (const r of outcome.results) {
-    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${runtime}: ${r.name}${r.ok ? '' : `\n     ${r.error}`}`);
+    const mark = r.skipped ? 'skip' : r.ok ? 'ok  ' : 'FAIL';
+    console.log(`${mark} ${runtime}: ${r.name}${r.skipped ? ` (${r.skipped})` : ''}${r.ok ? '' : `\n     ${r.error}`}`);
   }
+  const skipped = outcome.results.filter((r) => r.skipped).length;
+  if (skipped) console.log(`${runtime}: ${skipped} skipped (counted as passed)`);
   console.log(`${runtime}: ${outcome.passed} passed, ${outcome.failed} failed`);
   return outcome.failed === 0 && outcome.passed > 0;
 }
@@ -55,9 +64,10 @@ export function broken(runtime, error) {
 
 /**
  * The whole of the Node, Deno and Bun runners: a fresh app, named in this process's environment
- * (so `init()` with no config must find it), then the suite on `import('instant-edge')`.
+ * (so `init()` with no config must find it), then the suite and the hostile-input checks on
+ * `import('instant-edge')` (a second realm from node:vm; `hostile` adds options, see hostile.mjs).
  */
-export async function main(runtime, { env, checks }) {
+export async function main(runtime, { env, checks, hostile = {} }) {
   let hang;
   try {
     hang = await hangingServer();
@@ -65,7 +75,14 @@ export async function main(runtime, { env, checks }) {
     env.set('INSTANT_APP_ID', app.appId);
     env.set('INSTANT_APP_ADMIN_TOKEN', app.adminToken);
     const pkg = await import('instant-edge');
-    return report(runtime, await run(pkg, app, { hangURI: hang.uri, env: true, checks }));
+    const suite = await run(pkg, app, { hangURI: hang.uri, env: true, checks });
+    const hostileOptions = {
+      realm: (source) => vm.runInNewContext(source),
+      querystring: (text) => querystring.parse(text),
+      engine: runtime === 'bun' ? 'jsc' : 'v8',
+      ...hostile,
+    };
+    return report(runtime, merge(suite, await runHostile(pkg, app, hostileOptions)));
   } catch (error) {
     return broken(runtime, error);
   } finally {

@@ -30,7 +30,7 @@ for (const [name, command, args] of runtimes.filter(([n]) => only.length === 0 |
     cwd: here,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
-    timeout: 180_000,
+    timeout: 240_000, // the suite, then hostile.mjs (whose checks stop starting after 90 s)
     maxBuffer: 64 * 1024 * 1024,
   });
   const output = `${child.stdout ?? ''}${child.stderr ?? ''}`;

@@ -18,7 +18,14 @@ const page = (entry, app, hangURI) => `<!doctype html><meta charset="utf-8">
   try {
     const pkg = await import('instant-edge');
     const { run } = await import('/suite.mjs');
-    window.__result = await run(pkg, ${JSON.stringify(app)}, { hangURI: ${JSON.stringify(hangURI)} });
+    const { merge, runHostile } = await import('/hostile.mjs');
+    const app = ${JSON.stringify(app)};
+    const suite = await run(pkg, app, { hangURI: ${JSON.stringify(hangURI)} });
+    // A second realm for the hostile checks: a same-origin iframe's globals.
+    const frame = document.createElement('iframe');
+    document.documentElement.append(frame);
+    const realm = (source) => frame.contentWindow.eval(source);
+    window.__result = merge(suite, await runHostile(pkg, app, { realm }));
   } catch (e) {
     window.__result = { passed: 0, failed: 1, results: [{ name: 'load the package', ok: false, error: String(e?.stack ?? e) }] };
   }
@@ -62,7 +69,7 @@ try {
   tab.on('pageerror', (e) => errors.push(`page error: ${e}`));
   tab.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
   await tab.goto(`http://127.0.0.1:${server.address().port}/`);
-  await tab.waitForFunction(() => window.__result, null, { timeout: 60_000 });
+  await tab.waitForFunction(() => window.__result, null, { timeout: 200_000 });
   ok = report('chromium', await tab.evaluate(() => window.__result));
   if (!ok && errors.length) console.log(errors.join('\n'));
 } catch (error) {

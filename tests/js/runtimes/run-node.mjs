@@ -21,11 +21,15 @@ const loaded = (entry, seen = new Set()) => {
   return seen;
 };
 
+// The package's own wasm instance: initSync returns its exports once initialised.
+const packageWasm = async () => {
+  const { initSync } = await import(pathToFileURL(join(pkgDir, 'dist/instant_edge.js')).href);
+  return initSync({ module: readFileSync(join(pkgDir, 'dist/instant_edge_bg.wasm')) });
+};
+
 const checks = {
   'live: wasm memory stays flat over 10,000 updates': async ({ init, id }, app, { assert }) => {
-    // The package's own instance: initSync returns its exports once initialised.
-    const { initSync } = await import(pathToFileURL(join(pkgDir, 'dist/instant_edge.js')).href);
-    const wasm = initSync({ module: readFileSync(join(pkgDir, 'dist/instant_edge_bg.wasm')) });
+    const wasm = await packageWasm();
     const db = init(app);
     const [tag, counter] = [id(), id()];
     let last;
@@ -80,4 +84,5 @@ const checks = {
 };
 
 const env = { get: (name) => process.env[name], set: (name, value) => (process.env[name] = value) };
-process.exit((await main('node', { env, checks })) ? 0 : 1);
+const hostile = { wasmMemory: async () => (await packageWasm()).memory.buffer.byteLength };
+process.exit((await main('node', { env, checks, hostile })) ? 0 : 1);
