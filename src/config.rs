@@ -27,8 +27,10 @@ impl AdminToken {
     pub fn new(token: impl Into<String>) -> Result<AdminToken> {
         let token = token.into();
         let trimmed = token.trim();
-        if trimmed.is_empty() || trimmed.chars().any(char::is_control) {
-            return Err(Error::invalid("adminToken", "must be a non-empty token without control characters"));
+        // A header carries Latin-1 only: anything else would fail in `fetch`, after the call
+        // started, as a confusing network error.
+        if trimmed.is_empty() || trimmed.chars().any(|c| c.is_control() || u32::from(c) > 0xFF) {
+            return Err(Error::invalid("adminToken", "must be a non-empty token of printable Latin-1 characters"));
         }
         Ok(AdminToken(trimmed.to_owned()))
     }

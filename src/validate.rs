@@ -30,7 +30,7 @@ pub fn query<J: JsonView>(query: &J) -> Result<()> {
 
 fn form_at<J: JsonView>(form: &J, path: &mut Vec<String>, depth: usize) -> Result<()> {
     if depth > MAX_DEPTH {
-        return Err(Error::invalid("query", "is nested deeper than 128 levels"));
+        return Err(Error::invalid("query", "is nested too deeply (more than 128 levels)"));
     }
     if form.kind() != Kind::Object {
         return Err(Error::invalid(dotted("query", path), expected("an object", form)));

@@ -85,7 +85,7 @@ pub(crate) fn admin_url(config: &Config, route: &str) -> String {
 /// Checks an impersonation's own argument before anything is sent.
 pub fn check_impersonation(who: &Impersonation) -> Result<()> {
     match who {
-        Impersonation::Email(email) if email.trim().is_empty() || email.chars().any(char::is_control) => {
+        Impersonation::Email(email) if email.trim().is_empty() || email.chars().any(|c| c.is_control() || u32::from(c) > 0xFF) => {
             Err(Error::invalid("asUser.email", "must be a non-empty email address"))
         }
         Impersonation::Token(token) if !crate::uuid::is_uuid(token.trim()) => {
