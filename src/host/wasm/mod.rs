@@ -15,6 +15,11 @@ use crate::Value;
 
 mod upload;
 
+/// talc instead of dlmalloc (see Cargo.toml): the same `GlobalAlloc`, in fewer bytes. Memory
+/// grows from the host's `memory.grow` as with dlmalloc.
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen(module = "/src/host/wasm/host.js")]
 extern "C" {
     #[wasm_bindgen(js_name = messageOf)]
