@@ -117,106 +117,129 @@ pub enum Delivery {
     Failed(Error),
 }
 
-/// Runs a subscription until `signal` fires or it fails for good, handing every result (and a
-/// final error) to `deliver`.
-pub async fn drive<T: Transport>(db: Instant<T>, request: HttpRequest, signal: Signal, mut deliver: impl FnMut(Delivery)) {
-    let transport = db.transport().clone();
-    let control = CallControl { timeout_ms: 0, signal: Some(signal.clone()) };
-    let mut base_ms = 500;
-    let mut failures = 0u32;
-    let mut last: Option<String> = None;
-    loop {
-        if signal.aborted() {
-            return;
-        }
-        let (outcome, error) = match transport.open(&request, &control).await {
-            Ok(Opened::Stream(mut body)) => {
-                let mut decoder = SseDecoder::default();
-                let mut session = SessionInfo::default();
-                let mut resumed = last.is_some();
-                let ended = loop {
-                    let chunk = match body.next_chunk().await {
-                        None => break None,
-                        Some(Ok(chunk)) => chunk,
-                        Some(Err(TransportError::Aborted)) => return,
-                        Some(Err(error)) => break Some(error),
-                    };
-                    for item in decoder.push(&chunk) {
-                        let data = match item {
-                            SseItem::Retry(ms) => {
-                                base_ms = ms;
-                                continue;
-                            }
-                            SseItem::Comment => continue,
-                            SseItem::Event(event) => event.data,
-                        };
-                        let parsed = match messages(&data) {
-                            Ok(parsed) => parsed,
-                            Err(error) => {
-                                deliver(Delivery::Failed(error));
-                                return;
-                            }
-                        };
-                        for message in parsed {
-                            match message {
-                                Message::Init(info) => session = info,
-                                Message::Result { data, page_info } => {
-                                    failures = 0;
-                                    let text = host::json_text(&data);
-                                    // The first result after a reconnect repeats what was shown
-                                    // unless something changed while the stream was down.
-                                    let repeat = resumed && last.as_deref() == Some(text.as_str());
-                                    resumed = false;
-                                    last = Some(text);
-                                    if !repeat {
-                                        deliver(Delivery::Result(LiveResult { data, page_info, session: session.clone() }));
-                                    }
-                                }
-                                Message::Failed(error) => {
-                                    deliver(Delivery::Failed(db.scrub(error, &request)));
-                                    return;
-                                }
-                                Message::Other => {}
-                            }
-                        }
-                        if signal.aborted() {
-                            return;
-                        }
-                    }
-                };
-                match ended {
-                    Some(TransportError::Timeout) | None => (Outcome::Network, None),
-                    Some(TransportError::Network(message)) => (Outcome::Network, Some(Error::Network { message })),
-                    Some(TransportError::Aborted) => return,
-                }
-            }
-            Ok(Opened::Whole(answer)) => {
-                let error = db.failure(&answer, &request);
-                let wait = reconnect_policy(base_ms).delay_ms(
-                    failures,
-                    Outcome::Status { status: answer.status, retry_after: answer.retry_after.as_deref(), error_type: error.error_type() },
-                    true,
-                    transport.jitter(),
-                );
-                match wait {
-                    Some(wait) => {
-                        failures = failures.saturating_add(1);
-                        transport.sleep(wait).await;
+/// How one opened stream ended.
+enum StreamEnd {
+    /// The caller closed the subscription, or it failed for good (the error was delivered).
+    Over,
+    /// The stream broke off or ended: reconnect.
+    Dropped,
+}
+
+/// The reconnecting driver's state across streams.
+struct Driver<T: Transport, D: FnMut(Delivery)> {
+    db: Instant<T>,
+    request: HttpRequest,
+    signal: Signal,
+    deliver: D,
+    /// The server's `retry:`, the backoff's base.
+    base_ms: u32,
+    /// Failures since the last result.
+    failures: u32,
+    /// The last result delivered, as JSON text (a reconnect repeats it).
+    last: Option<String>,
+}
+
+impl<T: Transport, D: FnMut(Delivery)> Driver<T, D> {
+    /// Reads one opened stream to its end, delivering results.
+    async fn read(&mut self, mut body: T::Body) -> StreamEnd {
+        let mut decoder = SseDecoder::default();
+        let mut session = SessionInfo::default();
+        let mut resumed = self.last.is_some();
+        loop {
+            let chunk = match body.next_chunk().await {
+                None => return StreamEnd::Dropped,
+                Some(Ok(chunk)) => chunk,
+                Some(Err(TransportError::Aborted)) => return StreamEnd::Over,
+                Some(Err(_)) => return StreamEnd::Dropped,
+            };
+            for item in decoder.push(&chunk) {
+                let data = match item {
+                    SseItem::Retry(ms) => {
+                        self.base_ms = ms;
                         continue;
                     }
+                    SseItem::Comment => continue,
+                    SseItem::Event(event) => event.data,
+                };
+                let parsed = match messages(&data) {
+                    Ok(parsed) => parsed,
+                    Err(error) => return self.fail(error),
+                };
+                for message in parsed {
+                    match message {
+                        Message::Init(info) => session = info,
+                        Message::Result { data, page_info } => {
+                            self.failures = 0;
+                            let text = host::json_text(&data);
+                            // The first result after a reconnect repeats what was shown unless
+                            // something changed while the stream was down.
+                            let repeat = resumed && self.last.as_deref() == Some(text.as_str());
+                            resumed = false;
+                            self.last = Some(text);
+                            if !repeat {
+                                (self.deliver)(Delivery::Result(LiveResult { data, page_info, session: session.clone() }));
+                            }
+                        }
+                        Message::Failed(error) => {
+                            let error = self.db.scrub(error, &self.request);
+                            return self.fail(error);
+                        }
+                        Message::Other => {}
+                    }
+                }
+                if self.signal.aborted() {
+                    return StreamEnd::Over;
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, error: Error) -> StreamEnd {
+        (self.deliver)(Delivery::Failed(error));
+        StreamEnd::Over
+    }
+
+    /// How long to wait before the next attempt after `outcome`; `None` when it must not be
+    /// retried.
+    fn back_off(&mut self, outcome: Outcome<'_>) -> Option<u32> {
+        let jitter = self.db.transport().jitter();
+        let wait = reconnect_policy(self.base_ms).delay_ms(self.failures, outcome, true, jitter);
+        self.failures = self.failures.saturating_add(1);
+        wait
+    }
+}
+
+/// Runs a subscription until `signal` fires or it fails for good, handing every result (and a
+/// final error) to `deliver`. A transient failure (a drop, a network error, 408, 429, 5xx) is
+/// not the subscription's end: it reconnects.
+pub async fn drive<T: Transport>(db: Instant<T>, request: HttpRequest, signal: Signal, deliver: impl FnMut(Delivery)) {
+    let control = CallControl { timeout_ms: 0, signal: Some(signal.clone()) };
+    let mut driver = Driver { db, request, signal, deliver, base_ms: 500, failures: 0, last: None };
+    let transport = driver.db.transport().clone();
+    loop {
+        if driver.signal.aborted() {
+            return;
+        }
+        let wait = match transport.open(&driver.request, &control).await {
+            Ok(Opened::Stream(body)) => match driver.read(body).await {
+                StreamEnd::Over => return,
+                StreamEnd::Dropped => driver.back_off(Outcome::Network).unwrap_or(driver.base_ms),
+            },
+            Ok(Opened::Whole(answer)) => {
+                let error = driver.db.failure(&answer, &driver.request);
+                let outcome =
+                    Outcome::Status { status: answer.status, retry_after: answer.retry_after.as_deref(), error_type: error.error_type() };
+                match driver.back_off(outcome) {
+                    Some(wait) => wait,
                     None => {
-                        deliver(Delivery::Failed(error));
+                        driver.fail(error);
                         return;
                     }
                 }
             }
             Err(TransportError::Aborted) => return,
-            Err(TransportError::Timeout) => (Outcome::Network, None),
-            Err(TransportError::Network(message)) => (Outcome::Network, Some(Error::Network { message })),
+            Err(_) => driver.back_off(Outcome::Network).unwrap_or(driver.base_ms),
         };
-        let _ = error; // retried: a transient failure is not the subscription's end
-        let wait = reconnect_policy(base_ms).delay_ms(failures, outcome, true, transport.jitter()).unwrap_or(base_ms);
-        failures = failures.saturating_add(1);
         transport.sleep(wait).await;
     }
 }

@@ -3,10 +3,8 @@
 //! These are shared by the client and the emulator; the spec (`shared/spec/instant-admin-api.md`)
 //! is the independent check on both.
 
-mod error_body;
 mod transact;
 mod user;
 
-pub use error_body::ErrorBody;
 pub use transact::TransactResponse;
 pub use user::User;
