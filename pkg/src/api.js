@@ -66,6 +66,17 @@ const STORAGE = ['uploadFile', 'delete', 'deleteMany', 'list', 'getDownloadUrl']
 const calls = (client, area, names) =>
   Object.fromEntries(names.map((m) => [m, (...args) => client.call(area, m, args).catch(rethrow)]));
 
+// `tx` chunks → their flat steps, as @instantdb/admin sends them (plain arrays read faster than
+// the chunk Proxies). What cannot be flattened goes as it is: the wasm reads it and rejects it
+// with a typed error.
+const steps = (chunks) => {
+  try {
+    return (Array.isArray(chunks) ? chunks : [chunks]).flatMap((c) => c?.__ops ?? [c]);
+  } catch {
+    return chunks;
+  }
+};
+
 // A Request is a host object: its cookie header is read here; what reading it throws goes to
 // the wasm, which rejects with a typed error (never a synchronous throw).
 const cookie = (request) => {
@@ -123,7 +134,7 @@ const wrap = (client) => {
     rooms: { getPresence: (type, id) => client.call(4, '', [type, id]).catch(rethrow) },
     subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts)),
     query: (query, opts) => client.call(0, '', [query, opts]).catch(rethrow),
-    transact: (chunks, opts) => client.call(1, '', [chunks, opts]).catch(rethrow),
+    transact: (chunks, opts) => client.call(1, '', [steps(chunks), opts]).catch(rethrow),
     asUser: (who) => call(() => wrap(client.asUser(who))),
   };
 };

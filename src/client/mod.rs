@@ -38,6 +38,8 @@ pub struct CallOptions {
     pub signal: Option<Signal>,
     /// Rule params for the permission rules of impersonated queries.
     pub rule_params: Option<Value>,
+    /// The call always runs until it settles (a JS promise): dropping it early need not abort.
+    pub(crate) settles: bool,
 }
 
 impl CallOptions {
@@ -76,7 +78,9 @@ impl CallOptions {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Instant<T: Transport = DefaultTransport> {
-    config: Config,
+    // Shared: every JS call clones the handle into its future, and a copy of the strings each
+    // time measurably slowed a small query.
+    config: std::rc::Rc<Config>,
     who: Option<Impersonation>,
     transport: T,
 }
@@ -163,7 +167,7 @@ impl Instant {
 impl<T: Transport> Instant<T> {
     /// A client over any transport (tests use [`host::mock::MockTransport`] natively).
     pub fn with_transport(config: Config, transport: T) -> Instant<T> {
-        Instant { config, who: None, transport }
+        Instant { config: std::rc::Rc::new(config), who: None, transport }
     }
 
     /// The transport.
@@ -266,7 +270,7 @@ impl<T: Transport> Instant<T> {
             if left == Some(0) {
                 return Err(Error::Timeout { after_ms: timeout_ms });
             }
-            let control = CallControl { timeout_ms: left.unwrap_or(0), signal: opts.signal.clone() };
+            let control = CallControl { timeout_ms: left.unwrap_or(0), signal: opts.signal.clone(), cancel_on_drop: !opts.settles };
             let (error, outcome_status) = match self.transport.send(&request, &control).await {
                 Ok(answer) if answer.status == 200 => {
                     return match &answer.body {

@@ -77,9 +77,14 @@ fn to_js_error(error: Error) -> JsValue {
     js
 }
 
+/// Options of a call that a JS promise runs to the end (see `CallControl::cancel_on_drop`).
+fn settling() -> CallOptions {
+    CallOptions { settles: true, ..CallOptions::default() }
+}
+
 /// `{ signal, timeout }` (and `ruleParams` for queries), read once.
 fn call_options(opts: &JsValue) -> Result<(CallOptions, Option<JsValue>), Error> {
-    let mut options = CallOptions::default();
+    let mut options = settling();
     if is_absent(opts) {
         return Ok((options, None));
     }
@@ -152,8 +157,8 @@ const STORAGE: u32 = 3;
 
 async fn dispatch(db: Instant, area: u32, method: JsValue, args: JsValue) -> Result<JsValue, JsValue> {
     let run = async {
-        let args: Vec<JsValue> = if Array::is_array(&args) { args.unchecked_into::<Array>().to_vec() } else { Vec::new() };
-        let arg = |i: usize| args.get(i).cloned().unwrap_or(JsValue::UNDEFINED);
+        let args: Array = if Array::is_array(&args) { args.unchecked_into() } else { Array::new() };
+        let arg = |i: usize| args.get(i as u32);
         let (request, options, answer) = match prepare(&db, area, method.as_string().unwrap_or_default().as_str(), &arg)? {
             Prepared::Done(value) => return Ok(value),
             Prepared::Send(request, options, answer) => (request, options, answer),
@@ -191,12 +196,17 @@ fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue
             (crate::rooms::presence_request(config, &text_arg(&kind, "roomType")?, &text_arg(&id, "roomId")?)?, Answer::Sessions)
         }
     };
-    Ok(Prepared::Send(request, CallOptions::default(), answer))
+    Ok(Prepared::Send(request, settling(), answer))
 }
 
 /// `db.transact(chunk | chunks)`: each `tx` chunk's steps (its `__ops`), and raw steps as they
 /// are, in one list (as `@instantdb/admin` flattens them).
 fn flat_steps(chunks: JsValue) -> JsValue {
+    let is_chunk = |item: &JsValue| item.field("__ops").is_some();
+    // Already flat (`pkg/src/api.js` flattens): kept as is, so its JSON text is reused.
+    if chunks.kind() == Kind::Array && !chunks.items().iter().any(is_chunk) {
+        return chunks;
+    }
     let chunks = if chunks.kind() == Kind::Array { chunks.items() } else { vec![chunks] };
     let steps = Array::new();
     for chunk in chunks {
@@ -287,7 +297,7 @@ fn auth_request(db: &Instant, method: &str, arg: &dyn Fn(usize) -> JsValue) -> R
         }
         _ => return Err(Error::invalid("auth", "unknown auth method")),
     };
-    Ok(Prepared::Send(request, CallOptions::default(), answer))
+    Ok(Prepared::Send(request, settling(), answer))
 }
 
 fn impersonation(opts: &JsValue) -> Result<Impersonation, Error> {

@@ -20,11 +20,51 @@ export function messageOf(error) {
   }
 }
 
+// The JSON text each normalized object was read from, so a request body is written without
+// stringifying the caller's value a second time.
+const texts = new WeakMap();
+
 /** `JSON.parse(JSON.stringify(value))`: the caller's value as plain, same-realm JSON, read once
  * with `JSON.stringify`'s semantics whatever its prototype or realm; throws what reading threw. */
 export function normalize(value) {
   const text = JSON.stringify(value);
-  return text === undefined ? null : JSON.parse(text);
+  if (text === undefined) return null;
+  const plain = JSON.parse(text);
+  if (typeof plain === 'object' && plain !== null) texts.set(plain, text);
+  return plain;
+}
+
+/** The JSON text of a body assembled from plain JSON, reusing the text of normalized parts. */
+function jsonText(value) {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  const known = texts.get(value);
+  if (known !== undefined) return known;
+  if (Array.isArray(value)) return `[${value.map(jsonText).join(',')}]`;
+  return `{${Object.keys(value).map((key) => `${JSON.stringify(key)}:${jsonText(value[key])}`).join(',')}}`;
+}
+
+/** What kind of plain JSON `value` is: 0 null, 1 boolean, 2 number, 3 string, 4 array, 5 object
+ * (one call instead of a probe per kind). */
+export function kindOf(value) {
+  switch (typeof value) {
+    case 'boolean':
+      return 1;
+    case 'number':
+      return 2;
+    case 'string':
+      return 3;
+    case 'object':
+      return value === null ? 0 : Array.isArray(value) ? 4 : 5;
+    default:
+      return 0;
+  }
+}
+
+/** A plain object's keys and values, flat: `[key, value, key, value, ...]`. */
+export function entries(object) {
+  const out = [];
+  for (const key of Object.keys(object)) out.push(key, object[key]);
+  return out;
 }
 
 /** `{ [key]: first, ...rest }`. */
@@ -61,10 +101,11 @@ export function fromNodeStream(body) {
 }
 
 /** One request: a timeout, the caller's signal and an abort when Rust drops the call, all on
- * one `AbortController` (a signal per call costs measurably in Node). */
+ * one `AbortController` (a signal per call costs measurably in Node), made only when one of
+ * them can fire. */
 export class Call {
-  constructor(timeout, signal) {
-    this.controller = new AbortController();
+  constructor(timeout, signal, abortable) {
+    this.controller = timeout > 0 || signal || abortable ? new AbortController() : undefined;
     this.settled = false;
     this.timedOut = false;
     this.signal = signal;
@@ -88,7 +129,7 @@ export class Call {
   finish(abort) {
     clearTimeout(this.timer);
     this.signal?.removeEventListener('abort', this.onAbort);
-    if (abort && !this.settled) this.controller.abort();
+    if (abort && !this.settled) this.controller?.abort();
     this.settled = true;
   }
 
@@ -98,10 +139,10 @@ export class Call {
   async send(url, method, headers, body, stream, upload) {
     try {
       if (this.signal?.aborted) return [0, 'aborted', ''];
-      const init = { method, headers: {}, signal: this.controller.signal };
+      const init = { method, headers: {}, signal: this.controller?.signal };
       for (let i = 0; i < headers.length; i += 2) init.headers[headers[i]] = headers[i + 1];
       if (upload) await this.uploadBody(init, ...upload);
-      else if (body !== undefined) init.body = JSON.stringify(body);
+      else if (body !== undefined) init.body = jsonText(body);
       const response = await fetch(url, init);
       this.finishUpload?.();
       const retryAfter = response.headers.get('retry-after');
@@ -166,9 +207,10 @@ export class Call {
       // workerd: a FixedLengthStream when the size is known (it then sends content-length and
       // fails a short body), else an identity stream; a source failure aborts the request.
       const through = size != null && typeof FixedLengthStream === 'function' ? new FixedLengthStream(size) : new TransformStream();
+      init.signal = (this.controller ??= new AbortController()).signal;
       body.pipeTo(through.writable, { preventAbort: true }).catch((error) => {
         this.sourceError ??= error;
-        this.controller.abort();
+        this.controller?.abort();
       });
       body = through.readable;
     }

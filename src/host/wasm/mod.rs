@@ -27,6 +27,11 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn normalize(value: &JsValue) -> std::result::Result<JsValue, JsValue>;
     fn prepend(key: &str, first: &JsValue, rest: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = kindOf)]
+    fn kind_of(value: &JsValue) -> u32;
+    #[wasm_bindgen(js_name = entries)]
+    fn flat_entries(object: &JsValue) -> Array;
+
     #[wasm_bindgen(js_name = callBack)]
     fn call_back_js(callback: &JsValue, argument: &JsValue, label: &str);
     #[wasm_bindgen(js_name = bodySize)]
@@ -39,13 +44,20 @@ extern "C" {
 
     type Call;
     #[wasm_bindgen(constructor)]
-    fn new(timeout: u32, signal: &JsValue) -> Call;
+    fn new(timeout: u32, signal: &JsValue, abortable: bool) -> Call;
     #[wasm_bindgen(method)]
-    fn send(this: &Call, url: &str, method: &str, headers: Array, body: &JsValue, stream: bool, upload: &JsValue) -> Promise;
+    fn send(this: &Call, url: &JsValue, method: &JsValue, headers: Array, body: &JsValue, stream: bool, upload: &JsValue) -> Promise;
     #[wasm_bindgen(method)]
     fn read(this: &Call) -> Promise;
     #[wasm_bindgen(method)]
     fn finish(this: &Call, abort: bool);
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Reflect.set` on an object this crate made: it cannot throw, so no exception wrapper.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn set_plain(target: &JsValue, key: &JsValue, value: &JsValue) -> bool;
 }
 
 /// The host's JSON: a JS value.
@@ -143,11 +155,37 @@ pub fn from_value(value: &Value) -> Json {
         Value::Object(entries) => {
             let object = Object::new();
             for (key, value) in entries {
-                let _ = Reflect::set(&object, &JsValue::from_str(key), &from_value(value));
+                set_plain(&object, &JsValue::from_str(key), &from_value(value));
             }
             object.into()
         }
     }
+}
+
+thread_local! {
+    /// The host strings of the last few short texts sent: the same URL, header names and values
+    /// go out with every call of a client, and making a JS string from wasm memory
+    /// (`TextDecoder`) costs about a microsecond each in Node.
+    static STRINGS: std::cell::RefCell<Vec<(String, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `text` as a host string, from [`STRINGS`] when it was sent lately.
+fn host_string(text: &str) -> JsValue {
+    if text.len() > 512 {
+        return JsValue::from_str(text);
+    }
+    STRINGS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, js)) = cache.iter().find(|(cached, _)| cached == text) {
+            return js.clone();
+        }
+        let js = JsValue::from_str(text);
+        if cache.len() == 32 {
+            cache.remove(0);
+        }
+        cache.push((text.to_owned(), js.clone()));
+        js
+    })
 }
 
 /// A request body as host JSON.
@@ -158,7 +196,7 @@ fn payload(body: &Payload) -> Json {
         Payload::Object(parts) => {
             let object = Object::new();
             for (key, part) in parts {
-                let _ = Reflect::set(&object, &JsValue::from_str(key), &payload(part));
+                set_plain(&object, &host_string(key), &payload(part));
             }
             object.into()
         }
@@ -203,20 +241,13 @@ pub fn upload_source(body: &JsValue) -> Result<UploadSource> {
 
 impl JsonView for JsValue {
     fn kind(&self) -> Kind {
-        if self.is_null() || self.is_undefined() {
-            Kind::Null
-        } else if self.as_bool().is_some() {
-            Kind::Bool
-        } else if self.as_f64().is_some() {
-            Kind::Number
-        } else if self.is_string() {
-            Kind::String
-        } else if Array::is_array(self) {
-            Kind::Array
-        } else if self.is_object() {
-            Kind::Object
-        } else {
-            Kind::Null
+        match kind_of(self) {
+            1 => Kind::Bool,
+            2 => Kind::Number,
+            3 => Kind::String,
+            4 => Kind::Array,
+            5 => Kind::Object,
+            _ => Kind::Null,
         }
     }
 
@@ -237,8 +268,8 @@ impl JsonView for JsValue {
             return Vec::new();
         }
         // Plain JSON (see read_argument): reading it cannot throw.
-        let keys = Object::keys(self.unchecked_ref::<Object>());
-        keys.iter().map(|key| (key.as_string().unwrap_or_default(), Reflect::get(self, &key).unwrap_or(JsValue::NULL))).collect()
+        let flat = flat_entries(self);
+        (0..flat.length() / 2).map(|i| (flat.get(2 * i).as_string().unwrap_or_default(), flat.get(2 * i + 1))).collect()
     }
 
     fn field(&self, key: &str) -> Option<JsValue> {
@@ -281,18 +312,19 @@ fn failure(kind: &JsValue, message: &JsValue) -> TransportError {
 
 async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> std::result::Result<(InFlight, Array), TransportError> {
     let signal: JsValue = control.signal.as_ref().map_or(JsValue::UNDEFINED, |signal| signal.into());
-    let call = InFlight(Call::new(control.timeout_ms, &signal));
+    let call = InFlight(Call::new(control.timeout_ms, &signal, control.cancel_on_drop));
     let headers = Array::new();
     for (name, value) in &request.headers {
-        headers.push(&JsValue::from_str(name));
-        headers.push(&JsValue::from_str(value));
+        headers.push(&host_string(name));
+        headers.push(&host_string(value));
     }
     let body = request.body.as_ref().map_or(JsValue::UNDEFINED, payload);
     let upload = match &request.upload {
         Some(upload) => upload::arguments(upload).map_err(|e| TransportError::Network(e.message()))?,
         None => JsValue::UNDEFINED,
     };
-    let answer: Array = JsFuture::from(call.0.send(&request.url, request.method, headers, &body, stream, &upload))
+    let (url, method) = (host_string(&request.url), host_string(request.method));
+    let answer: Array = JsFuture::from(call.0.send(&url, &method, headers, &body, stream, &upload))
         .await
         .map_err(|e| TransportError::Network(message_of(&e)))?
         .unchecked_into();
