@@ -2,6 +2,7 @@
 //! cancellation, retries). Cheap to clone; [`Instant::as_user`] returns a new handle. Per area:
 //! [`auth`], [`storage`], [`rooms`], [`live`].
 
+pub mod attempts;
 pub mod auth;
 pub mod live;
 pub mod rooms;
@@ -12,14 +13,14 @@ use serde::de::DeserializeOwned;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::host::{self, CallControl, DefaultTransport, Json, Signal, Transport};
-use crate::http::{HttpRequest, HttpResponse, Reply, TransportError};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::json::JsonView;
 use crate::models::TransactResponse;
 use crate::request::{self, Impersonation};
 use crate::response;
-use crate::retry::{Outcome, RetryPolicy};
 use crate::tx::{steps_of, TxChunk};
 use crate::Value;
+use attempts::{Attempts, Next};
 
 /// Per-call options: all optional.
 ///
@@ -255,50 +256,24 @@ impl<T: Transport> Instant<T> {
         self.who.as_ref().map_or(Ok(()), request::check_impersonation)
     }
 
-    /// Sends with the timeout, cancellation and retry rules.
+    /// Sends with the timeout, cancellation and retry rules (see [`attempts`]).
     pub(crate) async fn call(&self, request: HttpRequest, opts: &CallOptions) -> Result<Json> {
-        let timeout_ms = opts.timeout_ms.unwrap_or(self.config.timeout_ms);
-        let deadline = (timeout_ms > 0).then(|| self.transport.now_ms() + f64::from(timeout_ms));
-        let policy = RetryPolicy::new(self.config.retries);
-        let remaining = |now: f64| deadline.map(|d| (d - now).max(0.0) as u32);
-        let mut failures = 0;
+        let mut attempts = Attempts::new(&self.config, opts, self.transport.now_ms());
         loop {
-            if opts.signal.as_ref().is_some_and(Signal::aborted) {
-                return Err(Error::Aborted);
-            }
-            let left = remaining(self.transport.now_ms());
-            if left == Some(0) {
-                return Err(Error::Timeout { after_ms: timeout_ms });
-            }
-            let control = CallControl { timeout_ms: left.unwrap_or(0), signal: opts.signal.clone(), cancel_on_drop: !opts.settles };
-            let (error, outcome_status) = match self.transport.send(&request, &control).await {
-                Ok(answer) if answer.status == 200 => {
-                    return match &answer.body {
-                        Reply::Json(_) => Ok(host::reply_json(&answer.body)),
-                        Reply::Text(text) => host::parse(text).ok_or_else(|| response::not_json(text)),
-                    }
+            let aborted = opts.signal.as_ref().is_some_and(Signal::aborted);
+            let next = match attempts.before(aborted, self.transport.now_ms()) {
+                Next::Send(timeout_ms) => {
+                    let control = CallControl { timeout_ms, signal: opts.signal.clone(), cancel_on_drop: !opts.settles };
+                    let result = self.transport.send(&request, &control).await;
+                    attempts.after(self, &request, result, self.transport.now_ms(), self.transport.jitter())
                 }
-                Ok(answer) => (self.failure(&answer, &request), Some(answer)),
-                Err(TransportError::Timeout) => return Err(Error::Timeout { after_ms: timeout_ms }),
-                Err(TransportError::Aborted) => return Err(Error::Aborted),
-                Err(TransportError::Network(message)) => (Error::Network { message }, None),
+                next => next,
             };
-            let outcome = match &outcome_status {
-                Some(answer) => {
-                    Outcome::Status { status: answer.status, retry_after: answer.retry_after.as_deref(), error_type: error.error_type() }
-                }
-                None => Outcome::Network,
-            };
-            // A stream is read once: it cannot be sent again.
-            let replayable = request.upload.as_ref().is_none_or(|upload| upload.source.replayable());
-            let Some(wait) = policy.delay_ms(failures, outcome, request.idempotent, self.transport.jitter()).filter(|_| replayable) else {
-                return Err(error);
-            };
-            if remaining(self.transport.now_ms()).is_some_and(|left| wait >= left) {
-                return Err(error);
+            match next {
+                Next::Done(result) => return result,
+                Next::Wait(ms) => self.transport.sleep(ms).await,
+                Next::Send(_) => {}
             }
-            self.transport.sleep(wait).await;
-            failures += 1;
         }
     }
 }

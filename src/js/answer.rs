@@ -48,8 +48,8 @@ fn rows(json: &JsValue, key: &str) -> Array {
 }
 
 impl Answer {
-    pub(super) fn shape(self, json: JsValue, app_id: &str) -> JsValue {
-        match self {
+    pub(super) fn shape(&self, json: JsValue, app_id: &str) -> JsValue {
+        match *self {
             Answer::Field(key) => pick(&json, key),
             Answer::Token => pick(&pick(&json, "user"), "refresh_token"),
             Answer::Whole => json,

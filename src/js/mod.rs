@@ -6,12 +6,12 @@
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 mod answer;
 mod live;
 
 use crate::auth::UserRef;
+use crate::client::attempts::{Attempts, Next};
 use crate::host::wasm::{self as host, get, read_argument};
 use crate::http::HttpRequest;
 use crate::json::{JsonView, Kind};
@@ -138,7 +138,16 @@ impl Client {
     /// name the call. One export and one future for all of them: each export costs a shim, and
     /// each future a copy of the call loop.
     pub fn call(&self, area: u32, method: JsValue, args: JsValue) -> Promise {
-        future_to_promise(dispatch(self.db.clone(), area, method, args))
+        let args: Array = if Array::is_array(&args) { args.unchecked_into() } else { Array::new() };
+        let arg = |i: usize| args.get(i as u32);
+        match prepare(&self.db, area, method.as_string().unwrap_or_default().as_str(), &arg) {
+            Ok(Prepared::Done(value)) => Promise::resolve(&value),
+            Ok(Prepared::Send(request, options, answer)) => {
+                let attempts = Attempts::new(self.db.config(), &options, js_sys::Date::now());
+                drive(Pending { db: self.db.clone(), request, options, answer, attempts })
+            }
+            Err(error) => Promise::reject(&to_js_error(error)),
+        }
     }
 
     /// `db.asUser({ email } | { token } | { guest: true })`.
@@ -155,19 +164,50 @@ const TRANSACT: u32 = 1;
 const AUTH: u32 = 2;
 const STORAGE: u32 = 3;
 
-async fn dispatch(db: Instant, area: u32, method: JsValue, args: JsValue) -> Result<JsValue, JsValue> {
-    let run = async {
-        let args: Array = if Array::is_array(&args) { args.unchecked_into() } else { Array::new() };
-        let arg = |i: usize| args.get(i as u32);
-        let (request, options, answer) = match prepare(&db, area, method.as_string().unwrap_or_default().as_str(), &arg)? {
-            Prepared::Done(value) => return Ok(value),
-            Prepared::Send(request, options, answer) => (request, options, answer),
+/// One call in flight, driven by `drive` in `src/host/wasm/host.js`: each step is decided here.
+#[wasm_bindgen]
+pub struct Pending {
+    db: Instant,
+    request: HttpRequest,
+    options: CallOptions,
+    answer: Answer,
+    attempts: Attempts,
+}
+
+#[wasm_bindgen(module = "/src/host/wasm/host.js")]
+extern "C" {
+    fn drive(pending: Pending) -> Promise;
+}
+
+#[wasm_bindgen]
+impl Pending {
+    /// The next step after `answer` (what `Call.send` resolved with; `undefined` before an
+    /// attempt): `[0, value]` done, `[1, ms]` wait, `[2, timeout, url, method, headers, body,
+    /// upload, signal]` send; the call's error is thrown.
+    pub fn next(&mut self, answer: JsValue) -> Result<Array, JsValue> {
+        let now = js_sys::Date::now();
+        let next = if answer.is_undefined() {
+            let aborted = self.options.signal.as_ref().is_some_and(web_sys::AbortSignal::aborted);
+            self.attempts.before(aborted, now)
+        } else {
+            let result = host::answer(answer.unchecked_ref());
+            self.attempts.after(&self.db, &self.request, result, now, js_sys::Math::random())
         };
-        // The only await: one `call` state machine for every export.
-        let json = db.call(request, &options).await?;
-        Ok(answer.shape(json, db.config().app_id()))
-    };
-    run.await.map_err(to_js_error)
+        match next {
+            Next::Done(Ok(json)) => Ok(Array::of2(&JsValue::from(0), &self.answer.shape(json, self.db.config().app_id()))),
+            Next::Done(Err(error)) => Err(to_js_error(error)),
+            Next::Wait(ms) => Ok(Array::of2(&JsValue::from(1), &JsValue::from(ms))),
+            Next::Send(timeout_ms) => {
+                let parts = host::parts(&self.request).map_err(to_js_error)?;
+                let signal = self.options.signal.as_ref().map_or(JsValue::UNDEFINED, JsValue::from);
+                let step = Array::of5(&JsValue::from(2), &JsValue::from(timeout_ms), &parts.url, &parts.method, &parts.headers);
+                step.push(&parts.body);
+                step.push(&parts.upload);
+                step.push(&signal);
+                Ok(step)
+            }
+        }
+    }
 }
 
 enum Prepared {

@@ -222,6 +222,28 @@ export class Call {
   }
 }
 
+/** Runs one call of the npm build: `pending.next(answer)` (Rust) decides each step — `[0, value]`
+ * done, `[1, ms]` wait, `[2, timeout, url, method, headers, body, upload, signal]` send — and
+ * throws the call's error; this only awaits. No Rust future is involved, so a call costs one
+ * promise chain, as a plain `fetch` does. */
+export async function drive(pending) {
+  try {
+    let step = pending.next(undefined);
+    for (;;) {
+      if (step[0] === 0) return step[1];
+      if (step[0] === 1) {
+        await sleep(step[1]);
+        step = pending.next(undefined);
+      } else {
+        const call = new Call(step[1], step[7], false);
+        step = pending.next(await call.send(step[2], step[3], step[4], step[5], false, step[6]));
+      }
+    }
+  } finally {
+    pending.free();
+  }
+}
+
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -310,9 +310,22 @@ fn failure(kind: &JsValue, message: &JsValue) -> TransportError {
     }
 }
 
-async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> std::result::Result<(InFlight, Array), TransportError> {
-    let signal: JsValue = control.signal.as_ref().map_or(JsValue::UNDEFINED, |signal| signal.into());
-    let call = InFlight(Call::new(control.timeout_ms, &signal, control.cancel_on_drop));
+/// What `Call.send` takes of a request: URL, method, headers (flat), body, upload.
+pub struct Parts {
+    /// The URL (a host string).
+    pub url: JsValue,
+    /// The method (a host string).
+    pub method: JsValue,
+    /// `[name, value, name, value, ...]`.
+    pub headers: Array,
+    /// The JSON body as host values, or `undefined`.
+    pub body: JsValue,
+    /// `[body, size, isStream, onProgress]` of an upload, or `undefined`.
+    pub upload: JsValue,
+}
+
+/// A request as `Call.send` takes it.
+pub fn parts(request: &HttpRequest) -> Result<Parts> {
     let headers = Array::new();
     for (name, value) in &request.headers {
         headers.push(&host_string(name));
@@ -320,10 +333,25 @@ async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> st
     }
     let body = request.body.as_ref().map_or(JsValue::UNDEFINED, payload);
     let upload = match &request.upload {
-        Some(upload) => upload::arguments(upload).map_err(|e| TransportError::Network(e.message()))?,
+        Some(upload) => upload::arguments(upload)?,
         None => JsValue::UNDEFINED,
     };
-    let (url, method) = (host_string(&request.url), host_string(request.method));
+    Ok(Parts { url: host_string(&request.url), method: host_string(request.method), headers, body, upload })
+}
+
+/// What `Call.send` resolved with, as a response or why none came.
+pub fn answer(answer: &Array) -> std::result::Result<HttpResponse, TransportError> {
+    let status = answer.get(0).as_f64().unwrap_or_default() as u16;
+    if status == 0 {
+        return Err(failure(&answer.get(1), &answer.get(2)));
+    }
+    Ok(response(answer))
+}
+
+async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> std::result::Result<(InFlight, Array), TransportError> {
+    let signal: JsValue = control.signal.as_ref().map_or(JsValue::UNDEFINED, |signal| signal.into());
+    let call = InFlight(Call::new(control.timeout_ms, &signal, control.cancel_on_drop));
+    let Parts { url, method, headers, body, upload } = parts(request).map_err(|e| TransportError::Network(e.message()))?;
     let answer: Array = JsFuture::from(call.0.send(&url, &method, headers, &body, stream, &upload))
         .await
         .map_err(|e| TransportError::Network(message_of(&e)))?
