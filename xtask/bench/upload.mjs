@@ -17,7 +17,9 @@ if (!apiURI) throw new Error('run through `cargo xtask bench`, which starts the 
 
 // Already initialised by the entry: this returns the instance's exports (for `memory`).
 const wasm = initSync({ module: readFileSync(new URL('../../pkg/dist/instant_edge_bg.wasm', import.meta.url)) });
-const memory = () => wasm.memory.buffer.byteLength;
+// Export names are minified by the build: the memory is found by its type.
+const wasmMemory = Object.values(wasm).find((value) => value instanceof WebAssembly.Memory);
+const memory = () => wasmMemory.buffer.byteLength;
 
 const bytes = new Uint8Array(SIZE);
 for (let i = 0; i < SIZE; i += 1) bytes[i] = (i * 2654435761) >>> 24;

@@ -80,6 +80,7 @@ pub fn build(root: &Path) -> Result<()> {
         if !left.is_empty() {
             return Err(format!("wasm-opt left the {} section(s) in the wasm", left.join(", ")));
         }
+        minify_names(&staging)?;
         minify(&staging, &api)?;
         let out = stamp.join("out");
         for name in files_under(&staging)? {
@@ -97,6 +98,106 @@ pub fn build(root: &Path) -> Result<()> {
     built?;
     println!("    pkg/dist/ is up to date");
     Ok(())
+}
+
+/// Gives the wasm's imports, exports and import modules one- or two-letter names (wasm-opt
+/// `--minify-imports-and-exports-and-modules`) and renames them in the glue to match: the names
+/// wasm-bindgen makes are ~70 bytes each (`./instant_edge_bg.js` + `__wbg_abort_<hash>`), in the
+/// wasm and in the glue. Every import then comes from module `a`: the glue's `import0` object
+/// gets the new keys, plus the snippets' functions the wasm imports directly.
+fn minify_names(dist: &Path) -> Result<()> {
+    let wasm = dist.join("instant_edge_bg.wasm");
+    println!("==> wasm-opt --minify-imports-and-exports-and-modules");
+    let output = Command::new("wasm-opt")
+        .arg("--minify-imports-and-exports-and-modules")
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&wasm)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("wasm-opt: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("wasm-opt --minify-imports-and-exports-and-modules failed ({})", output.status));
+    }
+    let map = String::from_utf8_lossy(&output.stdout);
+    let glue_path = dist.join("instant_edge.js");
+    let glue = fs::read_to_string(&glue_path).map_err(|e| format!("reading {}: {e}", glue_path.display()))?;
+    let glue = rename_in_glue(&glue, &map)?;
+    // Describes the exports by their old names; nothing loads it.
+    let _ = fs::remove_file(dist.join("instant_edge_bg.wasm.d.ts"));
+    fs::write(&glue_path, glue).map_err(|e| format!("writing {}: {e}", glue_path.display()))
+}
+
+/// The glue with the renames of wasm-opt's printed map applied (see [`minify_names`]).
+fn rename_in_glue(glue: &str, map: &str) -> Result<String> {
+    const BG: &str = "./instant_edge_bg.js";
+    let quoted = |line: &str| -> Vec<String> { line.split('"').skip(1).step_by(2).map(str::to_owned).collect() };
+    let (mut imports, mut exports) = (Vec::new(), Vec::new());
+    let mut in_exports = false;
+    for line in map.lines() {
+        let line = line.trim();
+        if line.starts_with("\"exports\"") {
+            in_exports = true;
+        }
+        if !line.starts_with('[') {
+            continue;
+        }
+        match (in_exports, quoted(line).as_slice()) {
+            (false, [module, name, new]) => imports.push((module.clone(), name.clone(), new.clone())),
+            (true, [name, new]) => exports.push((name.clone(), new.clone())),
+            _ => return Err(format!("wasm-opt's rename map has a line this build cannot read: {line}")),
+        }
+    }
+    if imports.is_empty() || exports.is_empty() {
+        return Err("wasm-opt printed no rename map".into());
+    }
+    let mut glue = glue.to_owned();
+    // The return of `__wbg_get_imports`: `"<module>": importN,` lines, replaced by module `a`.
+    let namespaces: Vec<(String, String)> = glue
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim().strip_suffix(',')?;
+            let (module, var) = line.split_once(": ")?;
+            let module = module.strip_prefix('"')?.strip_suffix('"')?;
+            var.starts_with("import").then(|| (module.to_owned(), var.to_owned()))
+        })
+        .collect();
+    let mut extra = String::new();
+    for (module, name, new) in &imports {
+        if module == BG {
+            let key = format!("        {name}:");
+            if glue.matches(&key).count() != 1 {
+                return Err(format!("the glue defines import `{name}` {} times", glue.matches(&key).count()));
+            }
+            glue = glue.replacen(&key, &format!("        {new}:"), 1);
+        } else {
+            let var =
+                namespaces.iter().find(|(m, _)| m == module).map(|(_, v)| v).ok_or_else(|| format!("the glue does not import {module}"))?;
+            extra.push_str(&format!("    import0.{new} = {var}.{name};\n"));
+        }
+    }
+    let from = glue
+        .find("    return {\n        __proto__: null,\n        \"./instant_edge_bg.js\": import0,")
+        .ok_or("the glue's import object has an unexpected shape")?;
+    let end = from + glue[from..].find("    };\n").ok_or("the glue's import object does not end")? + "    };\n".len();
+    glue.replace_range(from..end, &format!("{extra}    return {{ __proto__: null, a: import0 }};\n"));
+    // Exports: every `wasm.<name>`.
+    let mut out = String::with_capacity(glue.len());
+    let mut rest = glue.as_str();
+    while let Some(at) = rest.find("wasm.") {
+        let (head, tail) = rest.split_at(at + "wasm.".len());
+        out.push_str(head);
+        let end = tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$')).unwrap_or(tail.len());
+        let name = &tail[..end];
+        let preceded = head[..at].chars().last().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '.');
+        match exports.iter().find(|(old, _)| old == name) {
+            Some((_, new)) if !preceded => out.push_str(new),
+            _ => out.push_str(name),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Minifies, with esbuild, the wasm-bindgen glue and every JS snippet it imports
@@ -458,6 +559,18 @@ fn budget_for(text: &str, name: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn renames_imports_and_exports_in_the_glue() {
+        let glue = "import * as import1 from \"./snippets/x/host.js\"\nfunction __wbg_get_imports() {\n    const import0 = {\n        __proto__: null,\n        __wbg_abort_f00: function(arg0) {\n            arg0.abort();\n        },\n    };\n    return {\n        __proto__: null,\n        \"./instant_edge_bg.js\": import0,\n        \"./snippets/x/host.js\": import1,\n    };\n}\nwasm.client_call(1); wasm.memory; this.wasm.memory; wasm.memoryless;\n";
+        let map = "{\n \"imports\": [\n  [\"./instant_edge_bg.js\", \"__wbg_abort_f00\", \"a\"],\n  [\"./snippets/x/host.js\", \"kindOf\", \"b\"]\n ],\n\"exports\": [\n  [\"client_call\", \"c\"],\n  [\"memory\", \"d\"]\n ]\n}\n";
+        let out = rename_in_glue(glue, map).unwrap();
+        assert!(out.contains("        a: function(arg0)"), "{out}");
+        assert!(out.contains("    import0.b = import1.kindOf;\n    return { __proto__: null, a: import0 };"), "{out}");
+        assert!(out.contains("wasm.c(1); wasm.d; this.wasm.memory; wasm.memoryless;"), "{out}");
+        assert!(!out.contains("__wbg_abort_f00") && !out.contains("\"./instant_edge_bg.js\""), "{out}");
+        assert!(rename_in_glue(glue, "{}").is_err(), "an empty map is an error");
+    }
 
     #[test]
     fn reads_the_budget() {
