@@ -55,9 +55,17 @@ pub fn build(root: &Path) -> Result<()> {
     // esbuild (~10 s) would write the same bytes again.
     let stamp = target_dir(root).join("xtask-pkg");
     let api = root.join(API_SOURCE);
+    // wasm-bindgen copies the crate's JS snippets (`#[wasm_bindgen(module = ...)]`) from `src/`
+    // when it runs, so they are inputs too: the rustc output does not change with them.
+    let mut snippets = Vec::new();
+    for name in files_under(&root.join("src"))?.into_iter().filter(|f| f.ends_with(".js")) {
+        snippets.extend_from_slice(name.as_bytes());
+        snippets.extend(fs::read(root.join("src").join(&name)).map_err(|e| format!("reading src/{name}: {e}"))?);
+    }
     let inputs = [
         ("input.wasm", fs::read(&wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?),
         ("input-api.js", fs::read(&api).map_err(|e| format!("reading {}: {e}", api.display()))?),
+        ("input-snippets", snippets),
         ("recipe", format!("binaryen {BINARYEN_VERSION}, esbuild {ESBUILD_VERSION} {MINIFY:?}").into_bytes()),
     ];
     if up_to_date(&stamp, &inputs, &dist) {

@@ -78,7 +78,7 @@ export function stringify(value) {
 }
 
 /** Calls `callback(argument)`; an exception is reported as the official client does. */
-export function callBack(callback, argument, label) {
+function callBack(callback, argument, label) {
   try {
     callback(argument);
   } catch (error) {

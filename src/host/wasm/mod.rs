@@ -32,8 +32,6 @@ extern "C" {
     #[wasm_bindgen(js_name = entries)]
     fn flat_entries(object: &JsValue) -> Array;
 
-    #[wasm_bindgen(js_name = callBack)]
-    fn call_back_js(callback: &JsValue, argument: &JsValue, label: &str);
     #[wasm_bindgen(js_name = bodySize)]
     fn body_size(body: &JsValue) -> f64;
     #[wasm_bindgen(js_name = fromNodeStream)]
@@ -125,11 +123,6 @@ pub fn get(object: &JsValue, key: &str) -> Result<JsValue> {
         message.push_str(&message_of(&thrown));
         Error::InvalidArgument { what: key.into(), message, cause: Some(HostValue::new(thrown)) }
     })
-}
-
-/// Calls a caller's `callback(argument)`, reporting an exception as the official client does.
-pub fn call_back(callback: &JsValue, argument: &JsValue, label: &str) {
-    call_back_js(callback, argument, label)
 }
 
 /// Host JSON → [`Value`] (plain JSON only: what [`read_argument`] and `JSON.parse` make).
