@@ -213,7 +213,7 @@ impl<T: Transport, D: FnMut(Delivery)> Driver<T, D> {
 /// final error) to `deliver`. A transient failure (a drop, a network error, 408, 429, 5xx) is
 /// not the subscription's end: it reconnects.
 pub async fn drive<T: Transport>(db: Instant<T>, request: HttpRequest, signal: Signal, deliver: impl FnMut(Delivery)) {
-    let control = CallControl { timeout_ms: 0, signal: Some(signal.clone()), cancel_on_drop: true };
+    let control = CallControl { timeout_ms: 0, signal: Some(signal.clone()) };
     let mut driver = Driver { db, request, signal, deliver, base_ms: 500, failures: 0, last: None };
     let transport = driver.db.transport().clone();
     loop {

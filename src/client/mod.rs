@@ -39,8 +39,6 @@ pub struct CallOptions {
     pub signal: Option<Signal>,
     /// Rule params for the permission rules of impersonated queries.
     pub rule_params: Option<Value>,
-    /// The call always runs until it settles (a JS promise): dropping it early need not abort.
-    pub(crate) settles: bool,
 }
 
 impl CallOptions {
@@ -263,7 +261,7 @@ impl<T: Transport> Instant<T> {
             let aborted = opts.signal.as_ref().is_some_and(Signal::aborted);
             let next = match attempts.before(aborted, self.transport.now_ms()) {
                 Next::Send(timeout_ms) => {
-                    let control = CallControl { timeout_ms, signal: opts.signal.clone(), cancel_on_drop: !opts.settles };
+                    let control = CallControl { timeout_ms, signal: opts.signal.clone() };
                     let result = self.transport.send(&request, &control).await;
                     attempts.after(self, &request, result, self.transport.now_ms(), self.transport.jitter())
                 }

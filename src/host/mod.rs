@@ -15,10 +15,6 @@ pub struct CallControl {
     pub timeout_ms: u32,
     /// The caller's cancellation signal.
     pub signal: Option<Signal>,
-    /// Whether dropping the call before it settles must abort the request (a Rust future). A
-    /// JS promise always runs to the end, and in Node each `AbortController` costs a
-    /// measurable share of a small query, so without a timeout or signal none is made.
-    pub cancel_on_drop: bool,
 }
 
 /// An opened streaming request: a 200's body to read chunk by chunk, or any other answer read

@@ -77,14 +77,9 @@ fn to_js_error(error: Error) -> JsValue {
     js
 }
 
-/// Options of a call that a JS promise runs to the end (see `CallControl::cancel_on_drop`).
-fn settling() -> CallOptions {
-    CallOptions { settles: true, ..CallOptions::default() }
-}
-
 /// `{ signal, timeout }` (and `ruleParams` for queries), read once.
 fn call_options(opts: &JsValue) -> Result<(CallOptions, Option<JsValue>), Error> {
-    let mut options = settling();
+    let mut options = CallOptions::default();
     if is_absent(opts) {
         return Ok((options, None));
     }
@@ -135,8 +130,8 @@ impl Client {
 
     /// `db.query(q, opts)`, `db.transact(steps, opts)`, `db.auth.<method>(...args)`,
     /// `db.storage.<method>(...args)` and `db.rooms.getPresence(type, id)`: `area` and `method`
-    /// name the call. One export and one future for all of them: each export costs a shim, and
-    /// each future a copy of the call loop.
+    /// name the call. One export for all of them (each export costs a shim); the request is
+    /// driven by `drive` in `host.js` through [`Pending::next`].
     pub fn call(&self, area: u32, method: JsValue, args: JsValue) -> Promise {
         let args: Array = if Array::is_array(&args) { args.unchecked_into() } else { Array::new() };
         let arg = |i: usize| args.get(i as u32);
@@ -236,7 +231,7 @@ fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue
             (crate::rooms::presence_request(config, &text_arg(&kind, "roomType")?, &text_arg(&id, "roomId")?)?, Answer::Sessions)
         }
     };
-    Ok(Prepared::Send(request, settling(), answer))
+    Ok(Prepared::Send(request, CallOptions::default(), answer))
 }
 
 /// `db.transact(chunk | chunks)`: each `tx` chunk's steps (its `__ops`), and raw steps as they
@@ -337,7 +332,7 @@ fn auth_request(db: &Instant, method: &str, arg: &dyn Fn(usize) -> JsValue) -> R
         }
         _ => return Err(Error::invalid("auth", "unknown auth method")),
     };
-    Ok(Prepared::Send(request, settling(), answer))
+    Ok(Prepared::Send(request, CallOptions::default(), answer))
 }
 
 fn impersonation(opts: &JsValue) -> Result<Impersonation, Error> {

@@ -343,7 +343,8 @@ pub fn answer(answer: &Array) -> std::result::Result<HttpResponse, TransportErro
 
 async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> std::result::Result<(InFlight, Array), TransportError> {
     let signal: JsValue = control.signal.as_ref().map_or(JsValue::UNDEFINED, |signal| signal.into());
-    let call = InFlight(Call::new(control.timeout_ms, &signal, control.cancel_on_drop));
+    // A Rust future may be dropped before it settles: the request must be abortable then.
+    let call = InFlight(Call::new(control.timeout_ms, &signal, true));
     let Parts { url, method, headers, body, upload } = parts(request).map_err(|e| TransportError::Network(e.message()))?;
     let answer: Array = JsFuture::from(call.0.send(&url, &method, headers, &body, stream, &upload))
         .await
