@@ -129,7 +129,46 @@ pub fn decode_json_body(headers: &HeaderMap, body: &Bytes) -> Result<Option<Valu
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    serde_json::from_slice(body).map(Some).map_err(|_| ApiError::MalformedJson)
+    if nesting_depth(body) > MAX_BODY_DEPTH {
+        return Err(ApiError::MalformedJson);
+    }
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    reader.disable_recursion_limit();
+    let value = serde::Deserialize::deserialize(&mut reader).map_err(|_| ApiError::MalformedJson)?;
+    reader.end().map_err(|_| ApiError::MalformedJson)?;
+    Ok(Some(value))
+}
+
+/// How deep a body may nest: serde_json alone stops at 128; the real server's reader (Jackson)
+/// at 1,000, which the parser's recursion cannot reach on a 2 MiB thread stack in a debug
+/// build, so the emulator stops at 512.
+const MAX_BODY_DEPTH: usize = 512;
+
+/// The deepest nesting of arrays and objects in JSON text (brackets inside strings skipped); the
+/// parser itself then runs without its recursion limit, within this bound.
+fn nesting_depth(text: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &byte in text {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// `^application/(.+\+)?json` (ring-json `json-request?`), parameters after `;` allowed.
@@ -166,6 +205,19 @@ pub fn truthy(value: Option<&Value>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_nest_to_the_real_servers_depth() {
+        let nested = |levels: usize| format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+        assert_eq!(nesting_depth(br#"{"a": "[[[{{", "b": [1, {"c": "\"]"}]}"#), 3);
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let decode = |text: String| decode_json_body(&headers, &Bytes::from(text));
+        assert!(matches!(decode(nested(200)), Ok(Some(_))), "200 levels: past serde_json's own 128");
+        assert!(matches!(decode(nested(MAX_BODY_DEPTH)), Ok(Some(_))));
+        assert!(matches!(decode(nested(MAX_BODY_DEPTH + 1)), Err(ApiError::MalformedJson)));
+        assert!(matches!(decode("[1] [2]".into()), Err(ApiError::MalformedJson)), "trailing data");
+    }
 
     #[test]
     fn json_content_types() {
