@@ -237,9 +237,10 @@ fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue
 /// `db.transact(chunk | chunks)`: each `tx` chunk's steps (its `__ops`), and raw steps as they
 /// are, in one list (as `@instantdb/admin` flattens them).
 fn flat_steps(chunks: JsValue) -> JsValue {
-    let is_chunk = |item: &JsValue| item.field("__ops").is_some();
-    // Already flat (`pkg/src/api.js` flattens): kept as is, so its JSON text is reused.
-    if chunks.kind() == Kind::Array && !chunks.items().iter().any(is_chunk) {
+    // Already flat (`pkg/src/api.js` flattens): kept as is, so its JSON text is reused. Steps are
+    // arrays and a chunk reads as an object, so kinds tell them apart without a field lookup
+    // per step.
+    if chunks.kind() == Kind::Array && !chunks.items().iter().any(|item| item.kind() == Kind::Object) {
         return chunks;
     }
     let chunks = if chunks.kind() == Kind::Array { chunks.items() } else { vec![chunks] };

@@ -72,11 +72,6 @@ export function prepend(key, first, rest) {
   return Object.assign({ [key]: first }, rest);
 }
 
-/** The JSON text of a value built from plain JSON. */
-export function stringify(value) {
-  return JSON.stringify(value);
-}
-
 /** Calls `callback(argument)`; an exception is reported as the official client does. */
 function callBack(callback, argument, label) {
   try {

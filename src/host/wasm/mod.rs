@@ -338,9 +338,15 @@ pub fn answer(answer: &Array) -> std::result::Result<HttpResponse, TransportErro
     if status == 0 {
         return Err(failure(&answer.get(1), &answer.get(2)));
     }
-    Ok(response(answer))
+    let retry_after = answer.get(1).as_string();
+    let json = answer.get(2);
+    let body =
+        if json.is_undefined() { Reply::Text(answer.get(3).as_string().unwrap_or_default()) } else { Reply::Json(HostValue::new(json)) };
+    Ok(HttpResponse { status, retry_after, body })
 }
 
+/// Sends `request`; the call in flight (its body unread when `stream` and a 200 came) and what
+/// `Call.send` resolved with.
 async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> std::result::Result<(InFlight, Array), TransportError> {
     let signal: JsValue = control.signal.as_ref().map_or(JsValue::UNDEFINED, |signal| signal.into());
     // A Rust future may be dropped before it settles: the request must be abortable then.
@@ -350,20 +356,7 @@ async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> st
         .await
         .map_err(|e| TransportError::Network(message_of(&e)))?
         .unchecked_into();
-    let status = answer.get(0).as_f64().unwrap_or_default() as u16;
-    if status == 0 {
-        return Err(failure(&answer.get(1), &answer.get(2)));
-    }
     Ok((call, answer))
-}
-
-fn response(answer: &Array) -> HttpResponse {
-    let status = answer.get(0).as_f64().unwrap_or_default() as u16;
-    let retry_after = answer.get(1).as_string();
-    let json = answer.get(2);
-    let body =
-        if json.is_undefined() { Reply::Text(answer.get(3).as_string().unwrap_or_default()) } else { Reply::Json(HostValue::new(json)) };
-    HttpResponse { status, retry_after, body }
 }
 
 /// A 200's body, read chunk by chunk; dropping it aborts the request.
@@ -387,16 +380,17 @@ impl Transport for FetchTransport {
     type Body = FetchBody;
 
     async fn send(&self, request: &HttpRequest, control: &CallControl) -> std::result::Result<HttpResponse, TransportError> {
-        let (_call, answer) = start(request, control, false).await?;
-        Ok(response(&answer))
+        let (_call, sent) = start(request, control, false).await?;
+        answer(&sent)
     }
 
     async fn open(&self, request: &HttpRequest, control: &CallControl) -> std::result::Result<Opened<FetchBody>, TransportError> {
-        let (call, answer) = start(request, control, true).await?;
-        if answer.get(4).is_truthy() {
+        let (call, sent) = start(request, control, true).await?;
+        // Set only on a streamed 200.
+        if sent.get(4).is_truthy() {
             return Ok(Opened::Stream(FetchBody(call)));
         }
-        Ok(Opened::Whole(response(&answer)))
+        answer(&sent).map(Opened::Whole)
     }
 
     fn spawn(&self, task: Task) {
