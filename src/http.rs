@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use futures_core::Stream;
 
+use crate::value::FloatWriter;
 use crate::Value;
 
 /// A value the host holds (a JS value on wasm32, a `serde_json::Value` natively): handed from
@@ -48,13 +49,95 @@ impl PartialEq for HostValue {
 pub enum Payload {
     /// Built in Rust.
     Value(Value),
-    /// Held by the host (already checked).
+    /// JSON text, written verbatim: a caller's argument as the host wrote it (already checked).
+    Text(String),
+    /// JSON text the host holds and writes itself: a large argument, whose checked copy in
+    /// wasm memory was abridged (see [`crate::parse::Node::whole`]). Natively, a `String`.
     Host(HostValue),
     /// An object of parts, in this order.
     Object(Vec<(&'static str, Payload)>),
     /// `{ <key>: <first>, ...rest }`: `rest`'s entries after one leading entry (`$$ruleParams`
     /// first inside a query, as the official client sends it).
     Prepend(&'static str, Box<Payload>, Box<Payload>),
+}
+
+/// Writes a [`Payload::Host`] part: its whole JSON text, or with `entries_only` its entries
+/// after a comma (nothing for `{}`), to continue an object (see [`Payload::Prepend`]).
+pub type HostWriter<'w> = dyn FnMut(&HostValue, bool, &mut String) + 'w;
+
+impl Payload {
+    /// The JSON text the host sends.
+    ///
+    /// ```
+    /// use instant_edge::http::Payload;
+    /// let body = Payload::Prepend("$$ruleParams", Box::new(Payload::Text("{\"a\":1}".into())), Box::new(Payload::Text("{\"goals\":{}}".into())));
+    /// assert_eq!(Payload::Object(vec![("query", body)]).to_json(), r#"{"query":{"$$ruleParams":{"a":1},"goals":{}}}"#);
+    /// ```
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out, crate::value::write_float, &mut |held, entries_only, out| {
+            let start = out.len();
+            out.push_str(held.get::<String>().map_or("null", |text| text));
+            if entries_only {
+                as_entries(out, start);
+            }
+        });
+        out
+    }
+
+    /// Writes the JSON text into `out`: `float` writes numbers that are not whole (see
+    /// [`Value::write_json_with`]) and `host` each [`Payload::Host`] part (the wasm host notes
+    /// where each goes and joins the pieces itself).
+    pub fn write_json(&self, out: &mut String, float: FloatWriter, host: &mut HostWriter) {
+        match self {
+            Payload::Value(value) => value.write_json_with(out, float),
+            Payload::Text(text) => out.push_str(text),
+            Payload::Host(held) => host(held, false, out),
+            Payload::Object(parts) => {
+                out.push('{');
+                for (i, (key, part)) in parts.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    crate::value::write_string(key, out);
+                    out.push(':');
+                    part.write_json(out, float, host);
+                }
+                out.push('}');
+            }
+            Payload::Prepend(key, first, rest) => {
+                out.push('{');
+                crate::value::write_string(key, out);
+                out.push(':');
+                first.write_json(out, float, host);
+                match &**rest {
+                    Payload::Host(held) => host(held, true, out),
+                    rest => {
+                        let start = out.len();
+                        rest.write_json(out, float, host);
+                        as_entries(out, start);
+                    }
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// Turns the object written at `out[start..]` into its entries after a comma (`{"a":1}` →
+/// `,"a":1`; `{}` → nothing).
+pub fn as_entries(out: &mut String, start: usize) {
+    let written = out.get(start..).unwrap_or_default();
+    let open = start + (written.len() - written.trim_start().len());
+    let close = start + written.trim_end().len();
+    let object = out.get(open..close).is_some_and(|text| text.len() >= 2 && text.starts_with('{') && text.ends_with('}'));
+    if !object || out.get(open + 1..close - 1).is_none_or(|inner| inner.trim().is_empty()) {
+        out.truncate(start);
+        return;
+    }
+    // In place: the `}` goes, the `{` becomes `,` (a large query is not copied again).
+    out.truncate(close - 1);
+    out.replace_range(open..open + 1, ",");
 }
 
 /// A request as plain data, handed to the host's transport.

@@ -2,6 +2,8 @@
 //! parsed (a caller's object on wasm32, checked where it lies and never converted). Validation
 //! is written once against it.
 
+use std::borrow::Cow;
+
 use crate::http::Payload;
 use crate::Value;
 
@@ -48,7 +50,7 @@ pub trait JsonView: Sized {
     /// Its kind.
     fn kind(&self) -> Kind;
     /// A string's text.
-    fn text(&self) -> Option<String>;
+    fn text(&self) -> Option<Cow<'_, str>>;
     /// An array's items (empty for anything else).
     fn items(&self) -> Vec<Self>;
     /// An object's entries, in order (empty for anything else).
@@ -71,8 +73,8 @@ impl<'a> JsonView for &'a Value {
         }
     }
 
-    fn text(&self) -> Option<String> {
-        self.as_str().map(str::to_owned)
+    fn text(&self) -> Option<Cow<'_, str>> {
+        self.as_str().map(Cow::Borrowed)
     }
 
     fn items(&self) -> Vec<&'a Value> {

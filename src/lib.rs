@@ -47,6 +47,7 @@ pub mod host;
 pub mod http;
 pub mod json;
 pub mod models;
+pub mod parse;
 pub mod request;
 pub mod response;
 pub mod retry;

@@ -89,7 +89,7 @@ fn step<J: JsonView>(index: usize, step: &J) -> Result<()> {
     let items = step.items();
     let part = |position: usize| items.get(position);
     let action = match part(0).map(|action| (action.text(), action)) {
-        Some((Some(action), _)) if ACTIONS.contains(&action.as_str()) => action,
+        Some((Some(action), _)) if ACTIONS.contains(&&*action) => action,
         Some((Some(action), _)) => {
             let mut message = String::from("unknown action `");
             message.push_str(&action);
@@ -103,7 +103,7 @@ fn step<J: JsonView>(index: usize, step: &J) -> Result<()> {
     }
     entity(part(2)).map_err(|message| Error::invalid(at(index, Some(2)), message))?;
     let args_kind = part(3).map_or(Kind::Null, JsonView::kind);
-    match action.as_str() {
+    match &*action {
         "delete" => {}
         _ if args_kind != Kind::Object => return Err(Error::invalid(at(index, Some(3)), expected_part("an object", part(3)))),
         "link" | "unlink" => {
@@ -120,7 +120,7 @@ fn step<J: JsonView>(index: usize, step: &J) -> Result<()> {
     }
     if let Some(opts) = part(4) {
         let kind = opts.kind();
-        if !matches!(kind, Kind::Null | Kind::Object) || !matches!(action.as_str(), "update" | "merge") {
+        if !matches!(kind, Kind::Null | Kind::Object) || !matches!(&*action, "update" | "merge") {
             return Err(Error::invalid(at(index, Some(4)), expected("update options like { upsert: false }", opts)));
         }
         if opts.field("upsert").is_some_and(|upsert| !matches!(upsert.kind(), Kind::Bool | Kind::Null)) {

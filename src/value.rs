@@ -137,7 +137,13 @@ impl Value {
         out
     }
 
-    fn write_json(&self, out: &mut String) {
+    pub(crate) fn write_json(&self, out: &mut String) {
+        self.write_json_with(out, write_float);
+    }
+
+    /// [`Value::to_json`] into `out`, with `float` writing numbers that are not whole: the wasm
+    /// host passes the host's own number formatting, so the wasm carries no float printer.
+    pub fn write_json_with(&self, out: &mut String, float: FloatWriter) {
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -148,18 +154,15 @@ impl Value {
                 }
                 push_number(out, n.abs() as u64);
             }
-            Value::Number(n) => {
-                use std::fmt::Write;
-                let _ = write!(out, "{n}");
-            }
-            Value::String(text) => write_json_string(text, out),
+            Value::Number(n) => float(*n, out),
+            Value::String(text) => write_string(text, out),
             Value::Array(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
                         out.push(',');
                     }
-                    item.write_json(out);
+                    item.write_json_with(out, float);
                 }
                 out.push(']');
             }
@@ -169,9 +172,9 @@ impl Value {
                     if i > 0 {
                         out.push(',');
                     }
-                    write_json_string(key, out);
+                    write_string(key, out);
                     out.push(':');
-                    item.write_json(out);
+                    item.write_json_with(out, float);
                 }
                 out.push('}');
             }
@@ -179,7 +182,16 @@ impl Value {
     }
 }
 
-fn write_json_string(text: &str, out: &mut String) {
+/// Writes a finite number that is not whole as JSON.
+pub type FloatWriter = fn(f64, &mut String);
+
+/// Rust's shortest round-trip digits (`core::fmt`).
+pub fn write_float(n: f64, out: &mut String) {
+    use std::fmt::Write;
+    let _ = write!(out, "{n}");
+}
+
+pub(crate) fn write_string(text: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     for c in text.chars() {

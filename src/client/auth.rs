@@ -125,7 +125,6 @@ impl<T: Transport> Auth<'_, T> {
 
     /// Spends a magic code: the user (with a new refresh token) and whether it was created.
     pub async fn check_magic_code(&self, email: &str, code: &str, extra_fields: Option<&Value>) -> Result<(User, bool)> {
-        let extra_fields = extra_fields.map(host::from_value);
         let json = self.send(verify_magic_code_request(self.db.config(), email, code, extra_fields.as_ref())?).await?;
         let value = host::to_value(&json);
         let created = matches!(value.get("created"), Some(Value::Bool(true)));
@@ -147,8 +146,7 @@ impl<T: Transport> Auth<'_, T> {
     /// # Ok(()) }
     /// ```
     pub async fn list_users(&self, limit: u32, after: Option<&str>) -> Result<UsersPage> {
-        let query = host::from_value(&list_users_query(limit, after)?);
-        let request = self.db.query_request(&query, None)?;
+        let request = self.db.query_request(&&list_users_query(limit, after)?, None)?;
         users_page(&host::to_value(&self.send(request).await?), limit)
     }
 

@@ -69,7 +69,7 @@ fn field(json: &Json, key: &str) -> Json {
 }
 
 fn text(json: &Json, key: &str) -> String {
-    json.field(key).and_then(|value| value.text()).unwrap_or_default()
+    json.field(key).and_then(|value| value.text().map(|text| text.into_owned())).unwrap_or_default()
 }
 
 /// Reads one message object.
@@ -346,8 +346,7 @@ impl<T: Transport> Instant<T> {
 
     /// [`Instant::subscribe_query`] with rule params.
     pub fn subscribe_query_with(&self, query: &Value, rule_params: Option<&Value>) -> Result<Subscription> {
-        let params = rule_params.map(host::from_value);
-        let request = crate::request::subscribe(self.config(), self.who(), &host::from_value(query), params.as_ref(), &host::id())?;
+        let request = crate::request::subscribe(self.config(), self.who(), &query, rule_params.as_ref(), &host::id())?;
         let slot = Rc::new(RefCell::new(Slot::default()));
         let canceller = Canceller::new();
         let shared = slot.clone();

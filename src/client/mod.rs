@@ -202,8 +202,7 @@ impl<T: Transport> Instant<T> {
 
     /// Runs a query and returns the host's parsed JSON as is.
     pub async fn query_json(&self, query: &Value, opts: &CallOptions) -> Result<Json> {
-        let params = opts.rule_params.as_ref().map(host::from_value);
-        self.call(self.query_request(&host::from_value(query), params.as_ref())?, opts).await
+        self.call(self.query_request(&query, opts.rule_params.as_ref().as_ref())?, opts).await
     }
 
     /// The checked `POST /admin/query` request for this handle.
@@ -226,7 +225,7 @@ impl<T: Transport> Instant<T> {
 
     /// Applies raw steps (`[[action, namespace, id, args, opts?], ...]`); returns the host's JSON.
     pub async fn transact_steps(&self, steps: &Value, opts: &CallOptions) -> Result<Json> {
-        self.call(self.transact_request(&host::from_value(steps))?, opts).await
+        self.call(self.transact_request(&steps)?, opts).await
     }
 
     /// The error for a non-200 answer, with our credentials scrubbed from what the server echoed.

@@ -129,13 +129,13 @@ impl<T: Transport> Storage<'_, T> {
 
     /// Every file the caller may see (a `$files` query).
     pub async fn list(&self) -> Result<Vec<StoredFile>> {
-        let request = self.db.query_request(&host::from_value(&list_query()), None)?;
+        let request = self.db.query_request(&&list_query(), None)?;
         Ok(self.send::<Files>(request).await?.files)
     }
 
     /// The download URL of the file at `path`, or `None` (a `$files` query).
     pub async fn download_url(&self, path: &str) -> Result<Option<String>> {
-        let request = self.db.query_request(&host::from_value(&file_query(path)?), None)?;
+        let request = self.db.query_request(&&file_query(path)?, None)?;
         Ok(self.send::<Files>(request).await?.files.into_iter().next().and_then(|file| file.url))
     }
 }

@@ -125,8 +125,10 @@ fn paths(value: &JsValue) -> Result<Vec<String>, Error> {
     if !Array::is_array(value) {
         return Err(Error::invalid("paths", "must be an array of paths"));
     }
-    let paths = read_argument(value, "paths")?;
-    paths.items().iter().map(|path| text_arg(path, "paths")).collect()
+    let text = read_argument(value, "paths")?;
+    let paths = super::parse_argument(&text, "paths")?;
+    let paths = paths.items();
+    paths.iter().map(|path| path.text().map(|text| text.into_owned()).ok_or_else(|| Error::invalid("paths", "must be strings"))).collect()
 }
 
 /// The request of a storage method.
@@ -144,10 +146,10 @@ pub(super) fn storage_request(db: &Instant, method: &str, arg: &dyn Fn(usize) ->
         }
         "delete" => (storage::delete_request(config, who, &text_arg(&arg(0), "path")?)?, Answer::Whole),
         "deleteMany" => (storage::delete_many_request(config, who, &paths(&arg(0))?)?, Answer::Whole),
-        "list" => (db.query_request(&host::from_value(&storage::list_query()), None)?, Answer::Files),
+        "list" => (db.query_request(&super::parse_text(&host::text_of(&storage::list_query()), "query")?, None)?, Answer::Files),
         "getDownloadUrl" => {
-            let query = host::from_value(&storage::file_query(&text_arg(&arg(0), "path")?)?);
-            (db.query_request(&query, None)?, Answer::FirstUrl)
+            let query = host::text_of(&storage::file_query(&text_arg(&arg(0), "path")?)?);
+            (db.query_request(&super::parse_text(&query, "query")?, None)?, Answer::FirstUrl)
         }
         _ => return Err(Error::invalid("storage", "unknown storage method")),
     })

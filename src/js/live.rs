@@ -76,9 +76,11 @@ impl Client {
                 return Err(Error::invalid("callback", "must be a function"));
             }
             let (_, rule_params) = super::call_options(&opts)?;
-            let query = read_argument(&query, "query")?;
+            let text = read_argument(&query, "query")?;
+            let query = super::parse_argument(&text, "query")?;
+            let params = rule_params.as_ref().map(|params| super::parse_argument(params, "ruleParams")).transpose()?;
             self.db.query_request(&query, None)?; // the impersonation checks, before anything starts
-            let request = crate::request::subscribe(self.db.config(), self.db.who(), &query, rule_params.as_ref(), &crate::id())?;
+            let request = crate::request::subscribe(self.db.config(), self.db.who(), &query, params.as_ref(), &crate::id())?;
             let canceller = Canceller::new();
             let closed = Rc::new(Cell::new(false));
             let (ended, done) = (closed.clone(), closed.clone());

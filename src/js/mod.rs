@@ -12,9 +12,10 @@ mod live;
 
 use crate::auth::UserRef;
 use crate::client::attempts::{Attempts, Next};
-use crate::host::wasm::{self as host, get, read_argument};
+use crate::host::wasm::{self as host, get, read_argument, Argument};
 use crate::http::HttpRequest;
 use crate::json::{JsonView, Kind};
+use crate::parse::{parse, Node};
 use crate::{CallOptions, Config, Error, Impersonation, Instant};
 use answer::Answer;
 
@@ -77,8 +78,23 @@ fn to_js_error(error: Error) -> JsValue {
     js
 }
 
-/// `{ signal, timeout }` (and `ruleParams` for queries), read once.
-fn call_options(opts: &JsValue) -> Result<(CallOptions, Option<JsValue>), Error> {
+/// A JSON argument (see [`read_argument`]) as a checked [`Node`]; an error names it.
+pub(crate) fn parse_argument<'a>(argument: &'a Argument, what: &'static str) -> Result<Node<'a>, Error> {
+    let mut node = parse_text(&argument.text, what)?;
+    node.whole = argument.whole.as_ref();
+    Ok(node)
+}
+
+/// JSON text made here as a checked [`Node`].
+pub(crate) fn parse_text<'a>(text: &'a str, what: &'static str) -> Result<Node<'a>, Error> {
+    parse(text).map_err(|error| match error {
+        Error::InvalidArgument { message, .. } => Error::invalid(what, message),
+        other => other,
+    })
+}
+
+/// `{ signal, timeout }` (and `ruleParams`' JSON text for queries), read once.
+fn call_options(opts: &JsValue) -> Result<(CallOptions, Option<Argument>), Error> {
     let mut options = CallOptions::default();
     if is_absent(opts) {
         return Ok((options, None));
@@ -138,8 +154,14 @@ impl Client {
         match prepare(&self.db, area, method.as_string().unwrap_or_default().as_str(), &arg) {
             Ok(Prepared::Done(value)) => Promise::resolve(&value),
             Ok(Prepared::Send(request, options, answer)) => {
-                let attempts = Attempts::new(self.db.config(), &options, js_sys::Date::now());
-                drive(Pending { db: self.db.clone(), request, options, answer, attempts })
+                let now = js_sys::Date::now();
+                let attempts = Attempts::new(self.db.config(), &options, now);
+                let mut pending = Pending { db: self.db.clone(), request, options, answer, attempts };
+                // The first step is decided here: one crossing fewer per call.
+                match pending.advance(JsValue::UNDEFINED, now) {
+                    Ok(step) => drive(pending, step),
+                    Err(error) => Promise::reject(&error),
+                }
             }
             Err(error) => Promise::reject(&to_js_error(error)),
         }
@@ -171,16 +193,26 @@ pub struct Pending {
 
 #[wasm_bindgen(module = "/src/host/wasm/host.js")]
 extern "C" {
-    fn drive(pending: Pending) -> Promise;
+    fn drive(pending: Pending, step: Array) -> Promise;
+    /// `[kind, ...parts]` in one host call.
+    #[wasm_bindgen(js_name = step)]
+    #[allow(clippy::too_many_arguments)]
+    fn make_step(kind: u32, a: &JsValue, b: &JsValue, c: &JsValue, d: &JsValue, e: &JsValue, f: &JsValue, g: &JsValue, h: bool) -> Array;
 }
 
 #[wasm_bindgen]
 impl Pending {
     /// The next step after `answer` (what `Call.send` resolved with; `undefined` before an
     /// attempt): `[0, value]` done, `[1, ms]` wait, `[2, timeout, url, method, headers, body,
-    /// upload, signal]` send; the call's error is thrown.
+    /// upload, signal, whole]` send (`whole`: a 200 with JSON is the call's value as it is, so
+    /// `drive` settles it without asking again); the call's error is thrown.
     pub fn next(&mut self, answer: JsValue) -> Result<Array, JsValue> {
-        let now = js_sys::Date::now();
+        self.advance(answer, js_sys::Date::now())
+    }
+}
+
+impl Pending {
+    fn advance(&mut self, answer: JsValue, now: f64) -> Result<Array, JsValue> {
         let next = if answer.is_undefined() {
             let aborted = self.options.signal.as_ref().is_some_and(web_sys::AbortSignal::aborted);
             self.attempts.before(aborted, now)
@@ -188,18 +220,20 @@ impl Pending {
             let result = host::answer(answer.unchecked_ref());
             self.attempts.after(&self.db, &self.request, result, now, js_sys::Math::random())
         };
+        let none = &JsValue::UNDEFINED;
         match next {
-            Next::Done(Ok(json)) => Ok(Array::of2(&JsValue::from(0), &self.answer.shape(json, self.db.config().app_id()))),
+            Next::Done(Ok(json)) => {
+                let value = self.answer.shape(json, self.db.config().app_id());
+                Ok(make_step(0, &value, none, none, none, none, none, none, false))
+            }
             Next::Done(Err(error)) => Err(to_js_error(error)),
-            Next::Wait(ms) => Ok(Array::of2(&JsValue::from(1), &JsValue::from(ms))),
+            Next::Wait(ms) => Ok(make_step(1, &JsValue::from(ms), none, none, none, none, none, none, false)),
             Next::Send(timeout_ms) => {
                 let parts = host::parts(&self.request).map_err(to_js_error)?;
                 let signal = self.options.signal.as_ref().map_or(JsValue::UNDEFINED, JsValue::from);
-                let step = Array::of5(&JsValue::from(2), &JsValue::from(timeout_ms), &parts.url, &parts.method, &parts.headers);
-                step.push(&parts.body);
-                step.push(&parts.upload);
-                step.push(&signal);
-                Ok(step)
+                let whole = matches!(self.answer, Answer::Whole);
+                let timeout = JsValue::from(timeout_ms);
+                Ok(make_step(2, &timeout, &parts.url, &parts.method, &parts.headers, &parts.body, &parts.upload, &signal, whole))
             }
         }
     }
@@ -216,13 +250,16 @@ fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue
     let (request, answer) = match area {
         QUERY => {
             let (options, rule_params) = call_options(&arg(1))?;
-            let query = read_argument(&arg(0), "query")?;
-            return Ok(Prepared::Send(db.query_request(&query, rule_params.as_ref())?, options, Answer::Whole));
+            let text = read_argument(&arg(0), "query")?;
+            let query = parse_argument(&text, "query")?;
+            let params = rule_params.as_ref().map(|params| parse_argument(params, "ruleParams")).transpose()?;
+            return Ok(Prepared::Send(db.query_request(&query, params.as_ref())?, options, Answer::Whole));
         }
         TRANSACT => {
             let (options, _) = call_options(&arg(1))?;
-            let steps = flat_steps(read_argument(&arg(0), "steps")?);
-            return Ok(Prepared::Send(db.transact_request(&steps)?, options, Answer::Whole));
+            // `pkg/src/api.js` flattens `tx` chunks into steps, as `@instantdb/admin` does.
+            let text = read_argument(&arg(0), "steps")?;
+            return Ok(Prepared::Send(db.transact_request(&parse_argument(&text, "steps")?)?, options, Answer::Whole));
         }
         AUTH => return auth_request(db, method, arg),
         STORAGE => answer::storage_request(db, method, arg)?,
@@ -232,30 +269,6 @@ fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue
         }
     };
     Ok(Prepared::Send(request, CallOptions::default(), answer))
-}
-
-/// `db.transact(chunk | chunks)`: each `tx` chunk's steps (its `__ops`), and raw steps as they
-/// are, in one list (as `@instantdb/admin` flattens them).
-fn flat_steps(chunks: JsValue) -> JsValue {
-    // Already flat (`pkg/src/api.js` flattens): kept as is, so its JSON text is reused. Steps are
-    // arrays and a chunk reads as an object, so kinds tell them apart without a field lookup
-    // per step.
-    if chunks.kind() == Kind::Array && !chunks.items().iter().any(|item| item.kind() == Kind::Object) {
-        return chunks;
-    }
-    let chunks = if chunks.kind() == Kind::Array { chunks.items() } else { vec![chunks] };
-    let steps = Array::new();
-    for chunk in chunks {
-        match chunk.field("__ops").filter(|ops| ops.kind() == Kind::Array) {
-            Some(ops) => ops.items().iter().for_each(|op| {
-                steps.push(op);
-            }),
-            None => {
-                steps.push(&chunk);
-            }
-        }
-    }
-    steps.into()
 }
 
 /// `"a@b.co"` (when `email_string`), `{ email }`, `{ id }` or `{ refresh_token }`: exactly one.
@@ -298,6 +311,7 @@ fn auth_request(db: &Instant, method: &str, arg: &dyn Fn(usize) -> JsValue) -> R
         "verifyMagicCode" | "checkMagicCode" => {
             let extra = get(&arg(2), "extraFields")?;
             let extra = if is_absent(&extra) { None } else { Some(read_argument(&extra, "extraFields")?) };
+            let extra = extra.as_ref().map(|extra| parse_argument(extra, "extraFields")).transpose()?;
             let (email, code) = (text_arg(&arg(0), "email")?, text_arg(&arg(1), "code")?);
             let request = verify_magic_code_request(config, &email, &code, extra.as_ref())?;
             (request, if method == "verifyMagicCode" { Answer::Field("user") } else { Answer::UserCreated })
@@ -309,8 +323,9 @@ fn auth_request(db: &Instant, method: &str, arg: &dyn Fn(usize) -> JsValue) -> R
                 return Err(Error::invalid("listUsers", "takes { limit, after }"));
             }
             let limit = number_option(&opts, "limit", f64::from(MAX_USERS_PAGE))?.map_or(DEFAULT_USERS_PAGE, |n| n as u32);
-            let query = host::from_value(&list_users_query(limit, string_option(&opts, "after")?.as_deref())?);
-            (db.query_request(&query, None)?, Answer::UsersPage(limit))
+            let query = list_users_query(limit, string_option(&opts, "after")?.as_deref())?;
+            let query = host::text_of(&query);
+            (db.query_request(&parse_text(&query, "query")?, None)?, Answer::UsersPage(limit))
         }
         "getUserFromRequest" => {
             // The cookie header, read by the wrapper (or what reading it threw).
@@ -324,7 +339,11 @@ fn auth_request(db: &Instant, method: &str, arg: &dyn Fn(usize) -> JsValue) -> R
             }
             let text = cookie_text(&header.as_string().unwrap_or_default(), config.app_id());
             let user = text.and_then(|text| host::parse(&text)).filter(|user| user.kind() == Kind::Object);
-            let token = user.as_ref().and_then(|user| user.field("refresh_token")).and_then(|t| t.text()).filter(|t| !t.is_empty());
+            let token = user
+                .as_ref()
+                .and_then(|user| user.field("refresh_token"))
+                .and_then(|t| t.text().map(|t| t.into_owned()))
+                .filter(|t| !t.is_empty());
             let (Some(user), Some(token)) = (user, token) else { return Ok(Prepared::Done(JsValue::NULL)) };
             if arg(1).is_truthy() {
                 return Ok(Prepared::Done(user));
@@ -370,7 +389,10 @@ pub fn lookup(attribute: JsValue, value: JsValue) -> Result<String, JsValue> {
         let mut text = String::from("lookup__");
         text.push_str(&attribute);
         text.push_str("__");
-        text.push_str(&host::json_text(&value));
+        match value.whole.as_ref().and_then(|whole| whole.get::<JsValue>()).and_then(JsValue::as_string) {
+            Some(whole) => text.push_str(&whole),
+            None => text.push_str(&value.text),
+        }
         Ok(text)
     };
     encode().map_err(to_js_error)

@@ -39,7 +39,8 @@ usage: cargo xtask <command>
   demo node        the package in Node against the emulator (examples/node/demo.mjs)
   pkg              build pkg/dist/ (wasm-bindgen --target web, wasm-opt -Oz)
   size             print what each package entry loads; fail over pkg/size-budget.json
-  bench            benchmarks side by side against the emulator (never run by the tests)";
+  bench [NAME...]  benchmarks side by side against the emulator (never run by the tests):
+                   calls, upload, live, cold, throughput (default: all)";
 
 /// The test layers, in the order they run (DESIGN.md "Tests"); lint first, as it is the
 /// quickest to fail.
@@ -57,7 +58,7 @@ fn main() -> ExitCode {
         ["demo", "node"] => demo_node(),
         ["pkg"] => package::build(&root()),
         ["size"] => package::check(&root()),
-        ["bench"] => bench(),
+        ["bench", only @ ..] => bench(only),
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -469,9 +470,10 @@ fn demo(keep: bool) -> Result<()> {
     Ok(())
 }
 
-/// The benchmarks in `xtask/bench/`, each in a fresh Node process against a fresh emulator;
-/// results are printed and written to `target/bench/<name>.json`.
-fn bench() -> Result<()> {
+/// The benchmarks in `xtask/bench/` (all, or those named in `only`), each in a fresh Node
+/// process against a fresh emulator; results are printed and written to
+/// `target/bench/<name>.json`, and when all ran, together to `target/bench/bench.json`.
+fn bench(only: &[&str]) -> Result<()> {
     let root = root();
     require_node()?;
     let binary = Emulator::build(&root)?;
@@ -479,8 +481,12 @@ fn bench() -> Result<()> {
     npm_ci(&root.join("xtask/bench"))?; // the official client, pinned
     let out = target_dir(&root).join("bench");
     fs::create_dir_all(&out).map_err(|e| format!("creating {}: {e}", out.display()))?;
-    let names = ["calls", "upload", "live", "cold", "throughput"];
-    for name in names {
+    let all_names = ["calls", "upload", "live", "cold", "throughput"];
+    if let Some(unknown) = only.iter().find(|name| !all_names.contains(name)) {
+        return Err(format!("no benchmark `{unknown}`; there are: {}", all_names.join(", ")));
+    }
+    let names: Vec<&str> = all_names.into_iter().filter(|name| only.is_empty() || only.contains(name)).collect();
+    for &name in &names {
         // The 50 MiB upload fits the default 64 MiB body limit; said explicitly so it stays so.
         let emulator = Emulator::start(&root, &binary, &["--max-body-bytes", "67108864"])?;
         println!("==> bench: {name}");
@@ -488,6 +494,9 @@ fn bench() -> Result<()> {
         node.arg(format!("xtask/bench/{name}.mjs")).current_dir(&root).env("BENCH_OUT", out.join(format!("{name}.json")));
         emulator.export(&mut node);
         run(&mut node, &format!("xtask/bench/{name}.mjs"))?;
+    }
+    if names.len() < all_names.len() {
+        return Ok(());
     }
     // One file with every result and where it was measured.
     let mut combined = String::from("{\n  \"machine\": ");

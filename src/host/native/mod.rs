@@ -9,7 +9,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::rc::Rc;
 
 use crate::error::{Error, Result};
-use crate::http::{HostValue, HttpRequest, Payload};
+use crate::http::{HttpRequest, Payload};
 use crate::json::{JsonView, Kind};
 use crate::Value;
 
@@ -48,18 +48,7 @@ pub fn decode<T: serde::de::DeserializeOwned>(json: Json) -> Result<T> {
 
 /// A request body as host JSON.
 pub fn payload(body: &Payload) -> Json {
-    match body {
-        Payload::Value(value) => value.clone(),
-        Payload::Host(host) => host.get::<Json>().cloned().unwrap_or_default(),
-        Payload::Object(parts) => Value::Object(parts.iter().map(|(key, part)| ((*key).to_owned(), payload(part))).collect()),
-        Payload::Prepend(key, first, rest) => {
-            let mut object = Value::object([(*key, payload(first))]);
-            for (key, value) in payload(rest).as_object().unwrap_or_default() {
-                object.insert(key.clone(), value.clone());
-            }
-            object
-        }
-    }
+    parse(&body.to_json()).unwrap_or_default()
 }
 
 /// A request's JSON body as the host would send it.
@@ -72,7 +61,7 @@ pub fn payload(body: &Payload) -> Json {
 /// assert_eq!(host::native::body_text(&req).as_deref(), Some(r#"{"query":{"goals":{}},"inference?":false}"#));
 /// ```
 pub fn body_text(request: &HttpRequest) -> Option<String> {
-    request.body.as_ref().map(|body| json_text(&payload(body)))
+    request.body.as_ref().map(Payload::to_json)
 }
 
 /// A new random (v4) UUID: `RandomState` is seeded from the OS once per thread and differs per
@@ -92,8 +81,8 @@ impl JsonView for Value {
         (&self).kind()
     }
 
-    fn text(&self) -> Option<String> {
-        self.as_str().map(str::to_owned)
+    fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.as_str().map(std::borrow::Cow::Borrowed)
     }
 
     fn items(&self) -> Vec<Value> {
@@ -109,7 +98,7 @@ impl JsonView for Value {
     }
 
     fn payload(&self) -> Payload {
-        Payload::Host(HostValue::new(self.clone()))
+        Payload::Value(self.clone())
     }
 }
 

@@ -20,27 +20,34 @@ export function messageOf(error) {
   }
 }
 
-// The JSON text each normalized object was read from, so a request body is written without
-// stringifying the caller's value a second time.
-const texts = new WeakMap();
-
-/** `JSON.parse(JSON.stringify(value))`: the caller's value as plain, same-realm JSON, read once
- * with `JSON.stringify`'s semantics whatever its prototype or realm; throws what reading threw. */
-export function normalize(value) {
-  const text = JSON.stringify(value);
-  if (text === undefined) return null;
-  const plain = JSON.parse(text);
-  if (typeof plain === 'object' && plain !== null) texts.set(plain, text);
-  return plain;
+/** The caller's value as JSON text in UTF-8, read once with `JSON.stringify`'s semantics whatever its
+ * prototype or realm (`undefined` reads as `null`); throws what reading threw. */
+export function jsonText(value) {
+  const text = JSON.stringify(value) ?? 'null';
+  if (text.length <= LARGE) return utf8.encode(text);
+  // Wasm memory never shrinks: a large argument enters it abridged (long strings elided, the
+  // structure the checks read kept) and the body takes this whole text.
+  return [utf8.encode(JSON.stringify(value, elide)), text];
 }
 
-/** The JSON text of a body assembled from plain JSON, reusing the text of normalized parts. */
-function jsonText(value) {
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
-  const known = texts.get(value);
-  if (known !== undefined) return known;
-  if (Array.isArray(value)) return `[${value.map(jsonText).join(',')}]`;
-  return `{${Object.keys(value).map((key) => `${JSON.stringify(key)}:${jsonText(value[key])}`).join(',')}}`;
+// Bytes, not a string, cross into wasm memory: wasm-bindgen copies a string with a JS loop per
+// character, a `Uint8Array` with one native copy (a 1,000-step transaction is ~100 KB).
+const utf8 = new TextEncoder();
+const LARGE = 1 << 20;
+const elide = (key, value) => (typeof value === 'string' && value.length > 1024 && !value.startsWith('lookup__') ? '…' : value);
+
+/** A request body from `pieces`: JSON text, and `[text, entriesOnly]` for the parts the host
+ * holds (see `jsonText`), `entriesOnly` to continue an object (`{"a":1}` → `,"a":1`). */
+function joinBody(pieces) {
+  return pieces
+    .map((piece) => {
+      if (typeof piece === 'string') return piece;
+      const [text, entriesOnly] = piece;
+      if (!entriesOnly) return text;
+      const inner = text.trim().slice(1, -1);
+      return inner.trim() ? `,${inner}` : '';
+    })
+    .join('');
 }
 
 /** What kind of plain JSON `value` is: 0 null, 1 boolean, 2 number, 3 string, 4 array, 5 object
@@ -65,11 +72,6 @@ export function entries(object) {
   const out = [];
   for (const key of Object.keys(object)) out.push(key, object[key]);
   return out;
-}
-
-/** `{ [key]: first, ...rest }`. */
-export function prepend(key, first, rest) {
-  return Object.assign({ [key]: first }, rest);
 }
 
 /** Calls `callback(argument)`; an exception is reported as the official client does. */
@@ -134,10 +136,10 @@ export class Call {
   async send(url, method, headers, body, stream, upload) {
     try {
       if (this.signal?.aborted) return [0, 'aborted', ''];
-      const init = { method, headers: {}, signal: this.controller?.signal };
-      for (let i = 0; i < headers.length; i += 2) init.headers[headers[i]] = headers[i + 1];
+      // `headers` is shared by the client's calls: never changed here.
+      const init = { method, headers, signal: this.controller?.signal };
       if (upload) await this.uploadBody(init, ...upload);
-      else if (body !== undefined) init.body = jsonText(body);
+      else if (body !== undefined) init.body = typeof body === 'string' ? body : joinBody(body);
       const response = await fetch(url, init);
       this.finishUpload?.();
       const retryAfter = response.headers.get('retry-after');
@@ -211,32 +213,38 @@ export class Call {
     }
     if (isStream) {
       init.duplex = 'half';
-      if (size != null && !('content-length' in init.headers)) init.headers['content-length'] = String(size);
+      if (size != null && !('content-length' in init.headers)) init.headers = { ...init.headers, 'content-length': String(size) };
     }
     init.body = body;
   }
 }
 
-/** Runs one call of the npm build: `pending.next(answer)` (Rust) decides each step — `[0, value]`
- * done, `[1, ms]` wait, `[2, timeout, url, method, headers, body, upload, signal]` send — and
- * throws the call's error; this only awaits. No Rust future is involved, so a call costs one
+/** Runs one call of the npm build from its first `step`: `pending.next(answer)` (Rust) decides
+ * each step — `[0, value]` done, `[1, ms]` wait, `[2, timeout, url, method, headers, body, upload,
+ * signal, whole]` send — and throws the call's error; this only awaits. No Rust future is involved, so a call costs one
  * promise chain, as a plain `fetch` does. */
-export async function drive(pending) {
+export async function drive(pending, step) {
   try {
-    let step = pending.next(undefined);
     for (;;) {
       if (step[0] === 0) return step[1];
       if (step[0] === 1) {
         await sleep(step[1]);
         step = pending.next(undefined);
       } else {
-        const call = new Call(step[1], step[7], false);
-        step = pending.next(await call.send(step[2], step[3], step[4], step[5], false, step[6]));
+        const answer = await new Call(step[1], step[7], false).send(step[2], step[3], step[4], step[5], false, step[6]);
+        // A 200 with JSON, when Rust said it is the value as it is.
+        if (step[8] && answer[0] === 200 && answer.length === 3) return answer[2];
+        step = pending.next(answer);
       }
     }
   } finally {
     pending.free();
   }
+}
+
+/** A step of `drive`, made in one host call. */
+export function step(...parts) {
+  return parts;
 }
 
 /** Resolves after `ms` milliseconds. */

@@ -2,6 +2,8 @@
 //! `host.js` (each written once; the wasm carries one binding per helper), and the host's JSON
 //! as a [`JsonView`].
 
+use std::borrow::Cow;
+
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -24,9 +26,8 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 extern "C" {
     #[wasm_bindgen(js_name = messageOf)]
     fn message_of_js(error: &JsValue) -> String;
-    #[wasm_bindgen(catch)]
-    fn normalize(value: &JsValue) -> std::result::Result<JsValue, JsValue>;
-    fn prepend(key: &str, first: &JsValue, rest: &JsValue) -> JsValue;
+    #[wasm_bindgen(catch, js_name = jsonText)]
+    fn json_text_of(value: &JsValue) -> std::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = kindOf)]
     fn kind_of(value: &JsValue) -> u32;
     #[wasm_bindgen(js_name = entries)]
@@ -44,7 +45,7 @@ extern "C" {
     #[wasm_bindgen(constructor)]
     fn new(timeout: u32, signal: &JsValue, abortable: bool) -> Call;
     #[wasm_bindgen(method)]
-    fn send(this: &Call, url: &JsValue, method: &JsValue, headers: Array, body: &JsValue, stream: bool, upload: &JsValue) -> Promise;
+    fn send(this: &Call, url: &JsValue, method: &JsValue, headers: &JsValue, body: &JsValue, stream: bool, upload: &JsValue) -> Promise;
     #[wasm_bindgen(method)]
     fn read(this: &Call) -> Promise;
     #[wasm_bindgen(method)]
@@ -102,15 +103,33 @@ pub fn message_of(error: &JsValue) -> String {
     message_of_js(error)
 }
 
-/// The caller's value read once with `JSON.stringify`'s semantics, as plain JSON: anything that
-/// throws while being read (a getter, a Proxy trap, a cycle, a BigInt, a string too long for
-/// the host) is an invalid-argument error carrying what was thrown.
-pub fn read_argument(value: &JsValue, what: &'static str) -> Result<Json> {
-    normalize(value).map_err(|thrown| {
+/// The caller's value read once as JSON text, by the host's `JSON.stringify` (its semantics,
+/// whatever the value's prototype or realm; `undefined` reads as `null`): anything that throws
+/// while being read (a getter, a Proxy trap, a cycle, a BigInt, a string too long for the host)
+/// is an invalid-argument error carrying what was thrown. [`crate::parse::parse`] reads the text.
+/// A large argument comes abridged, with the host's whole text beside it (see
+/// [`crate::parse::Node::whole`]).
+pub fn read_argument(value: &JsValue, what: &'static str) -> Result<Argument> {
+    let read = json_text_of(value).map_err(|thrown| {
         let mut message = String::from("could not be read as JSON: ");
         message.push_str(&message_of(&thrown));
         Error::InvalidArgument { what: what.into(), message, cause: Some(HostValue::new(thrown)) }
-    })
+    })?;
+    let (bytes, whole) = match read.dyn_into::<Array>() {
+        Ok(pair) => (pair.get(0), Some(HostValue::new(pair.get(1)))),
+        Err(bytes) => (bytes, None),
+    };
+    // `TextEncoder` writes well-formed UTF-8 (a lone surrogate becomes U+FFFD).
+    let text = String::from_utf8(bytes.unchecked_into::<Uint8Array>().to_vec()).map_err(|_| Error::invalid(what, "is not UTF-8"))?;
+    Ok(Argument { text, whole })
+}
+
+/// A JSON argument as [`read_argument`] read it.
+pub struct Argument {
+    /// Its JSON text (abridged when `whole` is set).
+    pub text: String,
+    /// The host's whole text of a large argument.
+    pub whole: Option<HostValue>,
 }
 
 /// `object[key]`, or why reading it threw (a getter, a Proxy): never swallowed.
@@ -162,6 +181,33 @@ thread_local! {
     static STRINGS: std::cell::RefCell<Vec<(String, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+thread_local! {
+    /// The header objects of the last few header lists sent: a client sends the same headers
+    /// with every call, and making the object costs a host call per header.
+    static HEADERS: std::cell::RefCell<Vec<(Headers, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+type Headers = Vec<(&'static str, String)>;
+
+/// `headers` as a host object, from [`HEADERS`] when sent lately.
+fn headers_object(headers: &[(&'static str, String)]) -> JsValue {
+    HEADERS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, object)) = cache.iter().find(|(cached, _)| cached == headers) {
+            return object.clone();
+        }
+        let object: JsValue = Object::new().into();
+        for (name, value) in headers {
+            set_plain(&object, &JsValue::from_str(name), &JsValue::from_str(value));
+        }
+        if cache.len() == 8 {
+            cache.remove(0);
+        }
+        cache.push((headers.to_vec(), object.clone()));
+        object
+    })
+}
+
 /// `text` as a host string, from [`STRINGS`] when it was sent lately.
 fn host_string(text: &str) -> JsValue {
     if text.len() > 512 {
@@ -181,20 +227,17 @@ fn host_string(text: &str) -> JsValue {
     })
 }
 
-/// A request body as host JSON.
-fn payload(body: &Payload) -> Json {
-    match body {
-        Payload::Value(value) => from_value(value),
-        Payload::Host(host) => host.get::<JsValue>().cloned().unwrap_or(JsValue::NULL),
-        Payload::Object(parts) => {
-            let object = Object::new();
-            for (key, part) in parts {
-                set_plain(&object, &host_string(key), &payload(part));
-            }
-            object.into()
-        }
-        Payload::Prepend(key, first, rest) => prepend(key, &payload(first), &payload(rest)),
-    }
+/// A number as the host writes it (`JSON.stringify`'s digits), so the wasm carries no float
+/// printer.
+fn host_float(n: f64, out: &mut String) {
+    out.push_str(&String::from(js_sys::Number::from(n).to_string_with_radix(10).unwrap_or_else(|_| "null".into())));
+}
+
+/// A [`Value`]'s JSON text, numbers written by the host.
+pub fn text_of(value: &Value) -> String {
+    let mut out = String::new();
+    value.write_json_with(&mut out, host_float);
+    out
 }
 
 /// Parses JSON text with the host's `JSON.parse`.
@@ -244,8 +287,8 @@ impl JsonView for JsValue {
         }
     }
 
-    fn text(&self) -> Option<String> {
-        self.as_string()
+    fn text(&self) -> Option<Cow<'_, str>> {
+        self.as_string().map(Cow::Owned)
     }
 
     fn items(&self) -> Vec<JsValue> {
@@ -271,7 +314,7 @@ impl JsonView for JsValue {
     }
 
     fn payload(&self) -> Payload {
-        Payload::Host(HostValue::new(self.clone()))
+        Payload::Text(json_text(self))
     }
 }
 
@@ -309,9 +352,9 @@ pub struct Parts {
     pub url: JsValue,
     /// The method (a host string).
     pub method: JsValue,
-    /// `[name, value, name, value, ...]`.
-    pub headers: Array,
-    /// The JSON body as host values, or `undefined`.
+    /// `{ name: value, ... }`, shared by the calls that send the same headers (never changed).
+    pub headers: JsValue,
+    /// The JSON body's text, or `undefined`.
     pub body: JsValue,
     /// `[body, size, isStream, onProgress]` of an upload, or `undefined`.
     pub upload: JsValue,
@@ -319,17 +362,34 @@ pub struct Parts {
 
 /// A request as `Call.send` takes it.
 pub fn parts(request: &HttpRequest) -> Result<Parts> {
-    let headers = Array::new();
-    for (name, value) in &request.headers {
-        headers.push(&host_string(name));
-        headers.push(&host_string(value));
-    }
-    let body = request.body.as_ref().map_or(JsValue::UNDEFINED, payload);
+    let headers = headers_object(&request.headers);
+    let body = request.body.as_ref().map_or(JsValue::UNDEFINED, body_text);
     let upload = match &request.upload {
         Some(upload) => upload::arguments(upload)?,
         None => JsValue::UNDEFINED,
     };
     Ok(Parts { url: host_string(&request.url), method: host_string(request.method), headers, body, upload })
+}
+
+/// A body as `Call.send` takes it: its text, or pieces when parts of it are held by the host.
+fn body_text(body: &Payload) -> JsValue {
+    let mut held: Vec<(usize, JsValue, bool)> = Vec::new();
+    let mut text = String::new();
+    body.write_json(&mut text, host_float, &mut |part, entries_only, out| {
+        held.push((out.len(), part.get::<JsValue>().cloned().unwrap_or(JsValue::NULL), entries_only));
+    });
+    if held.is_empty() {
+        return host_string(&text);
+    }
+    let pieces = Array::new();
+    let mut from = 0;
+    for (at, part, entries_only) in held {
+        pieces.push(&JsValue::from_str(text.get(from..at).unwrap_or_default()));
+        pieces.push(&Array::of2(&part, &JsValue::from_bool(entries_only)));
+        from = at;
+    }
+    pieces.push(&JsValue::from_str(text.get(from..).unwrap_or_default()));
+    pieces.into()
 }
 
 /// What `Call.send` resolved with, as a response or why none came.
@@ -352,7 +412,7 @@ async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> st
     // A Rust future may be dropped before it settles: the request must be abortable then.
     let call = InFlight(Call::new(control.timeout_ms, &signal, true));
     let Parts { url, method, headers, body, upload } = parts(request).map_err(|e| TransportError::Network(e.message()))?;
-    let answer: Array = JsFuture::from(call.0.send(&url, &method, headers, &body, stream, &upload))
+    let answer: Array = JsFuture::from(call.0.send(&url, &method, &headers, &body, stream, &upload))
         .await
         .map_err(|e| TransportError::Network(message_of(&e)))?
         .unchecked_into();

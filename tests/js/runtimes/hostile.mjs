@@ -551,6 +551,25 @@ async function checks(pkg, app, options, results, strays, setCurrent) {
     await healthy(db, 'transact with args 200 levels deep');
     eq(byId(await ok(() => db.query({ [e]: {} }), 'the query back'), e, entity), args, 'read back');
   });
+  await check('arguments over 1 MiB of JSON (bodies the host holds whole) are sent whole: stored, read back, queried with ruleParams', async () => {
+    const db = client();
+    const e = ns();
+    const entity = id();
+    // Past the 1 MiB threshold, with a long string (elided in the wasm's copy) and short ones.
+    const args = { long: 'é'.repeat(1_100_000), short: 'kept', n: 1.5, list: [1, 'two', null] };
+    const before = options.wasmMemory ? await options.wasmMemory() : 0;
+    await ok(() => db.transact(db.tx[e][entity].update(args)), 'transact with 2.2 MB of args');
+    eq(byId(await ok(() => db.query({ [e]: {} }), 'the query back'), e, entity), args, 'read back');
+    // A large query with rule params: the params go first, the held query's entries after them.
+    const where = { $: { where: { long: { $in: ['é'.repeat(1_100_000), args.long] } } } };
+    const found = await ok(() => db.query({ [e]: where }, { ruleParams: { k: 1 } }), 'a 2.2 MB query with ruleParams');
+    eq(byId(found, e, entity), args, 'found by the long value');
+    if (options.wasmMemory) {
+      const after = await options.wasmMemory();
+      assert(after - before <= MiB, `the wasm memory grew by ${after - before} bytes for 2.2 MB arguments`);
+    }
+    await healthy(db, 'arguments over 1 MiB');
+  }, { ms: 45_000 });
   await check('a query nested 200 levels deep is invalid-argument saying it is nested too deeply', async () => {
     const db = client();
     let query = {};
