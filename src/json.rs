@@ -51,6 +51,10 @@ pub trait JsonView: Sized {
     fn kind(&self) -> Kind;
     /// A string's text.
     fn text(&self) -> Option<Cow<'_, str>>;
+    /// A number's value.
+    fn number(&self) -> Option<f64>;
+    /// A boolean's value.
+    fn boolean(&self) -> Option<bool>;
     /// An array's items (empty for anything else).
     fn items(&self) -> Vec<Self>;
     /// An object's entries, in order (empty for anything else).
@@ -77,6 +81,17 @@ impl<'a> JsonView for &'a Value {
         self.as_str().map(Cow::Borrowed)
     }
 
+    fn number(&self) -> Option<f64> {
+        self.as_f64()
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
     fn items(&self) -> Vec<&'a Value> {
         let value: &'a Value = self;
         value.as_array().unwrap_or_default().iter().collect()
@@ -94,5 +109,22 @@ impl<'a> JsonView for &'a Value {
 
     fn payload(&self) -> Payload {
         Payload::Value((*self).clone())
+    }
+}
+
+/// Any JSON view as a [`Value`].
+///
+/// ```
+/// let node = instant_edge::parse::parse(r#"{"a":[1.5,"x",null,true]}"#).unwrap();
+/// assert_eq!(instant_edge::json::to_value(&node), instant_edge::value!({ "a": [1.5, "x", null, true] }));
+/// ```
+pub fn to_value<J: JsonView>(json: &J) -> Value {
+    match json.kind() {
+        Kind::Null => Value::Null,
+        Kind::Bool => Value::Bool(json.boolean() == Some(true)),
+        Kind::Number => Value::Number(json.number().unwrap_or_default()),
+        Kind::String => Value::String(json.text().map(Cow::into_owned).unwrap_or_default()),
+        Kind::Array => Value::Array(json.items().iter().map(to_value).collect()),
+        Kind::Object => Value::Object(json.entries().into_iter().map(|(key, value)| (key, to_value(&value))).collect()),
     }
 }

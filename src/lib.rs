@@ -46,6 +46,7 @@ pub mod error;
 pub mod host;
 pub mod http;
 pub mod json;
+pub mod live_state;
 pub mod models;
 pub mod parse;
 pub mod request;

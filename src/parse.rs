@@ -346,6 +346,47 @@ fn unquote(quoted: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A JSON number's value, without a float parser (which would cost the wasm several KB): exact
+/// when its digits fit 2^53 and its decimal exponent is within ±22 (integers, and decimals such
+/// as `1.5` or `0.25`), otherwise within a few units in the last place.
+///
+/// ```
+/// use instant_edge::parse::number_value;
+/// assert_eq!(number_value("-12.5e1"), -125.0);
+/// assert_eq!(number_value("0.1"), 0.1);
+/// assert_eq!(number_value("9007199254740993"), 9007199254740992.0);
+/// ```
+pub fn number_value(source: &str) -> f64 {
+    let (negative, rest) = match source.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, source),
+    };
+    let (digits, exponent) = match rest.find(['e', 'E']) {
+        Some(at) => (rest.get(..at).unwrap_or_default(), rest.get(at + 1..).unwrap_or_default()),
+        None => (rest, ""),
+    };
+    let mut exponent: i32 = exponent.trim_start_matches('+').parse().unwrap_or(0);
+    let mut mantissa: u64 = 0;
+    for byte in digits.bytes() {
+        match byte {
+            b'.' => continue,
+            b'0'..=b'9' if mantissa < 1 << 60 => mantissa = mantissa * 10 + u64::from(byte - b'0'),
+            b'0'..=b'9' => exponent = exponent.saturating_add(1),
+            _ => {}
+        }
+    }
+    let fraction = digits.find('.').map_or(0, |at| digits.len() - at - 1);
+    exponent = exponent.saturating_sub(fraction as i32);
+    let mut value = mantissa as f64;
+    let power = 10f64.powi(exponent.unsigned_abs().min(400) as i32);
+    value = if exponent < 0 { value / power } else { value * power };
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
 impl<'a> JsonView for Node<'a> {
     fn kind(&self) -> Kind {
         match self.first() {
@@ -360,6 +401,14 @@ impl<'a> JsonView for Node<'a> {
 
     fn text(&self) -> Option<Cow<'_, str>> {
         (self.first() == b'"').then(|| unquote(self.source))
+    }
+
+    fn number(&self) -> Option<f64> {
+        (self.kind() == Kind::Number).then(|| number_value(self.source))
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        matches!(self.first(), b't' | b'f').then_some(self.first() == b't')
     }
 
     fn items(&self) -> Vec<Node<'a>> {

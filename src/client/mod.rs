@@ -231,7 +231,7 @@ impl<T: Transport> Instant<T> {
     /// The error for a non-200 answer, with our credentials scrubbed from what the server echoed.
     pub(crate) fn failure(&self, answer: &HttpResponse, request: &HttpRequest) -> Error {
         let text = answer.body_text();
-        let parsed = host::parse(text).map(|json| host::to_value(&json));
+        let parsed = crate::parse::parse(text).ok().map(|node| crate::json::to_value(&node));
         self.scrub(response::failure(answer.status, parsed, text), request)
     }
 

@@ -1,76 +1,100 @@
-//! `db.subscribeQuery(query, callback, opts)`: the driver runs in the background and hands every
-//! payload, in the official client's shapes, to `callback`; `pkg/src/api.js` builds the
-//! subscription object (`close`, `isClosed`, `Symbol.asyncIterator`) on it.
+//! `db.subscribeQuery(query, callback, opts)`: `follow` in `src/host/wasm/host.js` runs the
+//! stream loop and asks [`Live`] (the [`LiveState`] machine, as JS sees it) what each event
+//! means; payloads come out in the official client's shapes. `pkg/src/api.js` builds the
+//! subscription object (`close`, `isClosed`, `Symbol.asyncIterator`) on the handle `follow`
+//! returns.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
-use js_sys::{Function, Object};
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
-use super::{set, to_js_error, Client};
-use crate::host::wasm::{read_argument, Canceller};
-use crate::host::Transport;
-use crate::json::JsonView;
-use crate::live::{drive, Delivery, SessionInfo};
-use crate::Error;
+use super::{to_js_error, Client};
+use crate::host::wasm::{self as host, read_argument};
+use crate::http::HttpRequest;
+use crate::live_state::{official_page_info, LiveState, ResultText, Update};
+use crate::value::write_string;
+use crate::{Error, Instant};
 
-/// A running subscription, as JS sees it.
+/// One subscription's state, driven by `follow` in `host.js`.
 #[wasm_bindgen]
 pub struct Live {
-    canceller: Canceller,
-    closed: Rc<Cell<bool>>,
+    db: Instant,
+    request: HttpRequest,
+    state: LiveState,
+}
+
+#[wasm_bindgen(module = "/src/host/wasm/host.js")]
+extern "C" {
+    fn follow(live: Live, sink: &Function) -> JsValue;
+}
+
+/// An `ok` payload as JSON text: `{ type, data, pageInfo, sessionInfo }`.
+fn ok_payload(result: &ResultText) -> String {
+    let mut out = String::from(r#"{"type":"ok","data":"#);
+    out.push_str(&result.data);
+    out.push_str(r#","pageInfo":"#);
+    out.push_str(&official_page_info(&result.page_info));
+    out.push_str(r#","sessionInfo":{"machineId":"#);
+    write_string(&result.session.machine_id, &mut out);
+    out.push_str(r#","sessionId":"#);
+    write_string(&result.session.session_id, &mut out);
+    out.push_str("}}");
+    out
 }
 
 #[wasm_bindgen]
 impl Live {
-    /// Ends it (the stream is aborted; no payload follows).
-    pub fn close(&self) {
-        self.closed.set(true);
-        self.canceller.cancel();
+    /// The request to open: `[url, method, headers, body]`.
+    pub fn request(&self) -> Result<Array, JsValue> {
+        let parts = host::parts(&self.request).map_err(to_js_error)?;
+        let request = Array::of4(&parts.url, &parts.method, &parts.headers, &parts.body);
+        Ok(request)
     }
 
-    /// Whether it ended: closed, or failed for good.
-    #[wasm_bindgen(getter, js_name = isClosed)]
-    pub fn is_closed(&self) -> bool {
-        self.closed.get()
+    /// A 200 stream began.
+    pub fn opened(&mut self) {
+        self.state.opened();
     }
-}
 
-/// `{ ns: { start-cursor, end-cursor, has-next-page?, has-previous-page? } }` with the official
-/// client's names.
-fn page_info(server: &JsValue) -> JsValue {
-    let out = Object::new();
-    {
-        for (name, info) in server.entries() {
-            let renamed = Object::new();
-            for (from, to) in [
-                ("start-cursor", "startCursor"),
-                ("end-cursor", "endCursor"),
-                ("has-next-page?", "hasNextPage"),
-                ("has-previous-page?", "hasPreviousPage"),
-            ] {
-                set(&renamed, to, &info.field(from).unwrap_or(JsValue::UNDEFINED));
-            }
-            set(&out, &name, &renamed);
+    /// What `chunk` completed: each result's payload as JSON text, then the error that ends the
+    /// subscription, if one came.
+    pub fn chunk(&mut self, chunk: &[u8]) -> Array {
+        let out = Array::new();
+        for update in self.state.chunk(chunk) {
+            match update {
+                Update::Result(result) => out.push(&JsValue::from_str(&ok_payload(&result))),
+                Update::Failed(error) => out.push(&to_js_error(self.db.scrub(error, &self.request))),
+            };
+        }
+        out
+    }
+
+    /// The stream dropped or never connected: the wait (ms) before reconnecting.
+    pub fn dropped(&mut self) -> u32 {
+        self.state.dropped(js_sys::Math::random())
+    }
+
+    /// The server refused (`answer` is what `Call.send` resolved with): the wait (ms) before
+    /// reconnecting, or the error that ends the subscription.
+    pub fn refused(&mut self, answer: &Array) -> JsValue {
+        let answer = match host::answer(answer) {
+            Ok(answer) => answer,
+            Err(_) => return JsValue::from(self.dropped()),
+        };
+        let error = self.db.failure(&answer, &self.request);
+        match self.state.refused(answer.status, answer.retry_after.as_deref(), error, js_sys::Math::random()) {
+            Ok(wait) => JsValue::from(wait),
+            Err(error) => to_js_error(error),
         }
     }
-    out.into()
-}
-
-fn session_info(session: &SessionInfo) -> JsValue {
-    let out = Object::new();
-    set(&out, "machineId", &JsValue::from_str(&session.machine_id));
-    set(&out, "sessionId", &JsValue::from_str(&session.session_id));
-    out.into()
 }
 
 #[wasm_bindgen]
 impl Client {
-    /// `db.subscribeQuery(query, callback, opts)` with the payload sink; throws on a bad query
-    /// or a callback that is not a function.
+    /// `db.subscribeQuery(query, callback, opts)` with the payload sink: the handle `follow`
+    /// returns (`close()`, `isClosed`); throws on a bad query or a callback that is not a
+    /// function.
     #[wasm_bindgen(js_name = subscribeQuery)]
-    pub fn subscribe_query(&self, query: JsValue, callback: JsValue, opts: JsValue, sink: Function) -> Result<Live, JsValue> {
+    pub fn subscribe_query(&self, query: JsValue, callback: JsValue, opts: JsValue, sink: Function) -> Result<JsValue, JsValue> {
         let start = || -> Result<Live, Error> {
             if !callback.is_function() && !callback.is_undefined() && !callback.is_null() {
                 return Err(Error::invalid("callback", "must be a function"));
@@ -81,37 +105,9 @@ impl Client {
             let params = rule_params.as_ref().map(|params| super::parse_argument(params, "ruleParams")).transpose()?;
             self.db.query_request(&query, None)?; // the impersonation checks, before anything starts
             let request = crate::request::subscribe(self.db.config(), self.db.who(), &query, params.as_ref(), &crate::id())?;
-            let canceller = Canceller::new();
-            let closed = Rc::new(Cell::new(false));
-            let (ended, done) = (closed.clone(), closed.clone());
-            let deliver = move |delivery: Delivery| {
-                if ended.get() {
-                    return;
-                }
-                let payload = Object::new();
-                match delivery {
-                    Delivery::Result(result) => {
-                        set(&payload, "type", &JsValue::from_str("ok"));
-                        set(&payload, "data", &result.data);
-                        set(&payload, "pageInfo", &page_info(&result.page_info));
-                        set(&payload, "sessionInfo", &session_info(&result.session));
-                    }
-                    Delivery::Failed(error) => {
-                        ended.set(true);
-                        set(&payload, "type", &JsValue::from_str("error"));
-                        set(&payload, "error", &to_js_error(error));
-                    }
-                }
-                // The sink (pkg/src/api.js) catches what the caller's callback throws.
-                let _ = sink.call1(&JsValue::NULL, &payload);
-            };
-            let task = drive(self.db.clone(), request, canceller.signal(), deliver);
-            self.db.transport().spawn(Box::pin(async move {
-                task.await;
-                done.set(true);
-            }));
-            Ok(Live { canceller, closed })
+            Ok(Live { db: self.db.clone(), request, state: LiveState::default() })
         };
-        start().map_err(to_js_error)
+        let live = start().map_err(to_js_error)?;
+        Ok(follow(live, &sink))
     }
 }

@@ -85,6 +85,14 @@ impl JsonView for Value {
         self.as_str().map(std::borrow::Cow::Borrowed)
     }
 
+    fn number(&self) -> Option<f64> {
+        self.as_f64()
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        (&self).boolean()
+    }
+
     fn items(&self) -> Vec<Value> {
         self.as_array().unwrap_or_default().to_vec()
     }

@@ -242,6 +242,73 @@ export async function drive(pending, step) {
   }
 }
 
+/** Runs a live query (`live`: the wasm `Live`, which decides what each event means) and hands
+ * `sink` each payload: `{ type: 'ok', ... }` results, then `{ type: 'error', error }` if it
+ * fails for good. Returns the handle: `close()` (aborts the stream; nothing follows) and
+ * `isClosed` (also true once it failed). */
+export function follow(live, sink) {
+  let closed = false;
+  let call;
+  let timer;
+  let wake;
+  const end = () => {
+    closed = true;
+    call?.finish(true);
+    clearTimeout(timer);
+    wake?.();
+  };
+  const fail = (error) => {
+    if (!closed) {
+      end();
+      sink({ type: 'error', error });
+    }
+  };
+  (async () => {
+    try {
+      while (!closed) {
+        const [url, method, headers, body] = live.request();
+        call = new Call(0, undefined, true);
+        const answer = await call.send(url, method, headers, body, true, undefined);
+        if (closed) return;
+        let wait;
+        if (answer[0] === 200 && answer[4]) {
+          live.opened();
+          for (;;) {
+            const chunk = await call.read();
+            if (closed) return;
+            // The end of the body, or a failed read: reconnect.
+            if (chunk === null || Array.isArray(chunk)) {
+              wait = live.dropped();
+              break;
+            }
+            for (const payload of live.chunk(chunk)) {
+              if (typeof payload !== 'string') return fail(payload);
+              if (!closed) sink(JSON.parse(payload));
+            }
+          }
+        } else if (answer[0] === 0) {
+          wait = live.dropped();
+        } else {
+          wait = live.refused(answer);
+          if (typeof wait !== 'number') return fail(wait);
+        }
+        call.finish(true);
+        await new Promise((resolve) => ((wake = resolve), (timer = setTimeout(resolve, wait))));
+      }
+    } catch (error) {
+      fail(error);
+    } finally {
+      live.free();
+    }
+  })();
+  return {
+    close: end,
+    get isClosed() {
+      return closed;
+    },
+  };
+}
+
 /** A step of `drive`, made in one host call. */
 export function step(...parts) {
   return parts;

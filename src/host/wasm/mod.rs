@@ -291,6 +291,14 @@ impl JsonView for JsValue {
         self.as_string().map(Cow::Owned)
     }
 
+    fn number(&self) -> Option<f64> {
+        self.as_f64()
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+
     fn items(&self) -> Vec<JsValue> {
         if Array::is_array(self) {
             self.unchecked_ref::<Array>().to_vec()
