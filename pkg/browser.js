@@ -1,4 +1,13 @@
-// Browsers, Deno and Bun: streaming instantiation relative to this module.
-import init from './dist/instant_edge.js';
-await init({ module_or_path: new URL('./dist/instant_edge_bg.wasm', import.meta.url) });
-export * from './dist/api.js';
+// Browsers, Deno and Bun: the wasm compiled as it streams in (from its bytes when it is not
+// served as application/wasm).
+import { initSync } from './dist/api.js';
+const response = await fetch(new URL('./dist/instant_edge_bg.wasm', import.meta.url));
+if (!response.ok) throw new Error(`instant-edge: its wasm answered ${response.status}`);
+let module;
+try {
+  module = await WebAssembly.compileStreaming(response.clone());
+} catch {
+  module = await WebAssembly.compile(await response.arrayBuffer());
+}
+initSync({ module });
+export { init, tx, id, lookup, InstantAPIError } from './dist/api.js';

@@ -1,5 +1,5 @@
 // Node's fetch cannot read file: URLs, so the glue's default loader fails: read the bytes.
 import { readFileSync } from 'node:fs';
-import { initSync } from './dist/instant_edge.js';
+import { initSync } from './dist/api.js';
 initSync({ module: readFileSync(new URL('./dist/instant_edge_bg.wasm', import.meta.url)) });
-export * from './dist/api.js';
+export { init, tx, id, lookup, InstantAPIError } from './dist/api.js';

@@ -76,10 +76,14 @@ impl Payload {
     pub fn to_json(&self) -> String {
         let mut out = String::new();
         self.write_json(&mut out, crate::value::write_float, &mut |held, entries_only, out| {
-            let start = out.len();
-            out.push_str(held.get::<String>().map_or("null", |text| text));
-            if entries_only {
-                as_entries(out, start);
+            let text = held.get::<String>().map_or("null", |text| text);
+            match (entries_only, object_entries(text)) {
+                (false, _) => out.push_str(text),
+                (true, Some(entries)) => {
+                    out.push(',');
+                    out.push_str(entries);
+                }
+                (true, None) => {}
             }
         });
         out
@@ -112,10 +116,19 @@ impl Payload {
                 first.write_json(out, float, host);
                 match &**rest {
                     Payload::Host(held) => host(held, true, out),
+                    Payload::Text(text) => {
+                        if let Some(entries) = object_entries(text) {
+                            out.push(',');
+                            out.push_str(entries);
+                        }
+                    }
                     rest => {
-                        let start = out.len();
-                        rest.write_json(out, float, host);
-                        as_entries(out, start);
+                        let mut text = String::new();
+                        rest.write_json(&mut text, float, host);
+                        if let Some(entries) = object_entries(&text) {
+                            out.push(',');
+                            out.push_str(entries);
+                        }
                     }
                 }
                 out.push('}');
@@ -124,20 +137,16 @@ impl Payload {
     }
 }
 
-/// Turns the object written at `out[start..]` into its entries after a comma (`{"a":1}` →
-/// `,"a":1`; `{}` → nothing).
-pub fn as_entries(out: &mut String, start: usize) {
-    let written = out.get(start..).unwrap_or_default();
-    let open = start + (written.len() - written.trim_start().len());
-    let close = start + written.trim_end().len();
-    let object = out.get(open..close).is_some_and(|text| text.len() >= 2 && text.starts_with('{') && text.ends_with('}'));
-    if !object || out.get(open + 1..close - 1).is_none_or(|inner| inner.trim().is_empty()) {
-        out.truncate(start);
-        return;
-    }
-    // In place: the `}` goes, the `{` becomes `,` (a large query is not copied again).
-    out.truncate(close - 1);
-    out.replace_range(open..open + 1, ",");
+/// The entries of an object's JSON text (`{"a":1}` → `"a":1`), `None` for `{}` or anything
+/// that is not an object: what continues another object after a comma.
+///
+/// ```
+/// assert_eq!(instant_edge::http::object_entries(r#" { "a": 1 } "#), Some(r#""a": 1"#));
+/// assert_eq!(instant_edge::http::object_entries("{ }"), None);
+/// ```
+pub fn object_entries(text: &str) -> Option<&str> {
+    let inner = text.trim().strip_prefix('{')?.strip_suffix('}')?.trim();
+    (!inner.is_empty()).then_some(inner)
 }
 
 /// A request as plain data, handed to the host's transport.

@@ -348,7 +348,8 @@ fn unquote(quoted: &str) -> Cow<'_, str> {
 
 /// A JSON number's value, without a float parser (which would cost the wasm several KB): exact
 /// when its digits fit 2^53 and its decimal exponent is within ±22 (integers, and decimals such
-/// as `1.5` or `0.25`), otherwise within a few units in the last place.
+/// as `1.5` or `0.25`), otherwise within a few units in the last place (at the very ends of
+/// the range it may round to infinity or zero).
 ///
 /// ```
 /// use instant_edge::parse::number_value;
@@ -357,29 +358,31 @@ fn unquote(quoted: &str) -> Cow<'_, str> {
 /// assert_eq!(number_value("9007199254740993"), 9007199254740992.0);
 /// ```
 pub fn number_value(source: &str) -> f64 {
-    let (negative, rest) = match source.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, source),
-    };
-    let (digits, exponent) = match rest.find(['e', 'E']) {
-        Some(at) => (rest.get(..at).unwrap_or_default(), rest.get(at + 1..).unwrap_or_default()),
-        None => (rest, ""),
-    };
-    let mut exponent: i32 = exponent.trim_start_matches('+').parse().unwrap_or(0);
-    let mut mantissa: u64 = 0;
-    for byte in digits.bytes() {
+    let (mut mantissa, mut exponent, mut negative) = (0u64, 0i32, false);
+    let (mut fraction, mut in_exponent, mut exponent_part, mut exponent_negative) = (false, false, 0i32, false);
+    for byte in source.bytes() {
         match byte {
-            b'.' => continue,
-            b'0'..=b'9' if mantissa < 1 << 60 => mantissa = mantissa * 10 + u64::from(byte - b'0'),
-            b'0'..=b'9' => exponent = exponent.saturating_add(1),
+            b'-' if in_exponent => exponent_negative = true,
+            b'-' => negative = true,
+            b'.' => fraction = true,
+            b'e' | b'E' => in_exponent = true,
+            b'0'..=b'9' if in_exponent => exponent_part = exponent_part.saturating_mul(10).saturating_add(i32::from(byte - b'0')),
+            // Digits past what a u64 holds only scale the value.
+            b'0'..=b'9' if mantissa >= 1 << 60 => exponent = exponent.saturating_add(i32::from(!fraction)),
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(byte - b'0');
+                exponent = exponent.saturating_sub(i32::from(fraction));
+            }
             _ => {}
         }
     }
-    let fraction = digits.find('.').map_or(0, |at| digits.len() - at - 1);
-    exponent = exponent.saturating_sub(fraction as i32);
-    let mut value = mantissa as f64;
-    let power = 10f64.powi(exponent.unsigned_abs().min(400) as i32);
-    value = if exponent < 0 { value / power } else { value * power };
+    exponent = exponent.saturating_add(if exponent_negative { -exponent_part } else { exponent_part });
+    // 10^k is exact up to k = 22, and so is each step of this product.
+    let mut power = 1.0f64;
+    for _ in 0..exponent.unsigned_abs().min(400) {
+        power *= 10.0;
+    }
+    let value = if exponent < 0 { mantissa as f64 / power } else { mantissa as f64 * power };
     if negative {
         -value
     } else {
@@ -527,6 +530,18 @@ mod tests {
         assert!(parse(&ok).is_ok());
         let deep = "[".repeat(100_000) + &"]".repeat(100_000);
         assert!(parse(&deep).unwrap_err().to_string().contains("deeper"));
+    }
+
+    #[test]
+    fn numbers_read_exactly_where_the_docs_say_and_closely_elsewhere() {
+        for exact in ["0", "-0", "7", "-12.5e1", "0.25", "1.5", "0.1", "123.456", "1e22", "9007199254740993", "123456789012345678", "2E-3"]
+        {
+            assert_eq!(number_value(exact), exact.parse::<f64>().unwrap(), "{exact}");
+        }
+        for close in ["1.5e300", "2.5e-300", "3.141592653589793238462643383279", "6.02214076e23", "1e-7"] {
+            let (ours, theirs) = (number_value(close), close.parse::<f64>().unwrap());
+            assert!(((ours - theirs) / theirs).abs() < 1e-14, "{close}: {ours} vs {theirs}");
+        }
     }
 
     #[test]

@@ -2,6 +2,9 @@
 import { Client, id, lookup as encode } from '../dist/instant_edge.js';
 
 export { id };
+// For the entries (pkg/*.js), which each get the compiled wasm as their runtime allows; not part
+// of the package's API (the entries re-export only the @instantdb/admin names).
+export { initSync } from '../dist/instant_edge.js';
 
 export class InstantAPIError extends Error {
   constructor({ status, body } = {}) {
@@ -9,6 +12,9 @@ export class InstantAPIError extends Error {
     Object.assign(this, { name: 'InstantAPIError', kind: 'api', status, body, hint: body?.hint, traceId: body?.['trace-id'] });
   }
 }
+
+// The bundle's minifier renames the class: its `name` (what an error prints as) is set here.
+Object.defineProperty(InstantAPIError, 'name', { value: 'InstantAPIError' });
 
 const rethrow = (error) => {
   if (error instanceof Error && error.name === 'InstantAPIError') Object.setPrototypeOf(error, InstantAPIError.prototype);

@@ -1,14 +1,16 @@
 //! What each JS call answers, shaped from the server's JSON as the official client shapes it,
 //! and the storage calls' arguments.
 
-use js_sys::{Array, Object};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::Array;
+use wasm_bindgen::JsValue;
 
-use super::{get, is_absent, set, string_option, text_arg};
+use super::{get, is_absent, string_option, text_arg};
 use crate::host::wasm::{self as host, read_argument};
 use crate::http::{HostValue, HttpRequest};
 use crate::json::{JsonView, Kind};
+use crate::parse::{parse, Node};
 use crate::storage::{self, UploadOptions, UploadSource};
+use crate::value::write_string;
 use crate::{Error, Instant};
 
 /// What to answer from the server's JSON.
@@ -33,67 +35,95 @@ pub(super) enum Answer {
     Sessions,
 }
 
-/// `json[key]`, or `null`.
-fn pick(json: &JsValue, key: &str) -> JsValue {
-    json.field(key).unwrap_or(JsValue::NULL)
+/// `node[key]`'s JSON text, or `null`.
+fn pick<'a>(node: Option<Node<'a>>, key: &str) -> &'a str {
+    node.and_then(|node| node.field(key)).map_or("null", |value| value.source)
 }
 
-fn rows(json: &JsValue, key: &str) -> Array {
-    let rows = pick(json, key);
-    if Array::is_array(&rows) {
-        rows.unchecked_into()
-    } else {
-        Array::new()
+/// The rows of `node[key]` (none when it is not an array).
+fn rows<'a>(node: &Node<'a>, key: &str) -> Vec<Node<'a>> {
+    node.field(key).map(|rows| rows.items()).unwrap_or_default()
+}
+
+/// `text` as a JSON string, or `null`.
+fn string_or_null(text: Option<&str>, out: &mut String) {
+    match text {
+        Some(text) => write_string(text, out),
+        None => out.push_str("null"),
     }
 }
 
 impl Answer {
-    pub(super) fn shape(&self, json: JsValue, app_id: &str) -> JsValue {
+    /// The answer to a 200 whose body is `text`, as JSON text (`None`: `undefined`); a body that
+    /// is not JSON is the decode error that says to check the API base.
+    pub(super) fn shape(&self, text: &str, app_id: &str) -> Result<Option<String>, Error> {
+        let node = parse(text).map_err(|_| crate::response::not_json(text))?;
+        let mut out = String::new();
         match *self {
-            Answer::Field(key) => pick(&json, key),
-            Answer::Token => pick(&pick(&json, "user"), "refresh_token"),
-            Answer::Whole => json,
-            Answer::Nothing => JsValue::UNDEFINED,
+            Answer::Field(key) => out.push_str(pick(Some(node), key)),
+            Answer::Token => out.push_str(pick(node.field("user"), "refresh_token")),
+            Answer::Whole => out.push_str(node.source),
+            Answer::Nothing => return Ok(None),
             Answer::UserCreated => {
-                let out = Object::new();
-                set(&out, "user", &pick(&json, "user"));
-                set(&out, "created", &JsValue::from_bool(pick(&json, "created").is_truthy()));
-                out.into()
+                out.push_str(r#"{"user":"#);
+                out.push_str(pick(Some(node), "user"));
+                out.push_str(r#","created":"#);
+                out.push_str(if pick(Some(node), "created") == "true" { "true" } else { "false" });
+                out.push('}');
             }
             Answer::Files => {
-                let rows = rows(&json, "$files");
-                for row in rows.iter() {
-                    set(&row, "name", &pick(&row, "path"));
-                    let key = pick(&row, "location-id").as_string().map(|location| storage::object_key(app_id, &location));
-                    set(&row, "key", &key.map_or(JsValue::NULL, JsValue::from));
-                    set(&row, "etag", &JsValue::NULL);
-                    set(&row, "last_modified", &JsValue::NULL);
+                out.push('[');
+                for (i, row) in rows(&node, "$files").into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    // The row's own entries, then the official client's added ones (a repeated
+                    // key reads as the last).
+                    out.push('{');
+                    if let Some(entries) = crate::http::object_entries(row.source) {
+                        out.push_str(entries);
+                        out.push(',');
+                    }
+                    out.push_str(r#""name":"#);
+                    out.push_str(pick(Some(row), "path"));
+                    out.push_str(r#","key":"#);
+                    let location = row.field("location-id").and_then(|l| l.text().map(|t| t.into_owned()));
+                    string_or_null(location.map(|location| storage::object_key(app_id, &location)).as_deref(), &mut out);
+                    out.push_str(r#","etag":null,"last_modified":null}"#);
                 }
-                rows.into()
+                out.push(']');
             }
-            Answer::FirstUrl => pick(&rows(&json, "$files").get(0), "url"),
-            Answer::Sessions => crate::rooms::sessions(&json),
+            Answer::FirstUrl => out.push_str(pick(rows(&node, "$files").first().copied(), "url")),
+            Answer::Sessions => match node.field("sessions") {
+                Some(sessions) if sessions.kind() == Kind::Object => out.push_str(sessions.source),
+                _ => out.push_str("{}"),
+            },
             Answer::UsersPage(limit) => {
-                let rows = rows(&json, "$users");
-                let has_next_page = rows.length() > limit;
-                let users = rows.slice(0, limit);
-                let last = users.at(-1);
-                let end_cursor = match last.kind() == Kind::Object {
-                    true => JsValue::from(crate::auth::users_cursor(
-                        &pick(&last, "id").as_string().unwrap_or_default(),
-                        pick(&last, "email").as_string().as_deref(),
-                    )),
-                    false => JsValue::NULL,
-                };
-                let page_info = Object::new();
-                set(&page_info, "endCursor", &end_cursor);
-                set(&page_info, "hasNextPage", &JsValue::from_bool(has_next_page));
-                let out = Object::new();
-                set(&out, "users", &users);
-                set(&out, "pageInfo", &page_info);
-                out.into()
+                let rows = rows(&node, "$users");
+                let has_next_page = rows.len() > limit as usize;
+                let users = rows.get(..limit as usize).unwrap_or(&rows);
+                out.push_str(r#"{"users":["#);
+                for (i, user) in users.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(user.source);
+                }
+                out.push_str(r#"],"pageInfo":{"endCursor":"#);
+                match users.last().filter(|last| last.kind() == Kind::Object) {
+                    Some(last) => {
+                        let text = |key: &str| last.field(key).and_then(|value| value.text().map(|t| t.into_owned()));
+                        let cursor = crate::auth::users_cursor(&text("id").unwrap_or_default(), text("email").as_deref());
+                        write_string(&cursor, &mut out);
+                    }
+                    None => out.push_str("null"),
+                }
+                out.push_str(r#","hasNextPage":"#);
+                out.push_str(if has_next_page { "true" } else { "false" });
+                out.push_str("}}");
             }
         }
+        Ok(Some(out))
     }
 }
 

@@ -3,7 +3,7 @@
 //! loop as the Rust API. The `tx` Proxy, the `InstantAPIError` class and the async iterator are
 //! in `pkg/src/api.js`.
 
-use js_sys::{Array, Object, Promise, Reflect};
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -13,15 +13,11 @@ mod live;
 use crate::auth::UserRef;
 use crate::client::attempts::{Attempts, Next};
 use crate::host::wasm::{self as host, get, read_argument, Argument};
-use crate::http::HttpRequest;
+use crate::http::{HttpRequest, HttpResponse, Reply};
 use crate::json::{JsonView, Kind};
 use crate::parse::{parse, Node};
 use crate::{CallOptions, Config, Error, Impersonation, Instant};
 use answer::Answer;
-
-fn set(object: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(object, &JsValue::from_str(key), value);
-}
 
 fn is_absent(value: &JsValue) -> bool {
     value.is_undefined() || value.is_null()
@@ -56,26 +52,31 @@ fn text_arg(value: &JsValue, what: &'static str) -> Result<String, Error> {
 /// `traceId` and, when reading an argument threw, `cause` (the pkg layer gives it the
 /// `InstantAPIError` prototype).
 fn to_js_error(error: Error) -> JsValue {
-    let js: JsValue = js_sys::Error::new(&error.message()).into();
-    set(&js, "name", &JsValue::from_str("InstantAPIError"));
-    set(&js, "kind", &JsValue::from_str(error.kind()));
-    set(&js, "status", &JsValue::from(error.status()));
     let (body, hint, trace_id) = match &error {
-        Error::Api(api) => (host::from_value(&api.body), host::from_value(&api.hint), api.trace_id.as_deref().map(JsValue::from_str)),
+        Error::Api(api) => (host::text_of(&api.body), Some(host::text_of(&api.hint)), api.trace_id.as_deref()),
         other => {
-            let body = Object::new();
-            set(&body, "type", &JsValue::from_str(other.kind()));
-            set(&body, "message", &JsValue::from_str(&other.message()));
-            (body.into(), JsValue::UNDEFINED, None)
+            let mut body = String::from(r#"{"type":"#);
+            crate::value::write_string(other.kind(), &mut body);
+            body.push_str(r#","message":"#);
+            crate::value::write_string(&other.message(), &mut body);
+            body.push('}');
+            (body, None, None)
         }
     };
-    set(&js, "body", &body);
-    set(&js, "hint", &hint);
-    set(&js, "traceId", &trace_id.unwrap_or(JsValue::UNDEFINED));
-    if let Error::InvalidArgument { cause: Some(cause), .. } = &error {
-        set(&js, "cause", cause.get::<JsValue>().unwrap_or(&JsValue::UNDEFINED));
-    }
-    js
+    let cause = match &error {
+        Error::InvalidArgument { cause: Some(cause), .. } => cause.get::<JsValue>().cloned(),
+        _ => None,
+    };
+    make_error(
+        &error.message(),
+        error.kind(),
+        error.status(),
+        &body,
+        hint.as_deref(),
+        trace_id,
+        cause.as_ref().unwrap_or(&JsValue::UNDEFINED),
+        cause.is_some(),
+    )
 }
 
 /// A JSON argument (see [`read_argument`]) as a checked [`Node`]; an error names it.
@@ -194,6 +195,19 @@ pub struct Pending {
 #[wasm_bindgen(module = "/src/host/wasm/host.js")]
 extern "C" {
     fn drive(pending: Pending, step: Array) -> Promise;
+    /// The `InstantAPIError` of `makeError` in `host.js` (JSON texts for `body` and `hint`).
+    #[wasm_bindgen(js_name = makeError)]
+    #[allow(clippy::too_many_arguments)]
+    fn make_error(
+        message: &str,
+        kind: &str,
+        status: u16,
+        body: &str,
+        hint: Option<&str>,
+        trace_id: Option<&str>,
+        cause: &JsValue,
+        has_cause: bool,
+    ) -> JsValue;
     /// `[kind, ...parts]` in one host call.
     #[wasm_bindgen(js_name = step)]
     #[allow(clippy::too_many_arguments)]
@@ -203,9 +217,10 @@ extern "C" {
 #[wasm_bindgen]
 impl Pending {
     /// The next step after `answer` (what `Call.send` resolved with; `undefined` before an
-    /// attempt): `[0, value]` done, `[1, ms]` wait, `[2, timeout, url, method, headers, body,
-    /// upload, signal, whole]` send (`whole`: a 200 with JSON is the call's value as it is, so
-    /// `drive` settles it without asking again); the call's error is thrown.
+    /// attempt): `[0, value]` done, `[3, json]` done with the value's JSON text, `[1, ms]` wait,
+    /// `[2, timeout, url, method, headers, body, upload, signal, whole]` send (`whole`: a 200 is
+    /// the call's value as it is, so `drive` parses and settles it without asking again; else
+    /// its text comes back here to be shaped); the call's error is thrown.
     pub fn next(&mut self, answer: JsValue) -> Result<Array, JsValue> {
         self.advance(answer, js_sys::Date::now())
     }
@@ -213,19 +228,24 @@ impl Pending {
 
 impl Pending {
     fn advance(&mut self, answer: JsValue, now: f64) -> Result<Array, JsValue> {
+        let none = &JsValue::UNDEFINED;
         let next = if answer.is_undefined() {
             let aborted = self.options.signal.as_ref().is_some_and(web_sys::AbortSignal::aborted);
             self.attempts.before(aborted, now)
         } else {
             let result = host::answer(answer.unchecked_ref());
+            if let Ok(HttpResponse { status: 200, body: Reply::Text(text), .. }) = &result {
+                return match self.answer.shape(text, self.db.config().app_id()) {
+                    Ok(Some(json)) => Ok(make_step(3, &JsValue::from_str(&json), none, none, none, none, none, none, false)),
+                    Ok(None) => Ok(make_step(0, none, none, none, none, none, none, none, false)),
+                    Err(error) => Err(to_js_error(error)),
+                };
+            }
             self.attempts.after(&self.db, &self.request, result, now, js_sys::Math::random())
         };
-        let none = &JsValue::UNDEFINED;
         match next {
-            Next::Done(Ok(json)) => {
-                let value = self.answer.shape(json, self.db.config().app_id());
-                Ok(make_step(0, &value, none, none, none, none, none, none, false))
-            }
+            // A 200 the host parsed (a Rust-driven request): not asked for by `drive`.
+            Next::Done(Ok(json)) => Ok(make_step(0, &json, none, none, none, none, none, none, false)),
             Next::Done(Err(error)) => Err(to_js_error(error)),
             Next::Wait(ms) => Ok(make_step(1, &JsValue::from(ms), none, none, none, none, none, none, false)),
             Next::Send(timeout_ms) => {
@@ -337,16 +357,13 @@ fn auth_request(db: &Instant, method: &str, arg: &dyn Fn(usize) -> JsValue) -> R
                     cause: Some(crate::http::HostValue::new(header)),
                 });
             }
-            let text = cookie_text(&header.as_string().unwrap_or_default(), config.app_id());
-            let user = text.and_then(|text| host::parse(&text)).filter(|user| user.kind() == Kind::Object);
-            let token = user
-                .as_ref()
-                .and_then(|user| user.field("refresh_token"))
-                .and_then(|t| t.text().map(|t| t.into_owned()))
-                .filter(|t| !t.is_empty());
+            let text = cookie_text(&header.as_string().unwrap_or_default(), config.app_id()).unwrap_or_default();
+            let user = parse(&text).ok().filter(|user| user.kind() == Kind::Object);
+            let token =
+                user.and_then(|user| user.field("refresh_token")).and_then(|t| t.text().map(|t| t.into_owned())).filter(|t| !t.is_empty());
             let (Some(user), Some(token)) = (user, token) else { return Ok(Prepared::Done(JsValue::NULL)) };
             if arg(1).is_truthy() {
-                return Ok(Prepared::Done(user));
+                return Ok(Prepared::Done(host::parse(user.source).unwrap_or(JsValue::NULL)));
             }
             (verify_token_request(config, &token)?, Answer::Field("user"))
         }

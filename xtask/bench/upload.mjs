@@ -5,7 +5,7 @@
 // the path in BENCH_OUT when set.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { init } from '../../pkg/node.js';
-import { initSync } from '../../pkg/dist/instant_edge.js';
+import { initSync } from '../../pkg/dist/api.js';
 
 const SIZE = 50 * 1024 * 1024;
 const CHUNK = 64 * 1024;

@@ -26,8 +26,8 @@ const TARGET: &str = "wasm32-unknown-unknown";
 
 /// The entries of `pkg/package.json`'s exports: (condition, file).
 pub const ENTRIES: [(&str, &str); 3] = [("workerd", "workerd.js"), ("node", "node.js"), ("browser", "browser.js")];
-/// What every entry loads whether or not its imports name it: the wasm-bindgen glue and the wasm.
-const ALWAYS: [&str; 2] = ["dist/instant_edge.js", "dist/instant_edge_bg.wasm"];
+/// What every entry loads whether or not its imports name it: the bundle and the wasm.
+const ALWAYS: [&str; 2] = ["dist/api.js", "dist/instant_edge_bg.wasm"];
 
 /// The rustc output, before wasm-bindgen and wasm-opt: it still has its `name` section, so every
 /// crate linked in shows up by name.
@@ -36,8 +36,8 @@ fn rustc_wasm(root: &Path) -> PathBuf {
 }
 
 /// Builds `pkg/dist/`: release wasm with the `js` feature → wasm-bindgen `--target web` →
-/// `wasm-opt -Oz` from npm binaryen, name and producers sections stripped → the glue, its
-/// `snippets/` and `pkg/src/api.js` (as `dist/api.js`) minified by esbuild. Fails if
+/// `wasm-opt -Oz` from npm binaryen, name and producers sections stripped → `pkg/src/api.js`,
+/// the glue and its `snippets/` bundled and minified by esbuild as `dist/api.js`. Fails if
 /// `serde_json` made it into the wasm. Files are swapped into `pkg/dist/` one atomic rename each
 /// (and only when they changed), so a test running meanwhile never reads a half-written wasm.
 pub fn build(root: &Path) -> Result<()> {
@@ -80,9 +80,11 @@ pub fn build(root: &Path) -> Result<()> {
         println!("==> wasm-bindgen --target web --out-dir pkg/dist");
         run(Command::new("wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&staging).arg(&wasm), "wasm-bindgen")?;
         let output = staging.join("instant_edge_bg.wasm");
-        println!("==> wasm-opt -Oz --strip-debug --strip-producers (npm binaryen {BINARYEN_VERSION})");
-        // --strip-debug removes the `name` section too.
-        run(Command::new("wasm-opt").args(["-Oz", "--strip-debug", "--strip-producers"]).arg(&output).arg("-o").arg(&output), "wasm-opt")?;
+        println!("==> wasm-opt -Oz --converge --strip-debug --strip-producers (npm binaryen {BINARYEN_VERSION})");
+        // --strip-debug removes the `name` section too; --converge repeats -Oz while it still
+        // shrinks the module (-350 B gzip).
+        let flags = ["-Oz", "--converge", "--strip-debug", "--strip-producers"];
+        run(Command::new("wasm-opt").args(flags).arg(&output).arg("-o").arg(&output), "wasm-opt")?;
         let bytes = fs::read(&output).map_err(|e| format!("reading {}: {e}", output.display()))?;
         let left: Vec<String> = custom_sections(&bytes)?.into_iter().filter(|s| s == "name" || s == "producers").collect();
         if !left.is_empty() {
@@ -115,9 +117,10 @@ pub fn build(root: &Path) -> Result<()> {
 /// gets the new keys, plus the snippets' functions the wasm imports directly.
 fn minify_names(dist: &Path) -> Result<()> {
     let wasm = dist.join("instant_edge_bg.wasm");
-    println!("==> wasm-opt --minify-imports-and-exports-and-modules");
+    println!("==> wasm-opt --minify-imports-and-exports-and-modules --strip-target-features");
+    // The target features section only serves tools, and this is the last wasm-opt to read it.
     let output = Command::new("wasm-opt")
-        .arg("--minify-imports-and-exports-and-modules")
+        .args(["--minify-imports-and-exports-and-modules", "--strip-target-features"])
         .arg(&wasm)
         .arg("-o")
         .arg(&wasm)
@@ -208,40 +211,35 @@ fn rename_in_glue(glue: &str, map: &str) -> Result<String> {
     Ok(out)
 }
 
-/// Minifies, with esbuild, the wasm-bindgen glue and every JS snippet it imports
-/// (`snippets/<crate>-<hash>/…`, from `#[wasm_bindgen(module = …)]` and `inline_js`) in place,
-/// and `api` into `dist/api.js`: the same ES module, its imports of `../dist/X` made `./X`.
+/// Bundles `api` (`pkg/src/api.js`), the wasm-bindgen glue and every JS snippet it imports
+/// (`snippets/<crate>-<hash>/…`, from `#[wasm_bindgen(module = …)]` and `inline_js`) into one
+/// minified ES module, `dist/api.js`, with esbuild: one file to load, one gzip stream, and
+/// nothing the package does not call (host.js helpers only the Rust API uses are dropped). The
+/// glue and snippets are then removed from `dist`: only `api.js` and the wasm remain.
 fn minify(dist: &Path, api: &Path) -> Result<()> {
-    let glue: Vec<String> = files_under(dist)?
-        .into_iter()
-        .filter(|f| f == "instant_edge.js" || (f.starts_with("snippets/") && (f.ends_with(".js") || f.ends_with(".mjs"))))
-        .collect();
-    println!("==> esbuild --minify (npm esbuild {ESBUILD_VERSION}): {} and {API_SOURCE} → dist/api.js", glue.join(", "));
+    let source = fs::read_to_string(api).map_err(|e| format!("reading {API_SOURCE}: {e}"))?;
+    // `../dist/X` from pkg/src is `./X` from the staging directory, which holds what dist will.
+    let entry = dist.join("api-entry.js");
+    fs::write(&entry, relocate(&source)?).map_err(|e| format!("writing {}: {e}", entry.display()))?;
+    println!("==> esbuild --bundle --minify (npm esbuild {ESBUILD_VERSION}): {API_SOURCE} + the glue + its snippets → dist/api.js");
     run(
-        Command::new("esbuild")
-            .args(&glue)
-            .args(MINIFY)
-            .arg("--allow-overwrite")
-            .arg(format!("--outdir={}", dist.display()))
-            .arg(format!("--outbase={}", dist.display()))
-            .current_dir(dist),
-        "esbuild --minify (the glue and its snippets)",
+        Command::new("esbuild").arg("api-entry.js").args(["--bundle", "--format=esm", "--outfile=api.js"]).args(MINIFY).current_dir(dist),
+        "esbuild --bundle (pkg/src/api.js, the glue and its snippets)",
     )?;
-    let output = Command::new("esbuild").arg(api).args(MINIFY).stderr(Stdio::inherit()).output().map_err(|e| format!("esbuild: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("esbuild --minify {API_SOURCE} failed ({})", output.status));
-    }
-    let minified = String::from_utf8(output.stdout).map_err(|e| format!("esbuild wrote non-UTF-8 for {API_SOURCE}: {e}"))?;
-    let moved = relocate(&minified)?;
-    for literal in module_literals(&moved) {
+    let bundle = fs::read_to_string(dist.join("api.js")).map_err(|e| format!("reading the bundle: {e}"))?;
+    for literal in module_literals(&bundle) {
         if literal.starts_with('.') && !dist.join(literal).is_file() {
-            return Err(format!("dist/api.js imports `{literal}`, which the build did not make"));
+            return Err(format!("dist/api.js refers to `{literal}`, which the build did not make"));
         }
     }
-    fs::write(dist.join("api.js"), moved).map_err(|e| format!("writing dist/api.js: {e}"))
+    for bundled in ["api-entry.js", "instant_edge.js", "instant_edge.d.ts", "instant_edge_bg.wasm.d.ts"] {
+        let _ = fs::remove_file(dist.join(bundled));
+    }
+    let _ = fs::remove_dir_all(dist.join("snippets"));
+    Ok(())
 }
 
-/// `pkg/src/api.js` (minified) as `pkg/dist/api.js`: a relative import must name a file of
+/// `pkg/src/api.js` as the bundle's entry beside the glue: a relative import must name a file of
 /// `dist/`, `../dist/X`, which becomes `./X`.
 fn relocate(api: &str) -> Result<String> {
     let mut moved = api.to_owned();

@@ -20,19 +20,16 @@ export function messageOf(error) {
   }
 }
 
-/** The caller's value as JSON text in UTF-8, read once with `JSON.stringify`'s semantics whatever its
+/** The caller's value as JSON text, read once with `JSON.stringify`'s semantics whatever its
  * prototype or realm (`undefined` reads as `null`); throws what reading threw. */
 export function jsonText(value) {
   const text = JSON.stringify(value) ?? 'null';
-  if (text.length <= LARGE) return utf8.encode(text);
+  if (text.length <= LARGE) return text;
   // Wasm memory never shrinks: a large argument enters it abridged (long strings elided, the
   // structure the checks read kept) and the body takes this whole text.
-  return [utf8.encode(JSON.stringify(value, elide)), text];
+  return [JSON.stringify(value, elide), text];
 }
 
-// Bytes, not a string, cross into wasm memory: wasm-bindgen copies a string with a JS loop per
-// character, a `Uint8Array` with one native copy (a 1,000-step transaction is ~100 KB).
-const utf8 = new TextEncoder();
 const LARGE = 1 << 20;
 const elide = (key, value) => (typeof value === 'string' && value.length > 1024 && !value.startsWith('lookup__') ? '…' : value);
 
@@ -130,10 +127,10 @@ export class Call {
     this.settled = true;
   }
 
-  /** Sends; resolves to `[status, retryAfter, json]` for a 200 with JSON, `[status, retryAfter,
-   * undefined, text]` otherwise, `[status, null, undefined, undefined, reader]` for a streamed
+  /** Sends; resolves to `[status, retryAfter, json]` for a 200 with JSON (when `parse`),
+   * `[status, retryAfter, undefined, text]` otherwise, `[status, null, undefined, undefined, reader]` for a streamed
    * 200, or `[0, kind, message]` when no answer came. Never rejects. */
-  async send(url, method, headers, body, stream, upload) {
+  async send(url, method, headers, body, stream, upload, parse = true) {
     try {
       if (this.signal?.aborted) return [0, 'aborted', ''];
       // `headers` is shared by the client's calls: never changed here.
@@ -149,7 +146,7 @@ export class Call {
       }
       const text = await response.text();
       if (!stream) this.finish(false);
-      if (response.status === 200) {
+      if (response.status === 200 && parse) {
         try {
           return [200, retryAfter, JSON.parse(text)];
         } catch {}
@@ -231,10 +228,11 @@ export async function drive(pending, step) {
         await sleep(step[1]);
         step = pending.next(undefined);
       } else {
-        const answer = await new Call(step[1], step[7], false).send(step[2], step[3], step[4], step[5], false, step[6]);
+        const answer = await new Call(step[1], step[7], false).send(step[2], step[3], step[4], step[5], false, step[6], step[8]);
         // A 200 with JSON, when Rust said it is the value as it is.
         if (step[8] && answer[0] === 200 && answer.length === 3) return answer[2];
         step = pending.next(answer);
+        if (step[0] === 3) return JSON.parse(step[1]);
       }
     }
   } finally {
@@ -307,6 +305,21 @@ export function follow(live, sink) {
       return closed;
     },
   };
+}
+
+/** The JS error of a failed call, made in one host call: an `Error` named `InstantAPIError`
+ * with `kind`, `status`, `body` and `hint` (JSON texts), `traceId` and, when reading an argument
+ * threw, `cause` (pkg/src/api.js gives it the `InstantAPIError` prototype). */
+export function makeError(message, kind, status, body, hint, traceId, cause, hasCause) {
+  const error = new Error(message);
+  error.name = 'InstantAPIError';
+  error.kind = kind;
+  error.status = status;
+  error.body = JSON.parse(body);
+  error.hint = hint === undefined ? undefined : JSON.parse(hint);
+  error.traceId = traceId;
+  if (hasCause) error.cause = cause;
+  return error;
 }
 
 /** A step of `drive`, made in one host call. */

@@ -115,13 +115,13 @@ pub fn read_argument(value: &JsValue, what: &'static str) -> Result<Argument> {
         message.push_str(&message_of(&thrown));
         Error::InvalidArgument { what: what.into(), message, cause: Some(HostValue::new(thrown)) }
     })?;
-    let (bytes, whole) = match read.dyn_into::<Array>() {
+    let (text, whole) = match read.dyn_into::<Array>() {
         Ok(pair) => (pair.get(0), Some(HostValue::new(pair.get(1)))),
-        Err(bytes) => (bytes, None),
+        Err(text) => (text, None),
     };
-    // `TextEncoder` writes well-formed UTF-8 (a lone surrogate becomes U+FFFD).
-    let text = String::from_utf8(bytes.unchecked_into::<Uint8Array>().to_vec()).map_err(|_| Error::invalid(what, "is not UTF-8"))?;
-    Ok(Argument { text, whole })
+    // A string crosses as UTF-8 (a lone surrogate, which `JSON.stringify` escapes anyway, would
+    // become U+FFFD).
+    Ok(Argument { text: text.as_string().unwrap_or_default(), whole })
 }
 
 /// A JSON argument as [`read_argument`] read it.

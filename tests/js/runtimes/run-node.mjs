@@ -24,7 +24,7 @@ const loaded = (entry, seen = new Set()) => {
 // The package's own wasm instance: initSync returns its exports once initialised. Export names
 // are minified by the build, so the memory is found by its type.
 const packageWasm = async () => {
-  const { initSync } = await import(pathToFileURL(join(pkgDir, 'dist/instant_edge.js')).href);
+  const { initSync } = await import(pathToFileURL(join(pkgDir, 'dist/api.js')).href);
   const exports = initSync({ module: readFileSync(join(pkgDir, 'dist/instant_edge_bg.wasm')) });
   return { memory: Object.values(exports).find((value) => value instanceof WebAssembly.Memory) };
 };
