@@ -2,7 +2,7 @@
 // served as application/wasm).
 import { initSync } from './dist/api.js';
 const response = await fetch(new URL('./dist/instant_edge_bg.wasm', import.meta.url));
-if (!response.ok) throw new Error(`instant-edge: its wasm answered ${response.status}`);
+if (!response.ok) throw new Error(`instant-edge: the wasm answered ${response.status}`);
 let module;
 try {
   module = await WebAssembly.compileStreaming(response.clone());

@@ -29,9 +29,10 @@ pub const MAX_DEPTH: usize = 1000;
 pub struct Node<'a> {
     /// Its JSON text, exactly as it appears in the parsed text (no surrounding whitespace).
     pub source: &'a str,
-    /// The host's copy of the whole text, when `source` is an abridged copy: a large argument
-    /// enters wasm memory with its long strings elided (wasm memory never shrinks, so a 100 MB
-    /// string must not be copied in), and request bodies take the host's copy.
+    /// The host's copy of the whole text, which request bodies take instead of `source` (a JS
+    /// caller's argument: its text is not copied back out of wasm memory). `source` may then be
+    /// abridged: a large argument enters wasm memory with its long strings elided (wasm memory
+    /// never shrinks, so a 100 MB string must not be copied in).
     pub whole: Option<&'a HostValue>,
 }
 

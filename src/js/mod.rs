@@ -79,11 +79,11 @@ fn to_js_error(error: Error) -> JsValue {
     )
 }
 
-/// A JSON argument (see [`read_argument`]) as a checked [`Node`]; an error names it.
-pub(crate) fn parse_argument<'a>(argument: &'a Argument, what: &'static str) -> Result<Node<'a>, Error> {
-    let mut node = parse_text(&argument.text, what)?;
-    node.whole = argument.whole.as_ref();
-    Ok(node)
+/// A JSON argument (see [`read_argument`]) as a [`Node`]. `JSON.stringify` wrote its text, so it
+/// is valid JSON: it is read lazily, with no syntax pass first.
+pub(crate) fn parse_argument<'a>(argument: &'a Argument, _what: &'static str) -> Result<Node<'a>, Error> {
+    let text = argument.text.strip_prefix('\u{80}').unwrap_or(&argument.text);
+    Ok(Node { source: text.trim(), whole: Some(&argument.whole) })
 }
 
 /// JSON text made here as a checked [`Node`].
@@ -406,7 +406,7 @@ pub fn lookup(attribute: JsValue, value: JsValue) -> Result<String, JsValue> {
         let mut text = String::from("lookup__");
         text.push_str(&attribute);
         text.push_str("__");
-        match value.whole.as_ref().and_then(|whole| whole.get::<JsValue>()).and_then(JsValue::as_string) {
+        match value.whole.get::<JsValue>().and_then(JsValue::as_string) {
             Some(whole) => text.push_str(&whole),
             None => text.push_str(&value.text),
         }

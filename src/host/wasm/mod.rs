@@ -116,20 +116,22 @@ pub fn read_argument(value: &JsValue, what: &'static str) -> Result<Argument> {
         Error::InvalidArgument { what: what.into(), message, cause: Some(HostValue::new(thrown)) }
     })?;
     let (text, whole) = match read.dyn_into::<Array>() {
-        Ok(pair) => (pair.get(0), Some(HostValue::new(pair.get(1)))),
-        Err(text) => (text, None),
+        Ok(pair) => (pair.get(0), pair.get(1)),
+        Err(text) => (text.clone(), text),
     };
     // A string crosses as UTF-8 (a lone surrogate, which `JSON.stringify` escapes anyway, would
     // become U+FFFD).
-    Ok(Argument { text: text.as_string().unwrap_or_default(), whole })
+    Ok(Argument { text: text.as_string().unwrap_or_default(), whole: HostValue::new(whole) })
 }
 
 /// A JSON argument as [`read_argument`] read it.
 pub struct Argument {
-    /// Its JSON text (abridged when `whole` is set).
+    /// Its JSON text in wasm memory, which the checks read (abridged when large), after a U+0080
+    /// when long (it made wasm-bindgen's copy native: see `jsonText` in host.js).
     pub text: String,
-    /// The host's whole text of a large argument.
-    pub whole: Option<HostValue>,
+    /// The host's string of its whole text, which request bodies take: the caller's text is
+    /// never copied back out of wasm memory.
+    pub whole: HostValue,
 }
 
 /// `object[key]`, or why reading it threw (a getter, a Proxy): never swallowed.
@@ -175,13 +177,6 @@ pub fn from_value(value: &Value) -> Json {
 }
 
 thread_local! {
-    /// The host strings of the last few short texts sent: the same URL, header names and values
-    /// go out with every call of a client, and making a JS string from wasm memory
-    /// (`TextDecoder`) costs about a microsecond each in Node.
-    static STRINGS: std::cell::RefCell<Vec<(String, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-thread_local! {
     /// The header objects of the last few header lists sent: a client sends the same headers
     /// with every call, and making the object costs a host call per header.
     static HEADERS: std::cell::RefCell<Vec<(Headers, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -205,25 +200,6 @@ fn headers_object(headers: &[(&'static str, String)]) -> JsValue {
         }
         cache.push((headers.to_vec(), object.clone()));
         object
-    })
-}
-
-/// `text` as a host string, from [`STRINGS`] when it was sent lately.
-fn host_string(text: &str) -> JsValue {
-    if text.len() > 512 {
-        return JsValue::from_str(text);
-    }
-    STRINGS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some((_, js)) = cache.iter().find(|(cached, _)| cached == text) {
-            return js.clone();
-        }
-        let js = JsValue::from_str(text);
-        if cache.len() == 32 {
-            cache.remove(0);
-        }
-        cache.push((text.to_owned(), js.clone()));
-        js
     })
 }
 
@@ -376,7 +352,7 @@ pub fn parts(request: &HttpRequest) -> Result<Parts> {
         Some(upload) => upload::arguments(upload)?,
         None => JsValue::UNDEFINED,
     };
-    Ok(Parts { url: host_string(&request.url), method: host_string(request.method), headers, body, upload })
+    Ok(Parts { url: JsValue::from_str(&request.url), method: JsValue::from_str(request.method), headers, body, upload })
 }
 
 /// A body as `Call.send` takes it: its text, or pieces when parts of it are held by the host.
@@ -387,7 +363,7 @@ fn body_text(body: &Payload) -> JsValue {
         held.push((out.len(), part.get::<JsValue>().cloned().unwrap_or(JsValue::NULL), entries_only));
     });
     if held.is_empty() {
-        return host_string(&text);
+        return JsValue::from_str(&text);
     }
     let pieces = Array::new();
     let mut from = 0;
