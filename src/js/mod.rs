@@ -83,7 +83,7 @@ fn to_js_error(error: Error) -> JsValue {
 /// is valid JSON: it is read lazily, with no syntax pass first.
 pub(crate) fn parse_argument<'a>(argument: &'a Argument, _what: &'static str) -> Result<Node<'a>, Error> {
     let text = argument.text.strip_prefix('\u{80}').unwrap_or(&argument.text);
-    Ok(Node { source: text.trim(), whole: Some(&argument.whole) })
+    Ok(Node { source: text.trim(), whole: argument.whole.as_ref() })
 }
 
 /// JSON text made here as a checked [`Node`].
@@ -406,7 +406,7 @@ pub fn lookup(attribute: JsValue, value: JsValue) -> Result<String, JsValue> {
         let mut text = String::from("lookup__");
         text.push_str(&attribute);
         text.push_str("__");
-        match value.whole.get::<JsValue>().and_then(JsValue::as_string) {
+        match value.whole.as_ref().and_then(|whole| whole.get::<JsValue>()).and_then(JsValue::as_string) {
             Some(whole) => text.push_str(&whole),
             None => text.push_str(&value.text),
         }

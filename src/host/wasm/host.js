@@ -24,6 +24,7 @@ export function messageOf(error) {
  * prototype or realm (`undefined` reads as `null`); throws what reading threw. */
 export function jsonText(value) {
   const text = JSON.stringify(value) ?? 'null';
+  // A short text is copied into the body in wasm memory; a long one's body takes this string.
   if (text.length <= LARGE) return text.length > 256 ? [NATIVE + text, text] : text;
   // Wasm memory never shrinks: a large argument enters it abridged (long strings elided, the
   // structure the checks read kept) and the body takes this whole text.

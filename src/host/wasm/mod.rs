@@ -116,12 +116,12 @@ pub fn read_argument(value: &JsValue, what: &'static str) -> Result<Argument> {
         Error::InvalidArgument { what: what.into(), message, cause: Some(HostValue::new(thrown)) }
     })?;
     let (text, whole) = match read.dyn_into::<Array>() {
-        Ok(pair) => (pair.get(0), pair.get(1)),
-        Err(text) => (text.clone(), text),
+        Ok(pair) => (pair.get(0), Some(HostValue::new(pair.get(1)))),
+        Err(text) => (text, None),
     };
     // A string crosses as UTF-8 (a lone surrogate, which `JSON.stringify` escapes anyway, would
     // become U+FFFD).
-    Ok(Argument { text: text.as_string().unwrap_or_default(), whole: HostValue::new(whole) })
+    Ok(Argument { text: text.as_string().unwrap_or_default(), whole })
 }
 
 /// A JSON argument as [`read_argument`] read it.
@@ -129,9 +129,10 @@ pub struct Argument {
     /// Its JSON text in wasm memory, which the checks read (abridged when large), after a U+0080
     /// when long (it made wasm-bindgen's copy native: see `jsonText` in host.js).
     pub text: String,
-    /// The host's string of its whole text, which request bodies take: the caller's text is
-    /// never copied back out of wasm memory.
-    pub whole: HostValue,
+    /// The host's string of its whole text when it is long, which request bodies take then: a
+    /// long text is not copied back out of wasm memory (a short one is written into the body
+    /// there: one string crosses instead of pieces to join).
+    pub whole: Option<HostValue>,
 }
 
 /// `object[key]`, or why reading it threw (a getter, a Proxy): never swallowed.
