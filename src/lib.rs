@@ -32,11 +32,13 @@
 //! Layers, bottom up (data flows one way; `cargo xtask test lint` checks it):
 //! [`models`], [`Value`] (with the [`value!`] macro), [`http`] (plain request and response data,
 //! upload bodies, URL encoding) and [`error`]; the pure core: [`config`], [`json`] (one view of
-//! JSON whoever holds it), [`validate`], [`tx`], [`uuid`], [`retry`], [`sse`], [`request`]
-//! (exact requests per area) and [`response`]; [`host`], the only `cfg(target_arch)` switch
-//! (wasm32: `fetch` and the host's JSON through a few JS helpers; native: `serde_json` and a
-//! mock transport); [`client`] ([`Instant`] and the per-area handles); `js` (the
-//! `#[wasm_bindgen]` exports, feature `js`), which only converts arguments.
+//! JSON whoever holds it), [`parse`] (JSON text read where it lies: how JS arguments, answers
+//! and events enter the wasm), [`validate`], [`tx`], [`uuid`], [`retry`], [`sse`],
+//! [`live_state`] (a live query's life as a state machine), [`request`] (exact requests per
+//! area) and [`response`]; [`host`], the only `cfg(target_arch)` switch (wasm32: `fetch` through
+//! a few JS helpers; native: `serde_json` and a mock transport); [`client`] ([`Instant`] and the
+//! per-area handles); `js` (the `#[wasm_bindgen]` exports, feature `js`), which only converts
+//! arguments: JSON crosses the boundary as text, once each way.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
