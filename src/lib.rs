@@ -35,13 +35,15 @@
 //! JSON whoever holds it), [`parse`] (JSON text read where it lies: how JS arguments, answers
 //! and events enter the wasm), [`validate`], [`tx`], [`uuid`], [`retry`], [`sse`],
 //! [`live_state`] (a live query's life as a state machine), [`request`] (exact requests per
-//! area) and [`response`]; [`host`], the only `cfg(target_arch)` switch (wasm32: `fetch` through
+//! area), [`response`] (errors) and [`answer`] (what each call answers, picked once for the
+//! Rust API and the JS exports); [`host`], the only `cfg(target_arch)` switch (wasm32: `fetch` through
 //! a few JS helpers; native: `serde_json` and a mock transport); [`client`] ([`Instant`] and the
 //! per-area handles); `js` (the `#[wasm_bindgen]` exports, feature `js`), which only converts
 //! arguments: JSON crosses the boundary as text, once each way.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod answer;
 pub mod client;
 pub mod config;
 pub mod error;

@@ -4,37 +4,25 @@
 use serde::de::DeserializeOwned;
 
 use super::{CallOptions, Instant};
+use crate::answer;
 use crate::error::{Error, Result};
 use crate::host::{self, Json, Transport};
 use crate::http::HttpRequest;
-use crate::models::User;
+use crate::json::JsonView;
+pub use crate::models::{User, UsersPage};
 pub use crate::request::auth::*;
 use crate::Value;
 
-/// One page of `$users`, in email order (guests, who have no email, first).
-#[derive(Clone, Debug, PartialEq)]
-pub struct UsersPage {
-    /// The users of this page.
-    pub users: Vec<User>,
-    /// Pass as `after` for the next page; `None` when the page is empty.
-    pub end_cursor: Option<String>,
-    /// Whether more users follow.
-    pub has_next_page: bool,
-}
-
-/// The page from a `list_users_query` result.
-pub fn users_page(result: &Value, limit: u32) -> Result<UsersPage> {
-    let rows = result.get("$users").and_then(Value::as_array).unwrap_or_default();
-    let has_next_page = rows.len() > limit as usize;
-    let rows = rows.get(..limit as usize).unwrap_or(rows);
-    let mut users = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut user: User = host::decode(host::from_value(row))?;
+/// The page from a `list_users_query` result (picked by [`answer::users_page`]).
+pub fn users_page(result: &Json, limit: u32) -> Result<UsersPage> {
+    let page = answer::users_page(result, limit);
+    let mut users = Vec::with_capacity(page.users.len());
+    for row in page.users {
+        let mut user: User = host::decode(row)?;
         user.is_guest = user.user_type.as_deref() == Some("guest");
         users.push(user);
     }
-    let end_cursor = users.last().map(|user| users_cursor(&user.id, user.email.as_deref()));
-    Ok(UsersPage { users, end_cursor, has_next_page })
+    Ok(UsersPage { users, end_cursor: page.end_cursor, has_next_page: page.has_next_page })
 }
 
 /// `db.auth()`: auth calls with the client's configuration and transport.
@@ -60,9 +48,7 @@ impl<T: Transport> Instant<T> {
 }
 
 fn field<R: DeserializeOwned>(json: Json, name: &str) -> Result<R> {
-    let value = host::to_value(&json);
-    let inner = value.get(name).cloned().unwrap_or(Value::Null);
-    host::decode(host::from_value(&inner))
+    host::decode(json.field(name).unwrap_or_else(|| host::from_value(&Value::Null)))
 }
 
 /// The user in a request's `instant_user_<appId>` cookie, if it holds one with a
@@ -126,10 +112,8 @@ impl<T: Transport> Auth<'_, T> {
     /// Spends a magic code: the user (with a new refresh token) and whether it was created.
     pub async fn check_magic_code(&self, email: &str, code: &str, extra_fields: Option<&Value>) -> Result<(User, bool)> {
         let json = self.send(verify_magic_code_request(self.db.config(), email, code, extra_fields.as_ref())?).await?;
-        let value = host::to_value(&json);
-        let created = matches!(value.get("created"), Some(Value::Bool(true)));
-        let user = host::decode(host::from_value(value.get("user").unwrap_or(&Value::Null)))?;
-        Ok((user, created))
+        let (user, created) = answer::user_created(&json);
+        Ok((host::decode(user.unwrap_or_else(|| host::from_value(&Value::Null)))?, created))
     }
 
     /// A page of users: `limit` (1–1000) after `after` (a page's `end_cursor`).
@@ -147,7 +131,7 @@ impl<T: Transport> Auth<'_, T> {
     /// ```
     pub async fn list_users(&self, limit: u32, after: Option<&str>) -> Result<UsersPage> {
         let request = self.db.query_request(&&list_users_query(limit, after)?, None)?;
-        users_page(&host::to_value(&self.send(request).await?), limit)
+        users_page(&self.send(request).await?, limit)
     }
 
     /// A new guest user with a refresh token.

@@ -4,7 +4,6 @@
 use super::{CallOptions, Instant};
 use crate::error::Result;
 use crate::host::{self, Json, Transport};
-use crate::json::{JsonView, Kind};
 pub use crate::request::rooms::*;
 
 /// `db.rooms()`.
@@ -35,10 +34,8 @@ impl<T: Transport> Rooms<'_, T> {
     }
 }
 
-/// `json.sessions`, or `{}` when the room is empty (the server says `null`).
+/// `json.sessions`, or `{}` when the room is empty (the server says `null`; see
+/// [`crate::answer::sessions`]).
 pub fn sessions(json: &Json) -> Json {
-    match json.field("sessions") {
-        Some(sessions) if JsonView::kind(&sessions) == Kind::Object => sessions,
-        _ => host::from_value(&crate::Value::empty_object()),
-    }
+    crate::answer::sessions(json).unwrap_or_else(|| host::from_value(&crate::Value::empty_object()))
 }

@@ -4,35 +4,13 @@
 use serde::Deserialize;
 
 use super::{CallOptions, Instant};
+use crate::answer;
 use crate::error::Result;
 use crate::host::{self, Transport};
 use crate::http::HttpRequest;
 pub use crate::http::{Chunk, ChunkStream, OnProgress, Progress, UploadSource};
+pub use crate::models::{StoredFile, Uploaded};
 pub use crate::request::storage::*;
-
-/// A stored file as `$files` holds it (spec §8.2).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct StoredFile {
-    /// The `$files` entity id.
-    pub id: String,
-    /// The path it was uploaded to.
-    pub path: String,
-    /// Bytes.
-    #[serde(default)]
-    pub size: Option<f64>,
-    /// The stored content type.
-    #[serde(rename = "content-type", default)]
-    pub content_type: Option<String>,
-    /// The stored content disposition.
-    #[serde(rename = "content-disposition", default)]
-    pub content_disposition: Option<String>,
-    /// Where to download it (a signed URL; opaque).
-    #[serde(default)]
-    pub url: Option<String>,
-    /// The object's id in storage.
-    #[serde(rename = "location-id", default)]
-    pub location_id: Option<String>,
-}
 
 impl StoredFile {
     /// The object key `<app-id>/<bin>/<location-id>` the deprecated list route reports as `key`.
@@ -44,19 +22,6 @@ impl StoredFile {
     pub fn key(&self, app_id: &str) -> Option<String> {
         self.location_id.as_deref().map(|location| object_key(app_id, location))
     }
-}
-
-/// The answer of the upload route: `{"data": {"id", "location-id", "size"}}`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct Uploaded {
-    /// The `$files` entity id.
-    pub id: String,
-    /// The object's id in storage.
-    #[serde(rename = "location-id", default)]
-    pub location_id: Option<String>,
-    /// Bytes stored.
-    #[serde(default)]
-    pub size: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -72,12 +37,6 @@ struct Deleted {
 #[derive(Deserialize)]
 struct DeletedMany {
     ids: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct Files {
-    #[serde(rename = "$files", default)]
-    files: Vec<StoredFile>,
 }
 
 /// `db.storage()`: files with the client's configuration, transport and impersonation.
@@ -130,12 +89,14 @@ impl<T: Transport> Storage<'_, T> {
     /// Every file the caller may see (a `$files` query).
     pub async fn list(&self) -> Result<Vec<StoredFile>> {
         let request = self.db.query_request(&&list_query(), None)?;
-        Ok(self.send::<Files>(request).await?.files)
+        let json = self.db.call(request, &CallOptions::default()).await?;
+        answer::rows(&json, "$files").into_iter().map(host::decode).collect()
     }
 
     /// The download URL of the file at `path`, or `None` (a `$files` query).
     pub async fn download_url(&self, path: &str) -> Result<Option<String>> {
         let request = self.db.query_request(&&file_query(path)?, None)?;
-        Ok(self.send::<Files>(request).await?.files.into_iter().next().and_then(|file| file.url))
+        let json = self.db.call(request, &CallOptions::default()).await?;
+        answer::first_url(&json).map(host::decode).transpose().map(Option::flatten)
     }
 }

@@ -1,13 +1,15 @@
-//! What each JS call answers, shaped from the server's JSON as the official client shapes it,
-//! and the storage calls' arguments.
+//! What each JS call answers, written in the official client's shapes from what
+//! [`crate::answer`] picks (the Rust API decodes the same picks into models), and the storage
+//! calls' arguments.
 
 use js_sys::Array;
 use wasm_bindgen::JsValue;
 
 use super::{get, is_absent, string_option, text_arg};
+use crate::answer;
 use crate::host::wasm::{self as host, read_argument};
 use crate::http::{HostValue, HttpRequest};
-use crate::json::{JsonView, Kind};
+use crate::json::JsonView;
 use crate::parse::{parse, Node};
 use crate::storage::{self, UploadOptions, UploadSource};
 use crate::value::write_string;
@@ -35,14 +37,9 @@ pub(super) enum Answer {
     Sessions,
 }
 
-/// `node[key]`'s JSON text, or `null`.
-fn pick<'a>(node: Option<Node<'a>>, key: &str) -> &'a str {
-    node.and_then(|node| node.field(key)).map_or("null", |value| value.source)
-}
-
-/// The rows of `node[key]` (none when it is not an array).
-fn rows<'a>(node: &Node<'a>, key: &str) -> Vec<Node<'a>> {
-    node.field(key).map(|rows| rows.items()).unwrap_or_default()
+/// A value's JSON text, or `null`.
+fn text_or_null(node: Option<Node<'_>>) -> &str {
+    node.map_or("null", |node| node.source)
 }
 
 /// `text` as a JSON string, or `null`.
@@ -54,26 +51,26 @@ fn string_or_null(text: Option<&str>, out: &mut String) {
 }
 
 impl Answer {
-    /// The answer to a 200 whose body is `text`, as JSON text (`None`: `undefined`); a body that
-    /// is not JSON is the decode error that says to check the API base.
+    /// The answer to a 200 whose body is `text`, as JSON text in the official client's shape
+    /// (`None`: `undefined`), picked by [`crate::answer`]; a body that is not JSON is the decode
+    /// error that says to check the API base.
     pub(super) fn shape(&self, text: &str, app_id: &str) -> Result<Option<String>, Error> {
         let node = parse(text).map_err(|_| crate::response::not_json(text))?;
         let mut out = String::new();
         match *self {
-            Answer::Field(key) => out.push_str(pick(Some(node), key)),
-            Answer::Token => out.push_str(pick(node.field("user"), "refresh_token")),
+            Answer::Field(key) => out.push_str(text_or_null(node.field(key))),
+            Answer::Token => out.push_str(text_or_null(answer::refresh_token(&node))),
             Answer::Whole => out.push_str(node.source),
             Answer::Nothing => return Ok(None),
             Answer::UserCreated => {
+                let (user, created) = answer::user_created(&node);
                 out.push_str(r#"{"user":"#);
-                out.push_str(pick(Some(node), "user"));
-                out.push_str(r#","created":"#);
-                out.push_str(if pick(Some(node), "created") == "true" { "true" } else { "false" });
-                out.push('}');
+                out.push_str(text_or_null(user));
+                out.push_str(if created { r#","created":true}"# } else { r#","created":false}"# });
             }
             Answer::Files => {
                 out.push('[');
-                for (i, row) in rows(&node, "$files").into_iter().enumerate() {
+                for (i, row) in answer::rows(&node, "$files").into_iter().enumerate() {
                     if i > 0 {
                         out.push(',');
                     }
@@ -85,42 +82,28 @@ impl Answer {
                         out.push(',');
                     }
                     out.push_str(r#""name":"#);
-                    out.push_str(pick(Some(row), "path"));
+                    out.push_str(text_or_null(row.field("path")));
                     out.push_str(r#","key":"#);
-                    let location = row.field("location-id").and_then(|l| l.text().map(|t| t.into_owned()));
-                    string_or_null(location.map(|location| storage::object_key(app_id, &location)).as_deref(), &mut out);
+                    string_or_null(answer::file_key(&row, app_id).as_deref(), &mut out);
                     out.push_str(r#","etag":null,"last_modified":null}"#);
                 }
                 out.push(']');
             }
-            Answer::FirstUrl => out.push_str(pick(rows(&node, "$files").first().copied(), "url")),
-            Answer::Sessions => match node.field("sessions") {
-                Some(sessions) if sessions.kind() == Kind::Object => out.push_str(sessions.source),
-                _ => out.push_str("{}"),
-            },
+            Answer::FirstUrl => out.push_str(text_or_null(answer::first_url(&node))),
+            Answer::Sessions => out.push_str(answer::sessions(&node).map_or("{}", |sessions| sessions.source)),
             Answer::UsersPage(limit) => {
-                let rows = rows(&node, "$users");
-                let has_next_page = rows.len() > limit as usize;
-                let users = rows.get(..limit as usize).unwrap_or(&rows);
+                let page = answer::users_page(&node, limit);
                 out.push_str(r#"{"users":["#);
-                for (i, user) in users.iter().enumerate() {
+                for (i, user) in page.users.iter().enumerate() {
                     if i > 0 {
                         out.push(',');
                     }
                     out.push_str(user.source);
                 }
                 out.push_str(r#"],"pageInfo":{"endCursor":"#);
-                match users.last().filter(|last| last.kind() == Kind::Object) {
-                    Some(last) => {
-                        let text = |key: &str| last.field(key).and_then(|value| value.text().map(|t| t.into_owned()));
-                        let cursor = crate::auth::users_cursor(&text("id").unwrap_or_default(), text("email").as_deref());
-                        write_string(&cursor, &mut out);
-                    }
-                    None => out.push_str("null"),
-                }
+                string_or_null(page.end_cursor.as_deref(), &mut out);
                 out.push_str(r#","hasNextPage":"#);
-                out.push_str(if has_next_page { "true" } else { "false" });
-                out.push_str("}}");
+                out.push_str(if page.has_next_page { "true}}" } else { "false}}" });
             }
         }
         Ok(Some(out))

@@ -3,8 +3,10 @@
 //! These are shared by the client and the emulator; the spec (`shared/spec/instant-admin-api.md`)
 //! is the independent check on both.
 
+mod storage;
 mod transact;
 mod user;
 
+pub use storage::{StoredFile, Uploaded};
 pub use transact::TransactResponse;
-pub use user::User;
+pub use user::{User, UsersPage};

@@ -43,3 +43,14 @@ impl std::fmt::Debug for User {
             .finish()
     }
 }
+
+/// One page of `$users`, in email order (guests, who have no email, first).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UsersPage {
+    /// The users of this page.
+    pub users: Vec<User>,
+    /// Pass as `after` for the next page; `None` when the page is empty.
+    pub end_cursor: Option<String>,
+    /// Whether more users follow.
+    pub has_next_page: bool,
+}

@@ -22,7 +22,7 @@ use crate::{cargo, Layer, Result};
 const SRC_LAYERS: &[&[&str]] = &[
     &["models"],
     &["value", "http", "error"],
-    &["config", "json", "parse", "live_state", "validate", "tx", "uuid", "retry", "sse", "request", "response"],
+    &["config", "json", "parse", "live_state", "answer", "validate", "tx", "uuid", "retry", "sse", "request", "response"],
     &["host"],
     &["client"],
     &["js"],
