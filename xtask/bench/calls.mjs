@@ -12,11 +12,14 @@ const scale = Number(process.env.BENCH_SCALE ?? 1);
 
 // Every section gets a fresh app: the emulator copies an app's state on each write, so a big
 // app slows writes down (the transact section would otherwise pay for the large result's data).
-let edge, official, raw;
+let edge, edgeDefaults, official, raw;
 async function freshApp() {
   const response = await fetch(`${apiURI}/__emulator/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   const { 'app-id': appId, 'admin-token': adminToken } = await response.json();
+  // Like the official client: no retries, no timeout. `edgeDefaults` is what a user gets
+  // without options (3 retries, a 30 s timeout per call).
   edge = initEdge({ appId, adminToken, apiURI, retries: 0, timeout: 0 });
+  edgeDefaults = initEdge({ appId, adminToken, apiURI });
   official = initOfficial({ appId, adminToken, apiURI });
   const headers = { 'content-type': 'application/json', 'app-id': appId, authorization: `Bearer ${adminToken}` };
   raw = async (route, body) => {
@@ -73,6 +76,7 @@ results.push(table(
   await interleaved({
     'raw fetch': () => raw('query', { query: small, 'inference?': false }),
     'instant-edge': () => edge.query(small),
+    'instant-edge, default options': () => edgeDefaults.query(small),
     '@instantdb/admin 1.0.67': () => official.query(small),
   }, 2000 * scale, 200),
   'raw fetch',
