@@ -3,6 +3,7 @@
 //! JS exports (which write it out in `@instantdb/admin`'s shapes).
 
 use crate::json::{JsonView, Kind};
+use crate::prelude::*;
 use crate::request::auth::users_cursor;
 use crate::request::storage::object_key;
 

@@ -1,6 +1,7 @@
 //! [`Config`]: the app id, admin token and API base, checked before anything is sent.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::error::{Error, Result};
 use crate::uuid::is_uuid;

@@ -1,6 +1,7 @@
 //! [`Error`]: one enum shaped by what the caller does next.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::http::HostValue;
 use crate::Value;
@@ -132,7 +133,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// `Result<T, instant_edge::Error>`.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = core::result::Result<T, E>;

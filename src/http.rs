@@ -2,11 +2,12 @@
 //! as the host read it, upload bodies, and the URL and form encodings the routes need. No I/O and
 //! no host types: what the host holds travels as an opaque [`HostValue`].
 
-use std::any::Any;
-use std::cell::RefCell;
-use std::fmt;
-use std::pin::Pin;
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::any::Any;
+use core::cell::RefCell;
+use core::fmt;
+use core::pin::Pin;
 
 use futures_core::Stream;
 
@@ -292,7 +293,7 @@ where
 {
     type Item = Chunk;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Chunk>> {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<Option<Chunk>> {
         self.get_mut().0.as_mut().poll_next(cx).map(|item| item.map(|chunk| chunk.map_err(|e| e.to_string())))
     }
 }
@@ -315,8 +316,8 @@ impl UploadSource {
     /// struct Once(Option<Vec<u8>>);
     /// impl futures_core::Stream for Once {
     ///     type Item = Result<Vec<u8>, String>;
-    ///     fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
-    ///         std::task::Poll::Ready(self.0.take().map(Ok))
+    ///     fn poll_next(mut self: core::pin::Pin<&mut Self>, _: &mut core::task::Context<'_>) -> core::task::Poll<Option<Self::Item>> {
+    ///         core::task::Poll::Ready(self.0.take().map(Ok))
     ///     }
     /// }
     /// let source = UploadSource::from_stream(Once(Some(b"hi".to_vec())));

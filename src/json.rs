@@ -2,7 +2,8 @@
 //! parsed (a caller's object on wasm32, checked where it lies and never converted). Validation
 //! is written once against it.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use crate::http::Payload;
 use crate::Value;

@@ -42,10 +42,32 @@
 //! arguments: JSON crosses the boundary as text, once each way.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// The npm build (`--no-default-features --features js`) leaves std out of the wasm: alloc only,
+// and a panic handler of our own in `host::wasm` (std's formats the message, in code nothing
+// else needs). The only `target_arch` outside `host/` besides the `js` module's gate.
+#![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
+
+extern crate alloc;
+
+// For `value!`, which expands in crates with or without std.
+#[doc(hidden)]
+pub use alloc::string::String as __String;
+#[doc(hidden)]
+pub use alloc::vec as __vec;
+
+/// What std's prelude gives and `no_std` does not: every module that needs it imports it.
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+}
 
 pub mod answer;
 pub mod client;
 pub mod config;
+pub mod decode;
 pub mod error;
 pub mod host;
 pub mod http;

@@ -14,6 +14,7 @@
 use crate::error::{Error, Result};
 use crate::json::{JsonView, Kind};
 use crate::parse::{parse, Node};
+use crate::prelude::*;
 use crate::retry::{Outcome, RetryPolicy};
 use crate::sse::{SseDecoder, SseItem};
 
@@ -196,7 +197,7 @@ impl LiveState {
 
     /// The server answered `status` (not 200) with `error`: the wait (ms) before reconnecting,
     /// or the error that ends the subscription.
-    pub fn refused(&mut self, status: u16, retry_after: Option<&str>, error: Error, jitter: f64) -> std::result::Result<u32, Error> {
+    pub fn refused(&mut self, status: u16, retry_after: Option<&str>, error: Error, jitter: f64) -> core::result::Result<u32, Error> {
         let outcome = Outcome::Status { status, retry_after, error_type: error.error_type() };
         self.back_off(outcome, jitter).ok_or(error)
     }

@@ -7,7 +7,8 @@
 //! checked for syntax and stay text: nothing here needs their value, and a float parser would
 //! cost the wasm several KB.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use crate::error::{Error, Result};
 use crate::http::{HostValue, Payload};
@@ -313,7 +314,7 @@ fn unquote(quoted: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(inner.len());
     let mut chars = inner.chars();
-    let hex = |chars: &mut std::str::Chars| -> Option<u32> { u32::from_str_radix(chars.as_str().get(..4)?, 16).ok() };
+    let hex = |chars: &mut core::str::Chars| -> Option<u32> { u32::from_str_radix(chars.as_str().get(..4)?, 16).ok() };
     while let Some(c) = chars.next() {
         if c != '\\' {
             out.push(c);

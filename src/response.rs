@@ -4,6 +4,7 @@
 
 use crate::error::{ApiError, Error};
 use crate::http::redact_text;
+use crate::prelude::*;
 use crate::Value;
 
 /// The decode error for a 200 whose body is not JSON: the API base is probably wrong.

@@ -3,6 +3,7 @@
 //! `data:` lines join with `\n`; `retry:` takes digits only; a blank line dispatches. Pure, so it
 //! is tested natively on every chunk split; memory is bounded by the longest line.
 
+use crate::prelude::*;
 /// One dispatched event.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SseEvent {
@@ -82,7 +83,7 @@ impl SseDecoder {
         self.line.clear();
         if line.is_empty() {
             if self.has_data {
-                let data = std::mem::take(&mut self.data);
+                let data = core::mem::take(&mut self.data);
                 items.push(SseItem::Event(SseEvent { event: self.event.take(), data, id: self.id.clone() }));
             }
             self.has_data = false;
@@ -155,7 +156,7 @@ mod tests {
             assert_eq!(items, whole, "split at {cut}");
         }
         let mut decoder = SseDecoder::default();
-        let one_by_one: Vec<SseItem> = STREAM.iter().flat_map(|b| decoder.push(std::slice::from_ref(b))).collect();
+        let one_by_one: Vec<SseItem> = STREAM.iter().flat_map(|b| decoder.push(core::slice::from_ref(b))).collect();
         assert_eq!(one_by_one, whole);
     }
 

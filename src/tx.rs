@@ -1,6 +1,7 @@
 //! The transaction builder: the Rust counterpart of `db.tx.goals[id].update({...}).link({...})`.
 //! Builders only record steps; [`crate::validate::steps`] checks them before anything is sent.
 
+use crate::prelude::*;
 use crate::Value;
 
 /// Which entity a step is about: an id, or a lookup on a unique attribute.

@@ -1,6 +1,7 @@
 //! UUID checks and v4 ids, without the `uuid` crate: the client only needs to recognise the
 //! canonical text form and to make random ids.
 
+use crate::prelude::*;
 /// Whether `text` is a UUID in canonical 8-4-4-4-12 hex form (any case), as the server accepts
 /// for app ids and entity ids.
 ///

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::json::{JsonView, Kind};
+use crate::prelude::*;
 use crate::uuid::is_uuid;
 
 /// Query nesting deeper than this is refused: no real query comes near it.
@@ -133,7 +134,7 @@ fn step<J: JsonView>(index: usize, step: &J) -> Result<()> {
     Ok(())
 }
 
-fn entity<J: JsonView>(eid: Option<&J>) -> std::result::Result<(), String> {
+fn entity<J: JsonView>(eid: Option<&J>) -> core::result::Result<(), String> {
     let Some(eid) = eid else { return Err(expected_part::<J>("a UUID or lookup(attribute, value)", None)) };
     match (eid.kind(), eid.text()) {
         (_, Some(id)) if is_uuid(&id) || id.starts_with("lookup__") => Ok(()),
@@ -154,7 +155,7 @@ fn entity<J: JsonView>(eid: Option<&J>) -> std::result::Result<(), String> {
     }
 }
 
-fn link_targets<J: JsonView>(targets: &J) -> std::result::Result<(), String> {
+fn link_targets<J: JsonView>(targets: &J) -> core::result::Result<(), String> {
     let one = |target: &J| match target.text() {
         Some(id) if is_uuid(&id) || id.starts_with("lookup__") => Ok(()),
         Some(id) => {

@@ -2,7 +2,8 @@
 //! out of the shipped wasm. Objects keep their keys in insertion order, because the official
 //! client's request bodies do (`$$ruleParams` comes first in a query).
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -148,7 +149,7 @@ impl Value {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Value::Number(n) if !n.is_finite() => out.push_str("null"),
-            Value::Number(n) if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 => {
+            Value::Number(n) if n % 1.0 == 0.0 && n.abs() < 9_007_199_254_740_992.0 => {
                 if *n < 0.0 {
                     out.push('-');
                 }
@@ -187,7 +188,7 @@ pub type FloatWriter = fn(f64, &mut String);
 
 /// Rust's shortest round-trip digits (`core::fmt`).
 pub fn write_float(n: f64, out: &mut String) {
-    use std::fmt::Write;
+    use core::fmt::Write;
     let _ = write!(out, "{n}");
 }
 
@@ -228,10 +229,10 @@ macro_rules! value {
         $crate::Value::Null
     };
     ([ $($item:tt),* $(,)? ]) => {
-        $crate::Value::Array(vec![ $( $crate::value!($item) ),* ])
+        $crate::Value::Array($crate::__vec![ $( $crate::value!($item) ),* ])
     };
     ({ $($key:literal : $item:tt),* $(,)? }) => {
-        $crate::Value::Object(vec![ $( (::std::string::String::from($key), $crate::value!($item)) ),* ])
+        $crate::Value::Object($crate::__vec![ $( ($crate::__String::from($key), $crate::value!($item)) ),* ])
     };
     ($other:expr) => {
         $crate::Value::from($other)
@@ -291,7 +292,7 @@ impl Serialize for Value {
             Value::Null => serializer.serialize_unit(),
             Value::Bool(b) => serializer.serialize_bool(*b),
             // Integral numbers serialize as integers so native JSON text reads `1`, not `1.0`.
-            Value::Number(n) if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 => serializer.serialize_i64(*n as i64),
+            Value::Number(n) if n % 1.0 == 0.0 && n.abs() < 9_007_199_254_740_992.0 => serializer.serialize_i64(*n as i64),
             Value::Number(n) => serializer.serialize_f64(*n),
             Value::String(s) => serializer.serialize_str(s),
             Value::Array(items) => {

@@ -59,7 +59,7 @@ impl Attempts {
         &mut self,
         db: &Instant<T>,
         request: &HttpRequest,
-        result: std::result::Result<HttpResponse, TransportError>,
+        result: core::result::Result<HttpResponse, TransportError>,
         now_ms: f64,
         jitter: f64,
     ) -> Next {

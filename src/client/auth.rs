@@ -1,6 +1,7 @@
 //! `db.auth()`: the auth calls (spec §3.8–§3.16, §7) over the request builders of
 //! [`crate::request::auth`].
 
+use crate::prelude::*;
 use serde::de::DeserializeOwned;
 
 use super::{CallOptions, Instant};

@@ -3,10 +3,11 @@
 //! the npm build's live queries (reconnecting and deduplicating are described there). Workers
 //! have no `EventSource`, and the browser one can neither POST nor set headers.
 
-use std::cell::RefCell;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::RefCell;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
 
@@ -126,8 +127,8 @@ pub struct Subscription {
     canceller: Canceller,
 }
 
-impl std::fmt::Debug for Subscription {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Subscription").field("closed", &self.is_closed()).finish()
     }
 }
@@ -161,7 +162,7 @@ impl Subscription {
     /// The next result (the newest one, if several arrived), a final error, or `None` once it
     /// ended.
     pub async fn next(&mut self) -> Option<Result<LiveResult>> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+        core::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 }
 

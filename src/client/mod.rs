@@ -2,6 +2,7 @@
 //! cancellation, retries). Cheap to clone; [`Instant::as_user`] returns a new handle. Per area:
 //! [`auth`], [`storage`], [`rooms`], [`live`].
 
+use crate::prelude::*;
 pub mod attempts;
 pub mod auth;
 pub mod live;
@@ -79,7 +80,7 @@ impl CallOptions {
 pub struct Instant<T: Transport = DefaultTransport> {
     // Shared: every JS call clones the handle into its future, and a copy of the strings each
     // time measurably slowed a small query.
-    config: std::rc::Rc<Config>,
+    config: alloc::rc::Rc<Config>,
     who: Option<Impersonation>,
     transport: T,
 }
@@ -166,7 +167,7 @@ impl Instant {
 impl<T: Transport> Instant<T> {
     /// A client over any transport (tests use [`host::mock::MockTransport`] natively).
     pub fn with_transport(config: Config, transport: T) -> Instant<T> {
-        Instant { config: std::rc::Rc::new(config), who: None, transport }
+        Instant { config: alloc::rc::Rc::new(config), who: None, transport }
     }
 
     /// The transport.

@@ -1,6 +1,7 @@
 //! `db.storage()`: uploads, deletes, listing and download URLs (spec §3.19, §8) over the
 //! request builders of [`crate::request::storage`].
 
+use crate::prelude::*;
 use serde::Deserialize;
 
 use super::{CallOptions, Instant};

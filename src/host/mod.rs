@@ -7,6 +7,7 @@
 //! * native ([`native`]): [`mock::MockTransport`] for tests, JSON by `serde_json`.
 
 pub use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::prelude::*;
 
 /// Per-attempt limits.
 #[derive(Clone, Debug, Default)]
@@ -34,7 +35,7 @@ pub trait ChunkReader: 'static {
 }
 
 /// A task the host runs in the background (live queries keep reading while nobody polls).
-pub type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+pub type Task = core::pin::Pin<Box<dyn core::future::Future<Output = ()>>>;
 
 /// Sends requests; also the clock and the randomness the retry loop needs.
 #[allow(async_fn_in_trait)] // single-threaded hosts: no `Send` bound wanted

@@ -2,6 +2,7 @@
 //! [`crate::answer`] picks (the Rust API decodes the same picks into models), and the storage
 //! calls' arguments.
 
+use crate::prelude::*;
 use js_sys::Array;
 use wasm_bindgen::JsValue;
 
@@ -115,7 +116,7 @@ fn upload_options(metadata: &JsValue) -> Result<UploadOptions, Error> {
     let file_size = get(metadata, "fileSize")?;
     let file_size = match file_size.as_f64() {
         _ if is_absent(&file_size) => None,
-        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => Some(n as u64),
+        Some(n) if n >= 0.0 && n % 1.0 == 0.0 && n <= 9_007_199_254_740_991.0 => Some(n as u64),
         _ => return Err(Error::invalid("fileSize", "must be a non-negative integer")),
     };
     let on_progress = get(metadata, "onProgress")?;

@@ -4,6 +4,7 @@
 //! subscription object (`close`, `isClosed`, `Symbol.asyncIterator`) on the handle `follow`
 //! returns.
 
+use crate::prelude::*;
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 

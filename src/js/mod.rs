@@ -3,6 +3,7 @@
 //! loop as the Rust API. The `tx` Proxy, the `InstantAPIError` class and the async iterator are
 //! in `pkg/src/api.js`.
 
+use crate::prelude::*;
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -39,7 +40,7 @@ fn number_option(object: &JsValue, key: &'static str, max: f64) -> Result<Option
         return Ok(None);
     }
     match value.as_f64() {
-        Some(n) if (0.0..=max).contains(&n) && n.fract() == 0.0 => Ok(Some(n)),
+        Some(n) if (0.0..=max).contains(&n) && n % 1.0 == 0.0 => Ok(Some(n)),
         _ => Err(Error::invalid(key, "must be a whole number ≥ 0")),
     }
 }

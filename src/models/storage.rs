@@ -1,3 +1,4 @@
+use crate::prelude::*;
 use serde::Deserialize;
 
 /// A stored file as `$files` holds it (spec §8.2).

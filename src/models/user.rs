@@ -1,3 +1,4 @@
+use crate::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A user as the auth endpoints return it (spec §7.1). Unknown fields (app-defined `$users`
@@ -31,8 +32,8 @@ pub struct User {
     pub refresh_token: Option<String>,
 }
 
-impl std::fmt::Debug for User {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for User {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("User")
             .field("id", &self.id)
             .field("email", &self.email)

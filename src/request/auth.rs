@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::{form_encode, Payload};
 use crate::json::{JsonView, Kind};
+use crate::prelude::*;
 use crate::uuid::is_uuid;
 use crate::Value;
 
@@ -25,8 +26,8 @@ pub enum UserRef {
     RefreshToken(String),
 }
 
-impl std::fmt::Debug for UserRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for UserRef {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             UserRef::Email(email) => f.debug_tuple("Email").field(email).finish(),
             UserRef::Id(id) => f.debug_tuple("Id").field(id).finish(),

@@ -2,6 +2,7 @@
 //! (spec §1.3, §3.1, §3.2), so servers and proxies see the same requests. Per area: [`auth`],
 //! [`storage`], [`rooms`]; queries, transactions and live queries here.
 
+use crate::prelude::*;
 pub mod auth;
 pub mod rooms;
 pub mod storage;
@@ -33,8 +34,8 @@ pub enum Impersonation {
     Guest,
 }
 
-impl std::fmt::Debug for Impersonation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Impersonation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Impersonation::Email(email) => f.debug_tuple("Email").field(email).finish(),
             // A refresh token is a credential too.

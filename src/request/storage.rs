@@ -1,7 +1,8 @@
 //! Storage requests: uploads, deletes, and the `$files` queries behind listing and download URLs
 //! (so they honour `as_user`) (spec §3.19, §8).
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use super::{admin_url, headers, HttpRequest, Impersonation};
 use crate::config::Config;

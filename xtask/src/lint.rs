@@ -21,7 +21,7 @@ use crate::{cargo, Layer, Result};
 /// whatever this list says.
 const SRC_LAYERS: &[&[&str]] = &[
     &["models"],
-    &["value", "http", "error"],
+    &["value", "decode", "http", "error"],
     &["config", "json", "parse", "live_state", "answer", "validate", "tx", "uuid", "retry", "sse", "request", "response"],
     &["host"],
     &["client"],
@@ -60,16 +60,38 @@ pub fn layer(root: &Path) -> Layer {
     let native = ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"];
     count(&mut layer, "clippy, native", "cargo clippy --workspace --all-targets -- -D warnings", cargo_step(root, &native));
 
-    let wasm = ["clippy", "-p", "instant-edge", "--lib", "--target", WASM_TARGET, "--features", "js", "--", "-D", "warnings"];
-    let wasm_ok = match wasm_target() {
-        Ok(()) => cargo_step(root, &wasm),
+    // As the npm package builds it: no std, with the exports.
+    let wasm = [
+        "clippy",
+        "-p",
+        "instant-edge",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "--no-default-features",
+        "--features",
+        "js",
+        "--",
+        "-D",
+        "warnings",
+    ];
+    let have_target = match wasm_target() {
+        Ok(()) => true,
         Err(e) => {
             println!("    {e}");
             false
         }
     };
-    let wasm_command = format!("cargo clippy -p instant-edge --lib --target {WASM_TARGET} --features js -- -D warnings");
+    let wasm_ok = have_target && cargo_step(root, &wasm);
+    let wasm_command =
+        format!("cargo clippy -p instant-edge --lib --target {WASM_TARGET} --no-default-features --features js -- -D warnings");
     count(&mut layer, "clippy, wasm with the `js` feature", &wasm_command, wasm_ok);
+
+    // The Rust API on wasm32, with std (what workers-rs users build).
+    let rust_api = ["clippy", "-p", "instant-edge", "--lib", "--target", WASM_TARGET, "--", "-D", "warnings"];
+    let rust_api_ok = have_target && cargo_step(root, &rust_api);
+    let rust_api_command = format!("cargo clippy -p instant-edge --lib --target {WASM_TARGET} -- -D warnings");
+    count(&mut layer, "clippy, wasm with std (the Rust API)", &rust_api_command, rust_api_ok);
 
     println!("==> import circles: src/");
     let ok = report_crate(root, "src", &[], Some(SRC_LAYERS));

@@ -42,9 +42,12 @@ fn rustc_wasm(root: &Path) -> PathBuf {
 /// (and only when they changed), so a test running meanwhile never reads a half-written wasm.
 pub fn build(root: &Path) -> Result<()> {
     ensure_toolchain()?;
-    println!("==> cargo build --release --target {TARGET} -p instant-edge --features js");
+    println!("==> cargo build --release --target {TARGET} -p instant-edge --no-default-features --features js");
     run(
-        Command::new(cargo()).args(["build", "--release", "--target", TARGET, "-p", "instant-edge", "--features", "js"]).current_dir(root),
+        // No std: the crate is alloc-only on wasm32 then (see src/lib.rs).
+        Command::new(cargo())
+            .args(["build", "--release", "--target", TARGET, "-p", "instant-edge", "--no-default-features", "--features", "js"])
+            .current_dir(root),
         "building the wasm (is the target installed? rustup target add wasm32-unknown-unknown)",
     )?;
     let wasm = rustc_wasm(root);
@@ -319,7 +322,7 @@ fn check_no_serde_json(wasm: &Path) -> Result<()> {
         return Err(format!(
             "serde_json is linked into the wasm ({} names it): JSON must be made and parsed by the host \
              (JSON.stringify / Response.json()); find who pulls it in with \
-             `cargo tree --target {TARGET} -p instant-edge --features js -i serde_json`",
+             `cargo tree --target {TARGET} -p instant-edge --no-default-features --features js -i serde_json`",
             wasm.display()
         ));
     }

@@ -85,6 +85,23 @@ function callBack(callback, argument, label) {
   }
 }
 
+// The header objects of the last few header lists, by their flat text.
+const headerObjects = new Map();
+
+/** The headers object of `flat` (`name\nvalue\n...`), the same object for the same text (it is
+ * never changed: `Call` copies it before adding a header). */
+export function headersFor(flat) {
+  let headers = headerObjects.get(flat);
+  if (headers === undefined) {
+    const parts = flat.split('\n');
+    headers = {};
+    for (let i = 0; i + 1 < parts.length; i += 2) headers[parts[i]] = parts[i + 1];
+    if (headerObjects.size === 8) headerObjects.delete(headerObjects.keys().next().value);
+    headerObjects.set(flat, headers);
+  }
+  return headers;
+}
+
 /** How big an upload body is: its size, -1 for a stream, or -2 when it is no body we take.
  * Duck-typed as the official client does (`instanceof` fails across realms). */
 export function bodySize(body) {

@@ -2,7 +2,8 @@
 //! `host.js` (each written once; the wasm carries one binding per helper), and the host's JSON
 //! as a [`JsonView`].
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -27,12 +28,14 @@ extern "C" {
     #[wasm_bindgen(js_name = messageOf)]
     fn message_of_js(error: &JsValue) -> String;
     #[wasm_bindgen(catch, js_name = jsonText)]
-    fn json_text_of(value: &JsValue) -> std::result::Result<JsValue, JsValue>;
+    fn json_text_of(value: &JsValue) -> core::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = kindOf)]
     fn kind_of(value: &JsValue) -> u32;
     #[wasm_bindgen(js_name = entries)]
     fn flat_entries(object: &JsValue) -> Array;
 
+    #[wasm_bindgen(js_name = headersFor)]
+    fn headers_for(flat: &str) -> JsValue;
     #[wasm_bindgen(js_name = bodySize)]
     fn body_size(body: &JsValue) -> f64;
     #[wasm_bindgen(js_name = fromNodeStream)]
@@ -177,31 +180,18 @@ pub fn from_value(value: &Value) -> Json {
     }
 }
 
-thread_local! {
-    /// The header objects of the last few header lists sent: a client sends the same headers
-    /// with every call, and making the object costs a host call per header.
-    static HEADERS: std::cell::RefCell<Vec<(Headers, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-type Headers = Vec<(&'static str, String)>;
-
-/// `headers` as a host object, from [`HEADERS`] when sent lately.
+/// `headers` as a host object: one string crosses (`name\nvalue\n...`) and `headersFor` in
+/// `host.js` keeps the objects of the last few lists (a client sends the same headers with every
+/// call; making the object costs a host call per header otherwise).
 fn headers_object(headers: &[(&'static str, String)]) -> JsValue {
-    HEADERS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some((_, object)) = cache.iter().find(|(cached, _)| cached == headers) {
-            return object.clone();
-        }
-        let object: JsValue = Object::new().into();
-        for (name, value) in headers {
-            set_plain(&object, &JsValue::from_str(name), &JsValue::from_str(value));
-        }
-        if cache.len() == 8 {
-            cache.remove(0);
-        }
-        cache.push((headers.to_vec(), object.clone()));
-        object
-    })
+    let mut flat = String::new();
+    for (name, value) in headers {
+        flat.push_str(name);
+        flat.push('\n');
+        flat.push_str(value);
+        flat.push('\n');
+    }
+    headers_for(&flat)
 }
 
 /// A number as the host writes it (`JSON.stringify`'s digits), so the wasm carries no float
@@ -224,11 +214,19 @@ pub fn parse(text: &str) -> Option<Json> {
 
 /// Host JSON → the caller's type.
 pub fn decode<T: serde::de::DeserializeOwned>(json: Json) -> Result<T> {
-    serde_wasm_bindgen::from_value(json).map_err(|e| {
+    crate::decode::from_value(to_value(&json)).map_err(|e| {
         let mut message = String::from("the answer does not match the expected type: ");
-        message.push_str(&e.to_string());
+        message.push_str(&e.0);
         Error::Decode { message }
     })
+}
+
+/// Without std (the npm build), a panic traps: there is no std to format or report it, and the
+/// library never panics on input (a panic would kill the instance either way).
+#[cfg(not(feature = "std"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
 }
 
 /// Its JSON text, by the host's `JSON.stringify`.
@@ -378,7 +376,7 @@ fn body_text(body: &Payload) -> JsValue {
 }
 
 /// What `Call.send` resolved with, as a response or why none came.
-pub fn answer(answer: &Array) -> std::result::Result<HttpResponse, TransportError> {
+pub fn answer(answer: &Array) -> core::result::Result<HttpResponse, TransportError> {
     let status = answer.get(0).as_f64().unwrap_or_default() as u16;
     if status == 0 {
         return Err(failure(&answer.get(1), &answer.get(2)));
@@ -392,7 +390,7 @@ pub fn answer(answer: &Array) -> std::result::Result<HttpResponse, TransportErro
 
 /// Sends `request`; the call in flight (its body unread when `stream` and a 200 came) and what
 /// `Call.send` resolved with.
-async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> std::result::Result<(InFlight, Array), TransportError> {
+async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> core::result::Result<(InFlight, Array), TransportError> {
     let signal: JsValue = control.signal.as_ref().map_or(JsValue::UNDEFINED, |signal| signal.into());
     // A Rust future may be dropped before it settles: the request must be abortable then.
     let call = InFlight(Call::new(control.timeout_ms, &signal, true));
@@ -408,7 +406,7 @@ async fn start(request: &HttpRequest, control: &CallControl, stream: bool) -> st
 pub struct FetchBody(InFlight);
 
 impl ChunkReader for FetchBody {
-    async fn next_chunk(&mut self) -> Option<std::result::Result<Vec<u8>, TransportError>> {
+    async fn next_chunk(&mut self) -> Option<core::result::Result<Vec<u8>, TransportError>> {
         let chunk = JsFuture::from(self.0 .0.read()).await.unwrap_or(JsValue::NULL);
         if chunk.is_null() {
             return None;
@@ -424,12 +422,12 @@ impl ChunkReader for FetchBody {
 impl Transport for FetchTransport {
     type Body = FetchBody;
 
-    async fn send(&self, request: &HttpRequest, control: &CallControl) -> std::result::Result<HttpResponse, TransportError> {
+    async fn send(&self, request: &HttpRequest, control: &CallControl) -> core::result::Result<HttpResponse, TransportError> {
         let (_call, sent) = start(request, control, false).await?;
         answer(&sent)
     }
 
-    async fn open(&self, request: &HttpRequest, control: &CallControl) -> std::result::Result<Opened<FetchBody>, TransportError> {
+    async fn open(&self, request: &HttpRequest, control: &CallControl) -> core::result::Result<Opened<FetchBody>, TransportError> {
         let (call, sent) = start(request, control, true).await?;
         // Set only on a streamed 200.
         if sent.get(4).is_truthy() {

@@ -27,11 +27,11 @@ pub(super) fn arguments(upload: &UploadBody) -> Result<JsValue> {
 /// (feature `js`), where no Rust code makes either: the closures would cost it kilobytes.
 #[cfg(not(feature = "js"))]
 mod chunks {
-    use std::cell::RefCell;
-    use std::future::Future;
-    use std::pin::Pin;
-    use std::rc::Rc;
-    use std::task::{Context, Poll};
+    use alloc::rc::Rc;
+    use core::cell::RefCell;
+    use core::future::Future;
+    use core::pin::Pin;
+    use core::task::{Context, Poll};
 
     use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
     use wasm_bindgen::closure::Closure;
