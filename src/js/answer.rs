@@ -140,7 +140,7 @@ fn paths(value: &JsValue) -> Result<Vec<String>, Error> {
         return Err(Error::invalid("paths", "must be an array of paths"));
     }
     let text = read_argument(value, "paths")?;
-    let paths = super::parse_argument(&text, "paths")?;
+    let paths = super::argument_node(&text);
     let paths = paths.items();
     paths.iter().map(|path| path.text().map(|text| text.into_owned()).ok_or_else(|| Error::invalid("paths", "must be strings"))).collect()
 }

@@ -102,8 +102,8 @@ impl Client {
             }
             let (_, rule_params) = super::call_options(&opts)?;
             let text = read_argument(&query, "query")?;
-            let query = super::parse_argument(&text, "query")?;
-            let params = rule_params.as_ref().map(|params| super::parse_argument(params, "ruleParams")).transpose()?;
+            let query = super::argument_node(&text);
+            let params = rule_params.as_ref().map(super::argument_node);
             self.db.query_request(&query, None)?; // the impersonation checks, before anything starts
             let request = crate::request::subscribe(self.db.config(), self.db.who(), &query, params.as_ref(), &crate::id())?;
             Ok(Live { db: self.db.clone(), request, state: LiveState::default() })

@@ -82,9 +82,9 @@ fn to_js_error(error: Error) -> JsValue {
 
 /// A JSON argument (see [`read_argument`]) as a [`Node`]. `JSON.stringify` wrote its text, so it
 /// is valid JSON: it is read lazily, with no syntax pass first.
-pub(crate) fn parse_argument<'a>(argument: &'a Argument, _what: &'static str) -> Result<Node<'a>, Error> {
+pub(crate) fn argument_node(argument: &Argument) -> Node<'_> {
     let text = argument.text.strip_prefix('\u{80}').unwrap_or(&argument.text);
-    Ok(Node { source: text.trim(), whole: argument.whole.as_ref() })
+    Node { source: text.trim(), whole: argument.whole.as_ref() }
 }
 
 /// JSON text made here as a checked [`Node`].
@@ -272,15 +272,15 @@ fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue
         QUERY => {
             let (options, rule_params) = call_options(&arg(1))?;
             let text = read_argument(&arg(0), "query")?;
-            let query = parse_argument(&text, "query")?;
-            let params = rule_params.as_ref().map(|params| parse_argument(params, "ruleParams")).transpose()?;
+            let query = argument_node(&text);
+            let params = rule_params.as_ref().map(argument_node);
             return Ok(Prepared::Send(db.query_request(&query, params.as_ref())?, options, Answer::Whole));
         }
         TRANSACT => {
             let (options, _) = call_options(&arg(1))?;
             // `pkg/src/api.js` flattens `tx` chunks into steps, as `@instantdb/admin` does.
             let text = read_argument(&arg(0), "steps")?;
-            return Ok(Prepared::Send(db.transact_request(&parse_argument(&text, "steps")?)?, options, Answer::Whole));
+            return Ok(Prepared::Send(db.transact_request(&argument_node(&text))?, options, Answer::Whole));
         }
         AUTH => return auth_request(db, method, arg),
         STORAGE => answer::storage_request(db, method, arg)?,
@@ -332,7 +332,7 @@ fn auth_request(db: &Instant, method: &str, arg: &dyn Fn(usize) -> JsValue) -> R
         "verifyMagicCode" | "checkMagicCode" => {
             let extra = get(&arg(2), "extraFields")?;
             let extra = if is_absent(&extra) { None } else { Some(read_argument(&extra, "extraFields")?) };
-            let extra = extra.as_ref().map(|extra| parse_argument(extra, "extraFields")).transpose()?;
+            let extra = extra.as_ref().map(argument_node);
             let (email, code) = (text_arg(&arg(0), "email")?, text_arg(&arg(1), "code")?);
             let request = verify_magic_code_request(config, &email, &code, extra.as_ref())?;
             (request, if method == "verifyMagicCode" { Answer::Field("user") } else { Answer::UserCreated })

@@ -158,8 +158,9 @@ export class Call {
   }
 
   /** Sends; resolves to `[status, retryAfter, json]` for a 200 with JSON (when `parse`),
-   * `[status, retryAfter, undefined, text]` otherwise, `[status, null, undefined, undefined, reader]` for a streamed
-   * 200, or `[0, kind, message]` when no answer came. Never rejects. */
+   * `[status, retryAfter, undefined, text]` otherwise, `[status, null, undefined, undefined,
+   * true]` for a streamed 200 (read it with `read`), or `[0, kind, message]` when no answer
+   * came. Never rejects. */
   send(url, method, headers, body, stream, upload, parse = true) {
     const exchange = this.exchange(url, method, headers, body, stream, upload, parse);
     if (!this.timer || this.controller) return exchange;
@@ -259,9 +260,10 @@ export class Call {
 }
 
 /** Runs one call of the npm build from its first `step`: `pending.next(answer)` (Rust) decides
- * each step — `[0, value]` done, `[1, ms]` wait, `[2, timeout, url, method, headers, body, upload,
- * signal, whole]` send — and throws the call's error; this only awaits. No Rust future is involved, so a call costs one
- * promise chain, as a plain `fetch` does. */
+ * each step — `[0, value]` done, `[3, json]` done with the value's JSON text, `[1, ms]` wait,
+ * `[2, timeout, url, method, headers, body, upload, signal, whole]` send — and throws the call's
+ * error; this only awaits. No Rust future is involved, so a call costs one promise chain, as a
+ * plain `fetch` does. */
 export async function drive(pending, step) {
   try {
     for (;;) {

@@ -109,7 +109,7 @@ pub fn message_of(error: &JsValue) -> String {
 /// The caller's value read once as JSON text, by the host's `JSON.stringify` (its semantics,
 /// whatever the value's prototype or realm; `undefined` reads as `null`): anything that throws
 /// while being read (a getter, a Proxy trap, a cycle, a BigInt, a string too long for the host)
-/// is an invalid-argument error carrying what was thrown. [`crate::parse::parse`] reads the text.
+/// is an invalid-argument error carrying what was thrown. A [`crate::parse::Node`] reads the text.
 /// A large argument comes abridged, with the host's whole text beside it (see
 /// [`crate::parse::Node::whole`]).
 pub fn read_argument(value: &JsValue, what: &'static str) -> Result<Argument> {
