@@ -75,3 +75,50 @@ pub fn first_url<J: JsonView>(json: &J) -> Option<J> {
 pub fn sessions<J: JsonView>(json: &J) -> Option<J> {
     json.field("sessions").filter(|sessions| sessions.kind() == Kind::Object)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+    use crate::value;
+
+    #[test]
+    fn picks_read_the_same_from_a_value_and_from_text() {
+        let json = value!({
+            "user": { "id": "u", "refresh_token": "t" },
+            "created": true,
+            "sessions": null,
+            "$files": [{ "id": "f", "path": "a.png", "url": "https://x/a.png", "location-id": "l" }, { "id": "g" }]
+        });
+        let text = json.to_json();
+        let node = parse(&text).unwrap();
+        assert_eq!(refresh_token(&&json).and_then(|t| t.as_str()), Some("t"));
+        assert_eq!(refresh_token(&node).map(|t| t.source), Some("\"t\""));
+        assert!(user_created(&&json).1);
+        assert!(user_created(&node).1);
+        assert_eq!(rows(&node, "$files").len(), 2);
+        assert_eq!(first_url(&node).map(|url| url.source), Some("\"https://x/a.png\""));
+        assert_eq!(file_key(&rows(&node, "$files")[0], "app"), Some(object_key("app", "l")));
+        assert_eq!(file_key(&rows(&node, "$files")[1], "app"), None);
+        assert!(sessions(&node).is_none(), "an empty room's null");
+        assert!(sessions(&&value!({ "sessions": { "s": {} } })).is_some());
+    }
+
+    #[test]
+    fn created_must_be_true_not_just_present() {
+        assert!(!user_created(&&value!({ "user": {}, "created": "yes" })).1);
+        assert!(!user_created(&&value!({ "user": {} })).1);
+    }
+
+    #[test]
+    fn a_users_page_takes_limit_rows_and_says_whether_more_follow() {
+        let json = value!({ "$users": [{ "id": "a", "email": "a@x.co" }, { "id": "b", "email": "b@x.co" }] });
+        let full = users_page(&&json, 2);
+        assert_eq!((full.users.len(), full.has_next_page), (2, false));
+        assert_eq!(full.end_cursor, Some(users_cursor("b", Some("b@x.co"))));
+        let none = value!({ "$users": [] });
+        let empty = users_page(&&none, 5);
+        assert_eq!((empty.users.len(), empty.end_cursor, empty.has_next_page), (0, None, false));
+        assert_eq!(users_page(&&value!({}), 5).users.len(), 0, "no $users at all");
+    }
+}

@@ -474,3 +474,37 @@ pub fn redact_text(text: &mut String, secret: &str) {
         *text = out;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(text: &str) -> Payload {
+        Payload::Host(HostValue::new(String::from(text)))
+    }
+
+    #[test]
+    fn bodies_splice_the_host_text_in_place() {
+        let body = Payload::Object(vec![("query", held(r#"{"goals":{}}"#)), ("inference?", Payload::Value(Value::Bool(false)))]);
+        assert_eq!(body.to_json(), r#"{"query":{"goals":{}},"inference?":false}"#);
+    }
+
+    #[test]
+    fn rule_params_go_first_whoever_holds_the_query() {
+        let params = || Box::new(Payload::Text(r#"{"k":1}"#.into()));
+        for rest in [held(r#" { "goals" : {} } "#), Payload::Text(r#"{ "goals" : {} }"#.into())] {
+            let body = Payload::Prepend("$$ruleParams", params(), Box::new(rest)).to_json();
+            assert_eq!(body.replace(' ', ""), r#"{"$$ruleParams":{"k":1},"goals":{}}"#);
+        }
+        for empty in [held("{}"), Payload::Text("{ }".into()), Payload::Value(Value::empty_object())] {
+            assert_eq!(Payload::Prepend("$$ruleParams", params(), Box::new(empty)).to_json(), r#"{"$$ruleParams":{"k":1}}"#);
+        }
+    }
+
+    #[test]
+    fn object_entries_are_none_for_non_objects() {
+        assert_eq!(object_entries("[1]"), None);
+        assert_eq!(object_entries("{"), None);
+        assert_eq!(object_entries(r#"{"a":{}}"#), Some(r#""a":{}"#));
+    }
+}

@@ -277,6 +277,41 @@ mod tests {
     }
 
     #[test]
+    fn backoff_starts_at_the_servers_retry_grows_and_resets_after_a_result() {
+        let mut live = LiveState::default();
+        live.opened();
+        assert!(live.chunk(b"retry: 100\n\n").is_empty());
+        // Jitter 0.5 sits mid-range: the waits grow from the server's 100 ms.
+        let (first, second, third) = (live.dropped(0.5), live.dropped(0.5), live.dropped(0.5));
+        assert!(first <= 200 && first < second && second < third, "{first} {second} {third}");
+        live.opened();
+        assert_eq!(live.chunk(b"data: {\"op\":\"add-query-ok\",\"result\":{}}\n\n").len(), 1);
+        assert!(live.dropped(0.5) <= first, "a result resets the backoff");
+        assert!((0..50).map(|_| live.dropped(1.0)).all(|wait| wait <= 15_000), "capped at 15 s");
+    }
+
+    #[test]
+    fn an_error_event_ends_it_after_the_results_before_it() {
+        let mut live = LiveState::default();
+        live.opened();
+        let chunk = b"data: {\"op\":\"add-query-ok\",\"result\":{\"n\":1}}\n\ndata: {\"op\":\"error\",\"status\":403,\"message\":\"no\"}\n\ndata: {\"op\":\"add-query-ok\",\"result\":{\"n\":2}}\n\n";
+        match &live.chunk(chunk)[..] {
+            [Update::Result(result), Update::Failed(error)] => {
+                assert_eq!(result.data, r#"{"n":1}"#);
+                assert_eq!(error.status(), 403);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn page_info_takes_the_official_names_per_namespace() {
+        let server = r#"{"a":{"end-cursor":"x","has-previous-page?":false,"other":1},"b":{}}"#;
+        assert_eq!(official_page_info(server), r#"{"a":{"endCursor":"x","hasPreviousPage":false},"b":{}}"#);
+        assert_eq!(official_page_info("null"), "{}");
+    }
+
+    #[test]
     fn a_reconnect_does_not_repeat_an_unchanged_result() {
         let ok = |n: u32| format!("data: {{\"op\":\"add-query-ok\",\"result\":{{\"n\":{n}}}}}\n\n");
         let mut live = LiveState::default();
