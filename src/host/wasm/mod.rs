@@ -110,8 +110,8 @@ pub fn message_of(error: &JsValue) -> String {
 /// whatever the value's prototype or realm; `undefined` reads as `null`): anything that throws
 /// while being read (a getter, a Proxy trap, a cycle, a BigInt, a string too long for the host)
 /// is an invalid-argument error carrying what was thrown. A [`crate::parse::Node`] reads the text.
-/// A large argument comes abridged, with the host's whole text beside it (see
-/// [`crate::parse::Node::whole`]).
+/// A long argument comes with the host's own string beside it, which bodies take; a large one
+/// enters wasm memory abridged (see [`crate::parse::Node::whole`]).
 pub fn read_argument(value: &JsValue, what: &'static str) -> Result<Argument> {
     let read = json_text_of(value).map_err(|thrown| {
         let mut message = String::from("could not be read as JSON: ");
@@ -337,7 +337,8 @@ pub struct Parts {
     pub method: JsValue,
     /// `{ name: value, ... }`, shared by the calls that send the same headers (never changed).
     pub headers: JsValue,
-    /// The JSON body's text, or `undefined`.
+    /// The JSON body: its text, pieces for `joinBody` in `host.js` when parts of it are host
+    /// strings, or `undefined`.
     pub body: JsValue,
     /// `[body, size, isStream, onProgress]` of an upload, or `undefined`.
     pub upload: JsValue,
