@@ -150,16 +150,9 @@ pub fn get(object: &JsValue, key: &str) -> Result<JsValue> {
     })
 }
 
-/// Host JSON → [`Value`] (plain JSON only: what [`read_argument`] and `JSON.parse` make).
+/// Host JSON → [`Value`] (plain JSON only: what `JSON.parse` makes), as [`crate::json::to_value`] reads any JSON.
 pub fn to_value(json: &Json) -> Value {
-    match json.kind() {
-        Kind::Null => Value::Null,
-        Kind::Bool => Value::Bool(json.is_truthy()),
-        Kind::Number => Value::Number(json.as_f64().unwrap_or_default()),
-        Kind::String => Value::String(json.as_string().unwrap_or_default()),
-        Kind::Array => Value::Array(json.items().iter().map(to_value).collect()),
-        Kind::Object => Value::Object(json.entries().into_iter().map(|(k, v)| (k, to_value(&v))).collect()),
-    }
+    crate::json::to_value(json)
 }
 
 /// [`Value`] → host JSON.
