@@ -12,8 +12,27 @@
 //! emulator.serve(listener).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! ## Layout
+//!
+//! The library is the engine; [`http`] puts it behind the real server's routes. Bottom up, a
+//! module imports only from its own line or the lines above it, and nothing outside [`http`]
+//! imports from it (`cargo xtask test lint` fails on any import circle):
+//!
+//! - [`values`]: value rules: JSON equality and ordering, the checked data types, dates, UUID
+//!   coercion;
+//! - [`caller`], [`error`]: who is asking (admin, a user or a guest of an app) and the API's
+//!   errors, as domain types;
+//! - [`store`]: apps with their attribute catalog, triples, auth state, objects and rooms;
+//! - [`schema`], [`rules`], [`transact`], [`users`], [`storage`], [`query`], [`presence`]: what
+//!   the data means: schemas, permission rules, transactions, users and tokens, files, InstaQL,
+//!   presence answers;
+//! - [`live`], [`faults`]: the subscriptions to refresh after writes, and injected faults;
+//! - [`http`]: routes, which derive a [`caller::Caller`] from the headers and render
+//!   [`error::ApiError`]s as the server does.
 #![forbid(unsafe_code)]
 
+pub mod caller;
 pub mod error;
 pub mod faults;
 pub mod http;
@@ -24,10 +43,12 @@ pub mod rules;
 pub mod schema;
 pub mod storage;
 pub mod store;
-pub mod system_catalog;
 pub mod transact;
 pub mod users;
 pub mod values;
+
+/// The `$users`/`$files` catalog, part of the store; kept at its former path too.
+pub use store::system_catalog;
 
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};

@@ -1,31 +1,15 @@
 //! Presence rooms (spec §3.7). The emulator has no realtime clients, so rooms hold only the
 //! peers a test seeded through the control surface; `GET /admin/rooms/presence` reads them.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use crate::store::App;
+pub use crate::store::{Peer, Rooms};
 use crate::users;
 
 /// What the real server reports as a session's `instance-id` (the cluster member holding it).
 pub const INSTANCE_ID: &str = "instant-emulator";
-
-/// One peer in a room: a session of some client.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Peer {
-    /// The session id (`peer-id`, also the session's key).
-    pub peer_id: Uuid,
-    /// The signed-in user of that session, if any.
-    pub user_id: Option<Uuid>,
-    /// The presence data the peer set.
-    pub data: Value,
-}
-
-/// The rooms of one app by room id. The server keys room data by room id alone (`room-type`
-/// is validated but unused, `presence-get`), and so does the emulator.
-pub type Rooms = BTreeMap<String, Vec<Peer>>;
 
 /// `{"sessions": ...}` for `room_id` (spec §3.7): `null` for an unknown or empty room, else
 /// one entry per peer keyed by its id, with `user` the full user record (spec §7.1) as it is
@@ -58,7 +42,7 @@ pub fn parse_peers(raw: &Value) -> Result<Vec<Peer>, String> {
         let uuid = |key: &str| -> Result<Option<Uuid>, String> {
             match fields.get(key) {
                 None | Some(Value::Null) => Ok(None),
-                Some(v) => v.as_str().and_then(crate::http::coerce_uuid).map(Some).ok_or_else(|| format!("`{key}` must be a UUID")),
+                Some(v) => v.as_str().and_then(crate::values::coerce_uuid).map(Some).ok_or_else(|| format!("`{key}` must be a UUID")),
             }
         };
         let peer_id = uuid("peer-id")?.unwrap_or_else(Uuid::new_v4);

@@ -12,8 +12,8 @@
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::http::Perms;
 use crate::store::App;
 
 /// The rule that governs `action` on `etype`: the first of `<etype>.allow.<action>`,
@@ -32,13 +32,13 @@ fn fallback(etype: &str) -> bool {
     !etype.starts_with('$')
 }
 
-/// Whether `perms` may do `action` on `etype`. Admins skip rules (spec §9.1).
-pub fn allows(app: &App, etype: &str, action: &str, perms: &Perms) -> ApiResult<bool> {
-    if perms.admin {
+/// Whether `caller` may do `action` on `etype`. Admins skip rules (spec §9.1).
+pub fn allows(app: &App, etype: &str, action: &str, caller: &Caller) -> ApiResult<bool> {
+    if caller.admin {
         return Ok(true);
     }
     match find(&app.rules, etype, action) {
-        Some(rule) => evaluate(rule, etype, action, perms.user),
+        Some(rule) => evaluate(rule, etype, action, caller.user),
         None => Ok(fallback(etype)),
     }
 }

@@ -1,12 +1,11 @@
 //! Storage (spec §8): the bytes of uploaded files, and the `$files` rows that point at them.
 //!
 //! The real server keeps bytes in S3 under `<app-id>/<bin>/<location-id>` and a `$files` entity
-//! per path; the emulator keeps the bytes in memory on the [`App`] (so a request's copy-on-write
-//! covers them too) and writes the `$files` rows through the transaction engine, exactly as the
-//! server's `update-op` does. Bytes no `$files` row points at any more are dropped by
-//! [`sweep`], which every transaction runs; the server's storage sweeper does the same, later.
-
-use std::collections::{BTreeSet, HashMap};
+//! per path; the emulator keeps the bytes in memory on the [`App`] ([`App::objects`], so a
+//! request's copy-on-write covers them too) and writes the `$files` rows through the
+//! transaction engine, exactly as the server's `update-op` does. Bytes no `$files` row points at
+//! any more are dropped by [`App::sweep_objects`], which every transaction runs; the server's
+//! storage sweeper does the same, later.
 
 use axum::body::Bytes;
 use serde_json::{json, Value};
@@ -14,6 +13,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::App;
+pub use crate::store::{Objects, StoredObject};
 use crate::transact;
 
 /// Where the emulator serves file contents: `<origin>/__emulator/files/<app-id>/<location-id>`.
@@ -25,20 +25,6 @@ pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 
 /// Content disposition when the upload names none (`default-content-disposition`, spec §8.1).
 pub const DEFAULT_CONTENT_DISPOSITION: &str = "inline";
-
-/// One stored object: the bytes with the metadata S3 would keep beside them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredObject {
-    /// The file contents.
-    pub bytes: Bytes,
-    /// `Content-Type` to serve it with.
-    pub content_type: String,
-    /// `Content-Disposition` to serve it with.
-    pub content_disposition: String,
-}
-
-/// An app's objects by location-id.
-pub type Objects = HashMap<String, StoredObject>;
 
 /// Java's `String.hashCode`: `s[0]·31^(n-1) + … + s[n-1]` over UTF-16 code units, wrapping.
 pub fn java_string_hash(text: &str) -> i32 {
@@ -120,28 +106,6 @@ pub fn delete_paths(app: &mut App, paths: &[Value], now: i64) -> ApiResult<Vec<U
         transact::apply_internal(app, &Value::Array(steps), now)?;
     }
     Ok(ids)
-}
-
-/// Drops every object no `$files` row points at (replaced by a re-upload, or deleted through a
-/// storage route or a transaction).
-pub fn sweep(app: &mut App) {
-    if app.objects.is_empty() {
-        return;
-    }
-    let Some(attr) = app.attrs.fwd("$files", "location-id") else {
-        app.objects.clear();
-        return;
-    };
-    let live: BTreeSet<&str> = app
-        .triples
-        .entities_with(attr.id)
-        .flat_map(|file| app.triples.values(file, attr.id))
-        .filter_map(|stored| stored.value.as_str())
-        .collect();
-    let dead: Vec<String> = app.objects.keys().filter(|key| !live.contains(key.as_str())).cloned().collect();
-    for key in dead {
-        app.objects.remove(&key);
-    }
 }
 
 #[cfg(test)]

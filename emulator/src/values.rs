@@ -1,11 +1,64 @@
-//! JSON value rules shared by queries and transactions: equality, ordering, `LIKE`, type checks
-//! and date parsing (spec §5.4, §5.11, §6.7).
+//! Value rules shared by the store, queries and transactions: JSON equality, ordering, `LIKE`,
+//! the checked data types and their checks, date parsing and UUID coercion (spec §5.4, §5.11,
+//! §6.7). The bottom of the engine: it imports no other module of the crate.
 
 use std::cmp::Ordering;
 
 use serde_json::Value;
+use uuid::Uuid;
 
-use crate::store::DataType;
+/// The enforced type of an attribute (`checked-data-type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataType {
+    /// JSON string.
+    String,
+    /// JSON number.
+    Number,
+    /// JSON boolean.
+    Boolean,
+    /// Epoch milliseconds or a date string.
+    Date,
+}
+
+impl DataType {
+    /// Parses the wire name (`string`, `number`, `boolean`, `date`).
+    pub fn parse(name: &str) -> Option<DataType> {
+        match name {
+            "string" => Some(DataType::String),
+            "number" => Some(DataType::Number),
+            "boolean" => Some(DataType::Boolean),
+            "date" => Some(DataType::Date),
+            _ => None,
+        }
+    }
+
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataType::String => "string",
+            DataType::Number => "number",
+            DataType::Boolean => "boolean",
+            DataType::Date => "date",
+        }
+    }
+}
+
+/// The server's UUID coercion of ids in headers, queries and seeded data: trim, exactly 36
+/// characters, canonical form.
+///
+/// ```
+/// use instant_emulator::values::coerce_uuid;
+/// assert!(coerce_uuid(" 5B1C0000-0000-4000-8000-000000000000 ").is_some());
+/// // The simple (unhyphenated) form parses as a UUID but is not 36 characters long.
+/// assert!(coerce_uuid("5b1c0000000040008000000000000000").is_none());
+/// ```
+pub fn coerce_uuid(raw: &str) -> Option<Uuid> {
+    let trimmed = raw.trim();
+    if trimmed.len() != 36 {
+        return None;
+    }
+    Uuid::parse_str(trimmed).ok()
+}
 
 /// Equality as the server compares stored JSON: numbers by numeric value, everything else
 /// structurally.
@@ -243,7 +296,7 @@ pub fn like(value: &str, pattern: &str, case_insensitive: bool) -> bool {
 /// to UUIDs, which print in canonical lower case).
 pub fn lowercase_uuids(value: &mut Value) {
     match value {
-        Value::String(s) if s.len() == 36 && uuid::Uuid::parse_str(s).is_ok() => *s = s.to_ascii_lowercase(),
+        Value::String(s) if s.len() == 36 && Uuid::parse_str(s).is_ok() => *s = s.to_ascii_lowercase(),
         Value::Array(items) => items.iter_mut().for_each(lowercase_uuids),
         Value::Object(map) => map.values_mut().for_each(lowercase_uuids),
         _ => {}

@@ -28,16 +28,6 @@ const SRC_LAYERS: &[&[&str]] = &[
     &["js"],
 ];
 
-/// Imports the emulator is known to have and may keep for now: circles that vanish without
-/// them are reported, and fail nothing. Every other emulator circle fails.
-const EMULATOR_KNOWN: &[Known] = &[Known { into: "http", note: "known (engine → http/, removed by the permissions issue)" }];
-
-/// Known imports of any other module into module `into`.
-struct Known {
-    into: &'static str,
-    note: &'static str,
-}
-
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Runs every lint step, each whatever happened to the previous ones.
@@ -94,16 +84,14 @@ pub fn layer(root: &Path) -> Layer {
     count(&mut layer, "clippy, wasm with std (the Rust API)", &rust_api_command, rust_api_ok);
 
     println!("==> import circles: src/");
-    let ok = report_crate(root, "src", &[], Some(SRC_LAYERS));
+    let ok = report_crate(root, "src", Some(SRC_LAYERS));
     count(&mut layer, "import circles or layer order, src/", "cargo xtask test lint", ok);
 
     println!("==> import circles: emulator/src/");
-    // Reported, not failed, for now: the engine's circles (through `store`, and into `http/`)
-    // are untangled by the permissions issue, which restructures that code anyway.
-    if !report_crate(root, "emulator/src", EMULATOR_KNOWN, None) {
-        println!("    emulator circles are reported and fail nothing until the permissions issue untangles the engine");
-    }
-    count(&mut layer, "import circles, emulator/src/", "cargo xtask test lint", true);
+    // The engine sits below `http/` (DESIGN.md "The emulator"), so an engine module importing
+    // from `http/` shows up here as a circle like any other.
+    let ok = report_crate(root, "emulator/src", None);
+    count(&mut layer, "import circles, emulator/src/", "cargo xtask test lint", ok);
 
     if !failures.is_empty() {
         println!("\nlint: {} step(s) failed (run from the workspace root to reproduce):", failures.len());
@@ -140,7 +128,7 @@ fn wasm_target() -> Result<()> {
 
 /// Reads the crate in `dir`, prints its circles (and layer-order breaks when `layers` places
 /// every module); true when nothing fails.
-fn report_crate(root: &Path, dir: &str, known: &[Known], layers: Option<&[&[&str]]>) -> bool {
+fn report_crate(root: &Path, dir: &str, layers: Option<&[&[&str]]>) -> bool {
     let files = match read_crate(root, dir) {
         Ok(files) => files,
         Err(e) => {
@@ -149,11 +137,11 @@ fn report_crate(root: &Path, dir: &str, known: &[Known], layers: Option<&[&[&str
         }
     };
     let graph = Graph::of(&files);
-    let circles = circles(&graph, known);
+    let circles = circles(&graph);
     for line in describe(&graph, &circles) {
         println!("    {line}");
     }
-    let mut ok = circles.failing.is_empty();
+    let mut ok = circles.is_empty();
     if let Some(layers) = layers {
         match layer_breaks(&graph, layers) {
             Ok(breaks) => {
@@ -684,38 +672,10 @@ fn tokenize(code: &str) -> Vec<Token> {
 /// A circle: modules in order, the first repeated at the end.
 type Circle = Vec<String>;
 
-/// The circles of one crate: those that fail, and those made only by known imports.
-#[derive(Default)]
-struct Circles {
-    failing: Vec<Circle>,
-    known: Vec<(Circle, &'static str)>,
-}
-
-/// Failing circles are those left once the known imports are removed, enough of them to pass
-/// through every module of each strongly connected component. Each known import inside a
-/// component gives one known circle: the import, then the shortest way back.
-fn circles(graph: &Graph, known: &[Known]) -> Circles {
-    let is_known = |from: &str, to: &str| known.iter().find(|k| k.into == to && k.into != from);
-    let mut result = Circles::default();
-    let residual = Graph {
-        modules: graph.modules.clone(),
-        edges: graph.edges.iter().filter(|((from, to), _)| is_known(from, to).is_none()).map(|(k, v)| (k.clone(), v.clone())).collect(),
-    };
-    for component in components(&residual) {
-        result.failing.extend(covering_circles(&residual, &component));
-    }
-    let full = components(graph);
-    for (from, to) in graph.edges.keys() {
-        let Some(known) = is_known(from, to) else { continue };
-        if !full.iter().any(|c| c.contains(from) && c.contains(to)) {
-            continue;
-        }
-        if let Some(mut back) = shortest_path(graph, to, from, None) {
-            back.insert(0, from.clone());
-            result.known.push((back, known.note));
-        }
-    }
-    result
+/// The circles of one crate: enough of them to pass through every module of each strongly
+/// connected component.
+fn circles(graph: &Graph) -> Vec<Circle> {
+    components(graph).iter().flat_map(|component| covering_circles(graph, component)).collect()
 }
 
 /// Strongly connected components with more than one module (Tarjan), each sorted.
@@ -817,7 +777,7 @@ fn shortest_path(graph: &Graph, from: &str, to: &str, within: Option<&BTreeSet<S
 }
 
 /// The report lines: each circle as `a → b → a`, then where each import is.
-fn describe(graph: &Graph, circles: &Circles) -> Vec<String> {
+fn describe(graph: &Graph, circles: &[Circle]) -> Vec<String> {
     let mut lines = Vec::new();
     let circle_lines = |circle: &Circle, lines: &mut Vec<String>| {
         lines.push(format!("  {}", circle.join(" → ")));
@@ -828,26 +788,17 @@ fn describe(graph: &Graph, circles: &Circles) -> Vec<String> {
             }
         }
     };
-    if circles.failing.is_empty() {
+    if circles.is_empty() {
         lines.push("no import circle".to_owned());
     } else {
-        let modules: BTreeSet<&String> = circles.failing.iter().flatten().collect();
+        let modules: BTreeSet<&String> = circles.iter().flatten().collect();
         let names: Vec<&str> = modules.iter().map(|m| m.as_str()).collect();
         lines.push(format!(
             "FAIL: import circles through {} modules ({}); each line is one circle, with where each import is:",
             names.len(),
             names.join(", ")
         ));
-        for circle in &circles.failing {
-            circle_lines(circle, &mut lines);
-        }
-    }
-    let mut notes: Vec<&str> = circles.known.iter().map(|(_, note)| *note).collect();
-    notes.sort_unstable();
-    notes.dedup();
-    for note in notes {
-        lines.push(format!("{note}: reported, not failed:"));
-        for (circle, _) in circles.known.iter().filter(|(_, n)| *n == note) {
+        for circle in circles {
             circle_lines(circle, &mut lines);
         }
     }
@@ -968,33 +919,27 @@ mod tests {
     fn circles_are_found_and_described() {
         let g = graph(&[("a", "b"), ("b", "c"), ("c", "a"), ("c", "d"), ("d", "e"), ("e", "d"), ("x", "a")]);
         assert_eq!(components(&g).len(), 2);
-        let found = circles(&g, &[]);
-        assert_eq!(found.failing, [vec!["a", "b", "c", "a"], vec!["d", "e", "d"]]);
+        let found = circles(&g);
+        assert_eq!(found, [vec!["a", "b", "c", "a"], vec!["d", "e", "d"]]);
         let text = describe(&g, &found).join("\n");
         assert!(text.contains("  a → b → c → a\n      a → b   src/a.rs:1\n      b → c   src/b.rs:2\n      c → a   src/c.rs:3"), "{text}");
-        assert!(circles(&graph(&[("a", "b"), ("b", "c")]), &[]).failing.is_empty());
+        assert!(circles(&graph(&[("a", "b"), ("b", "c")])).is_empty());
     }
 
     #[test]
     fn every_module_of_a_component_is_in_some_circle() {
         // A hub: no single simple circle holds all four.
         let g = graph(&[("hub", "a"), ("a", "hub"), ("hub", "b"), ("b", "hub"), ("hub", "c"), ("c", "hub")]);
-        let found = circles(&g, &[]);
-        let covered: BTreeSet<&String> = found.failing.iter().flatten().collect();
+        let found = circles(&g);
+        let covered: BTreeSet<&String> = found.iter().flatten().collect();
         assert_eq!(covered.len(), 4);
     }
 
     #[test]
-    fn known_imports_are_reported_not_failed() {
-        let known = [Known { into: "http", note: "known" }];
-        let g = graph(&[("http", "query"), ("query", "http"), ("http", "store"), ("store", "http"), ("query", "store")]);
-        let found = circles(&g, &known);
-        assert!(found.failing.is_empty());
-        let shown: Vec<String> = found.known.iter().map(|(c, _)| c.join(" ")).collect();
-        assert_eq!(shown, ["query http query", "store http store"]);
-        // A circle among engine modules still fails.
-        let g = graph(&[("http", "query"), ("query", "http"), ("query", "store"), ("store", "query")]);
-        assert_eq!(circles(&g, &known).failing, [vec!["query", "store", "query"]]);
+    fn imports_into_http_are_circles_like_any_other() {
+        // The engine importing from the HTTP layer that imports it: no allowance.
+        let g = graph(&[("http", "query"), ("query", "http"), ("query", "store")]);
+        assert_eq!(circles(&g), [vec!["http", "query", "http"]]);
     }
 
     #[test]

@@ -102,9 +102,9 @@ pub async fn query(
         let query = request.required("query", Value::is_object)?.clone();
         let inference = truthy(request.field("inference?"));
         let store = emulator.store();
-        let perms = auth::perms(&store, &request.headers, &request.params)?;
-        let app = app_or_empty(&store, perms.app_id);
-        instaql::run(&app, &query, inference, &perms, &origin(&request.headers))
+        let caller = auth::caller(&store, &request.headers, &request.params)?;
+        let app = app_or_empty(&store, caller.app_id);
+        instaql::run(&app, &query, inference, &caller, &origin(&request.headers))
     })
 }
 
@@ -121,9 +121,9 @@ pub async fn transact(
         let steps = request.required("steps", |v| v.is_array() || v.is_object())?.clone();
         let throw_on_missing_attrs = truthy(request.field("throw-on-missing-attrs?"));
         let mut store = emulator.store();
-        let perms = auth::perms(&store, &request.headers, &request.params)?;
-        let tx_id = write_tx(&mut store, perms.app_id, |app, tx_id, now| {
-            instaml::apply(app, &steps, throw_on_missing_attrs, &perms, now).map(|_| tx_id)
+        let caller = auth::caller(&store, &request.headers, &request.params)?;
+        let tx_id = write_tx(&mut store, caller.app_id, |app, tx_id, now| {
+            instaml::apply(app, &steps, throw_on_missing_attrs, &caller, now).map(|_| tx_id)
         })?;
         Ok(serde_json::to_value(instant_edge::models::TransactResponse { tx_id }).unwrap_or_else(|_| json!({"tx-id": tx_id})))
     })

@@ -1,35 +1,18 @@
-//! Who is calling: app id, admin token and impersonation headers (spec §1.4–§1.6).
+//! Who is calling, read from the request: app id, admin token and impersonation headers
+//! (spec §1.4–§1.6), turned into a [`Caller`].
 
 use axum::http::HeaderMap;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::Params;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::values::coerce_uuid;
 use crate::Store;
-
-/// The permission context of a data request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Perms {
-    /// The app the request is for.
-    pub app_id: Uuid,
-    /// Admin: rules bypassed.
-    pub admin: bool,
-    /// The impersonated user (`None` for admin and guests).
-    pub user: Option<Uuid>,
-}
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).map(|v| v.to_str().unwrap_or(""))
-}
-
-/// The server's UUID coercion: trim, exactly 36 characters, canonical form.
-pub fn coerce_uuid(raw: &str) -> Option<Uuid> {
-    let trimmed = raw.trim();
-    if trimmed.len() != 36 {
-        return None;
-    }
-    Uuid::parse_str(trimmed).ok()
 }
 
 /// `app-id` header first, `app_id` query parameter second; the first present one must parse.
@@ -78,8 +61,8 @@ fn user_not_found(app_id: Uuid, key: &str, value: Value) -> ApiError {
     ApiError::record_not_found("app-user", json!({"args": [{"app-id": app_id.to_string(), key: value}]}))
 }
 
-/// `get-perms!`: `as-token` > `as-email` > `as-guest` > admin.
-pub fn perms(store: &Store, headers: &HeaderMap, params: &Params) -> ApiResult<Perms> {
+/// Who is asking, from the headers (`get-perms!`): `as-token` > `as-email` > `as-guest` > admin.
+pub fn caller(store: &Store, headers: &HeaderMap, params: &Params) -> ApiResult<Caller> {
     if let Some(raw) = header(headers, "as-token") {
         let app_id = app_id_untrusted(headers, params)?;
         let Some(token) = coerce_uuid(raw) else {
@@ -87,7 +70,7 @@ pub fn perms(store: &Store, headers: &HeaderMap, params: &Params) -> ApiResult<P
         };
         let user = store.apps.get(&app_id).and_then(|app| crate::users::by_refresh_token(app, token));
         return match user {
-            Some(user) => Ok(Perms { app_id, admin: false, user: Some(user) }),
+            Some(user) => Ok(Caller::user(app_id, user)),
             None => Err(user_not_found(app_id, "refresh-token", json!(token.to_string()))),
         };
     }
@@ -95,14 +78,14 @@ pub fn perms(store: &Store, headers: &HeaderMap, params: &Params) -> ApiResult<P
         let app_id = app_id_authed(store, headers, params)?;
         let user = store.apps.get(&app_id).and_then(|app| crate::users::by_email(app, email));
         return match user {
-            Some(user) => Ok(Perms { app_id, admin: false, user: Some(user) }),
+            Some(user) => Ok(Caller::user(app_id, user)),
             None => Err(user_not_found(app_id, "email", json!(email))),
         };
     }
     if header(headers, "as-guest").is_some() {
         let app_id = app_id_untrusted(headers, params)?;
-        return Ok(Perms { app_id, admin: false, user: None });
+        return Ok(Caller::guest(app_id));
     }
     let app_id = app_id_authed(store, headers, params)?;
-    Ok(Perms { app_id, admin: true, user: None })
+    Ok(Caller::admin(app_id))
 }

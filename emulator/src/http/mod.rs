@@ -26,8 +26,6 @@ use serde_json::{json, Value};
 use crate::error::ApiError;
 use crate::Emulator;
 
-pub use auth::{coerce_uuid, Perms};
-
 /// Builds the router: admin routes, the control surface, injected faults, CORS and the 404
 /// fallback.
 ///

@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::admin::{respond, write, JsonRequest};
-use super::{auth, non_blank, origin, required_text, Params, Perms};
+use super::{auth, non_blank, origin, required_text, Params};
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{self, Upload};
 use crate::{rules, Emulator};
@@ -31,11 +32,11 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// `assert-storage-permission!`: impersonated callers need the `$files` rule for `action` to
 /// pass (none set ⇒ denied, spec §8.1); admins skip it.
-fn assert_storage_permission(emulator: &Emulator, perms: &Perms, action: &str) -> ApiResult<()> {
+fn assert_storage_permission(emulator: &Emulator, caller: &Caller, action: &str) -> ApiResult<()> {
     let store = emulator.store();
-    let allowed = match store.apps.get(&perms.app_id) {
-        Some(app) => rules::allows(app, "$files", action, perms)?,
-        None => perms.admin,
+    let allowed = match store.apps.get(&caller.app_id) {
+        Some(app) => rules::allows(app, "$files", action, caller)?,
+        None => caller.admin,
     };
     if allowed {
         return Ok(());
@@ -50,9 +51,9 @@ fn assert_storage_permission(emulator: &Emulator, perms: &Perms, action: &str) -
 /// The upload's checks, in the server's order (`upload-put`): app id (rate-limit wrapper) →
 /// caller → `path` → `content-type` → `content-disposition` → the `create` rule. All before a
 /// byte of the body is read.
-fn check_upload(emulator: &Emulator, headers: &HeaderMap, params: &Params) -> ApiResult<(Perms, Upload)> {
+fn check_upload(emulator: &Emulator, headers: &HeaderMap, params: &Params) -> ApiResult<(Caller, Upload)> {
     auth::app_id_untrusted(headers, params)?;
-    let perms = auth::perms(&emulator.store(), headers, params)?;
+    let caller = auth::caller(&emulator.store(), headers, params)?;
     let path = required_text(header_text(headers, "path"), &["path"])?;
     // `coerce-content-type`: blank, "null" and "undefined" mean "none given".
     let content_type = header_text(headers, "content-type")
@@ -64,8 +65,8 @@ fn check_upload(emulator: &Emulator, headers: &HeaderMap, params: &Params) -> Ap
         None => storage::DEFAULT_CONTENT_DISPOSITION.to_owned(),
         Some(raw) => non_blank(&raw).ok_or_else(|| ApiError::param_malformed(&["content-disposition"], json!(raw), None))?,
     };
-    assert_storage_permission(emulator, &perms, "create")?;
-    Ok((perms, Upload { path, content_type, content_disposition }))
+    assert_storage_permission(emulator, &caller, "create")?;
+    Ok((caller, Upload { path, content_type, content_disposition }))
 }
 
 /// Why a body could not be read whole.
@@ -105,7 +106,7 @@ pub async fn upload(
     body: Body,
 ) -> Response {
     let params = params.map(|Query(p)| p).unwrap_or_default();
-    let (perms, upload) = match check_upload(&emulator, &headers, &params) {
+    let (caller, upload) = match check_upload(&emulator, &headers, &params) {
         Ok(checked) => checked,
         Err(error) => return error.into_response(),
     };
@@ -118,7 +119,7 @@ pub async fn upload(
     };
     respond(|| {
         let mut store = emulator.store();
-        let data = write(&mut store, perms.app_id, |app, now| storage::upload(app, upload, bytes, now))?;
+        let data = write(&mut store, caller.app_id, |app, now| storage::upload(app, upload, bytes, now))?;
         Ok(json!({ "data": data }))
     })
 }
@@ -128,11 +129,11 @@ pub async fn delete_file(State(emulator): State<Emulator>, params: Result<Query<
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         auth::app_id_untrusted(&headers, &params)?;
-        let perms = auth::perms(&emulator.store(), &headers, &params)?;
+        let caller = auth::caller(&emulator.store(), &headers, &params)?;
         let filename = required_text(params.get("filename").cloned(), &["params", "filename"])?;
-        assert_storage_permission(&emulator, &perms, "delete")?;
+        assert_storage_permission(&emulator, &caller, "delete")?;
         let mut store = emulator.store();
-        let ids = write(&mut store, perms.app_id, |app, now| storage::delete_paths(app, &[json!(filename)], now))?;
+        let ids = write(&mut store, caller.app_id, |app, now| storage::delete_paths(app, &[json!(filename)], now))?;
         Ok(json!({"data": {"id": ids.first().map(Uuid::to_string)}}))
     })
 }
@@ -148,13 +149,13 @@ pub async fn delete_files(
     respond(|| {
         let request = JsonRequest::new(&emulator, headers, params, body)?;
         auth::app_id_untrusted(&request.headers, &request.params)?;
-        let perms = auth::perms(&emulator.store(), &request.headers, &request.params)?;
+        let caller = auth::caller(&emulator.store(), &request.headers, &request.params)?;
         let filenames = request.required("filenames", Value::is_array)?.as_array().cloned().unwrap_or_default();
         for _ in &filenames {
-            assert_storage_permission(&emulator, &perms, "delete")?;
+            assert_storage_permission(&emulator, &caller, "delete")?;
         }
         let mut store = emulator.store();
-        let ids = write(&mut store, perms.app_id, |app, now| storage::delete_paths(app, &filenames, now))?;
+        let ids = write(&mut store, caller.app_id, |app, now| storage::delete_paths(app, &filenames, now))?;
         let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
         Ok(json!({"data": {"ids": ids}}))
     })
@@ -168,7 +169,7 @@ pub async fn list_files(State(emulator): State<Emulator>, params: Result<Query<P
         let store = emulator.store();
         let app_id = auth::app_id_authed(&store, &headers, &params)?;
         let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;
-        let admin = Perms { app_id, admin: true, user: None };
+        let admin = Caller::admin(app_id);
         let result = crate::query::run(app, &json!({"$files": {}}), false, &admin, &origin(&headers))?;
         let files: Vec<Value> = result["$files"]
             .as_array()

@@ -25,7 +25,8 @@ use uuid::Uuid;
 
 use super::admin::{app_or_empty, JsonRequest};
 use super::sse::{self, SseBody, StreamGuard};
-use super::{auth, origin, trace_id, truthy, Params, Perms};
+use super::{auth, origin, trace_id, truthy, Params};
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::live::Signals;
 use crate::{query as instaql, Emulator};
@@ -39,7 +40,7 @@ const BUFFERED_FRAMES: usize = 64;
 struct Subscription {
     query: Value,
     inference: bool,
-    perms: Perms,
+    caller: Caller,
     /// Where the client reached the emulator, for `$files` URLs (spec §8.2).
     origin: String,
 }
@@ -56,15 +57,15 @@ pub async fn subscribe_query(
         auth::app_id_untrusted(&request.headers, &request.params)?;
         let query = request.required("query", Value::is_object)?.clone();
         let inference = truthy(request.field("inference?"));
-        let perms = auth::perms(&emulator.store(), &request.headers, &request.params)?;
-        Ok(Subscription { query, inference, perms, origin: origin(&request.headers) })
+        let caller = auth::caller(&emulator.store(), &request.headers, &request.params)?;
+        Ok(Subscription { query, inference, caller, origin: origin(&request.headers) })
     }));
     let subscription = match checked {
         Ok(Ok(subscription)) => subscription,
         Ok(Err(error)) => return error.into_response(),
         Err(_) => return ApiError::unknown().into_response(),
     };
-    let (id, signals) = emulator.live().open(subscription.perms.app_id);
+    let (id, signals) = emulator.live().open(subscription.caller.app_id);
     let guard = StreamGuard { emulator: emulator.clone(), id };
     let (frames, receiver) = mpsc::channel(BUFFERED_FRAMES);
     let session = Session {
@@ -167,10 +168,10 @@ impl Session {
     /// can slip between the two) records which namespaces it reads — or that it has no live
     /// query any more when it failed, as the server drops a query whose evaluation throws.
     fn evaluate(&self) -> Result<Evaluated, Failure> {
-        let Subscription { query, inference, perms, origin } = &self.subscription;
+        let Subscription { query, inference, caller, origin } = &self.subscription;
         let store = self.emulator.store();
-        let app = app_or_empty(&store, perms.app_id);
-        let outcome = catch_unwind(AssertUnwindSafe(|| instaql::run_with_meta(&app, query, *inference, perms, origin)));
+        let app = app_or_empty(&store, caller.app_id);
+        let outcome = catch_unwind(AssertUnwindSafe(|| instaql::run_with_meta(&app, query, *inference, caller, origin)));
         let reads = matches!(outcome, Ok(Ok(_))).then(|| instaql::namespaces_read(&app, query));
         self.emulator.live().set_reads(self.id, reads);
         match outcome {

@@ -37,7 +37,7 @@ fn email_in(value: &Value, path: &[&str]) -> ApiResult<String> {
 }
 
 fn uuid_in(value: &Value, path: &[&str]) -> ApiResult<Uuid> {
-    value.as_str().and_then(auth::coerce_uuid).ok_or_else(|| ApiError::param_malformed(path, value.clone(), None))
+    value.as_str().and_then(crate::values::coerce_uuid).ok_or_else(|| ApiError::param_malformed(path, value.clone(), None))
 }
 
 fn extra_fields(request: &JsonRequest) -> ApiResult<Map<String, Value>> {

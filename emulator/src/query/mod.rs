@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::http::Perms;
 use crate::store::{ref_target, App, Attr};
 use crate::{rules, storage, values};
 use parse::{Cursor, Form, Options};
@@ -24,27 +24,27 @@ use resolve::{Resolved, Walk};
 /// there (spec §8.2).
 ///
 /// ```
-/// use instant_emulator::{http::Perms, query, store::App};
+/// use instant_emulator::{caller::Caller, query, store::App};
 /// use serde_json::json;
 /// let app = App::new(uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-/// let admin = Perms { app_id: app.id, admin: true, user: None };
+/// let admin = Caller::admin(app.id);
 /// let result = query::run(&app, &json!({"goals": {}}), false, &admin, "http://localhost:8888").unwrap();
 /// assert_eq!(result, json!({"goals": []}));
 /// ```
-pub fn run(app: &App, query: &Value, inference: bool, perms: &Perms, origin: &str) -> ApiResult<Value> {
-    run_with_meta(app, query, inference, perms, origin).map(|(result, _)| result)
+pub fn run(app: &App, query: &Value, inference: bool, caller: &Caller, origin: &str) -> ApiResult<Value> {
+    run_with_meta(app, query, inference, caller, origin).map(|(result, _)| result)
 }
 
 /// [`run`], plus the `result-meta` a subscription reports next to the result (spec §4.2):
 /// `{"page-info": {<ns>: ...}, "aggregate": {<ns>: {"count": n}}}`, with a `page-info` entry
 /// for each top-level namespace that paginates or orders (spec §5.6) and an `aggregate` entry
 /// for each that asked for one.
-pub fn run_with_meta(app: &App, query: &Value, inference: bool, perms: &Perms, origin: &str) -> ApiResult<(Value, Value)> {
+pub fn run_with_meta(app: &App, query: &Value, inference: bool, caller: &Caller, origin: &str) -> ApiResult<(Value, Value)> {
     let mut map = query.as_object().cloned().unwrap_or_default();
     map.remove("$$ruleParams");
     let forms = parse::parse(&map)?;
     let root = Value::Object(map);
-    let evaluator = Evaluator { app, inference, perms, root: &root, origin };
+    let evaluator = Evaluator { app, inference, caller, root: &root, origin };
     let mut out = Map::new();
     let (mut page_info, mut aggregate) = (Map::new(), Map::new());
     for form in &forms {
@@ -76,7 +76,7 @@ impl TopLevel {
 struct Evaluator<'a> {
     app: &'a App,
     inference: bool,
-    perms: &'a Perms,
+    caller: &'a Caller,
     root: &'a Value,
     origin: &'a str,
 }
@@ -158,7 +158,7 @@ impl Evaluator<'_> {
     fn top_level(&self, form: &Form) -> ApiResult<TopLevel> {
         let etype = form.key.as_str();
         if form.options.aggregate {
-            if !self.perms.admin {
+            if !self.caller.admin {
                 return Err(ApiError::validation_msg(
                     "query",
                     self.root.clone(),
@@ -248,16 +248,16 @@ impl Evaluator<'_> {
     /// the app's `view` rule (closed without one), `$users` shows the user themself, other `$`
     /// namespaces nothing.
     fn visible(&self, etype: &str, entity: Uuid) -> ApiResult<bool> {
-        if self.perms.admin || !etype.starts_with('$') {
+        if self.caller.admin || !etype.starts_with('$') {
             return Ok(true);
         }
         if etype == "$files" {
-            return rules::allows(self.app, etype, "view", self.perms);
+            return rules::allows(self.app, etype, "view", self.caller);
         }
         if etype != "$users" {
             return Ok(false);
         }
-        let Some(user) = self.perms.user else { return Ok(false) };
+        let Some(user) = self.caller.user else { return Ok(false) };
         if user == entity {
             return Ok(true);
         }
@@ -331,7 +331,7 @@ impl Evaluator<'_> {
     }
 
     fn cursor_key(&self, cursor: &Cursor, order_attr: Option<&Attr>) -> SortKey {
-        let entity = cursor.entity.as_str().and_then(crate::http::coerce_uuid).unwrap_or_else(Uuid::nil);
+        let entity = cursor.entity.as_str().and_then(crate::values::coerce_uuid).unwrap_or_else(Uuid::nil);
         match order_attr {
             Some(_) => SortKey { value: Some(cursor.value.clone()).filter(|v| !v.is_null()), millis: None, entity },
             None => SortKey { value: None, millis: Some(cursor.created_at.unwrap_or_else(|| self.created_at(entity))), entity },
@@ -459,7 +459,7 @@ impl Evaluator<'_> {
                 rendered.push(value);
             }
         }
-        if !self.perms.admin && rendered.is_empty() {
+        if !self.caller.admin && rendered.is_empty() {
             return Ok(None);
         }
         let singular = if forward { attr.cardinality_one } else { attr.unique };

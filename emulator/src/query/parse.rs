@@ -328,7 +328,7 @@ impl Parser<'_> {
         }
         let attr = items[1]
             .as_str()
-            .and_then(crate::http::coerce_uuid)
+            .and_then(crate::values::coerce_uuid)
             .ok_or_else(|| fail(format!("Expected a join row with a uuid attribute id in the second position, got {}.", items[1])))?;
         let created_at = match items.get(3) {
             None | Some(Value::Null) => None,

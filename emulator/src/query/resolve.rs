@@ -129,7 +129,7 @@ impl Walk<'_> {
 
     /// Link values must be UUIDs (`Expected owner to be a uuid, got "x"`).
     fn ref_op(&self, op: &Op, label: &str, path: &[String]) -> ApiResult<ROp> {
-        let as_uuid = |v: &Value| v.as_str().and_then(crate::http::coerce_uuid).map(|u| json!(u.to_string()));
+        let as_uuid = |v: &Value| v.as_str().and_then(crate::values::coerce_uuid).map(|u| json!(u.to_string()));
         let not_uuid =
             |shown: String| self.error("expected", "uuid?", path.to_vec(), format!("Expected {label} to be a uuid, got {shown}"));
         Ok(match op {

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{Eid, Mode, Op, Written};
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::http::Perms;
 use crate::store::{ref_target, App, Attr};
 use crate::values;
 
@@ -74,8 +74,8 @@ fn denied(etype: &str, scope: &str) -> ApiError {
 /// Default rules for impersonated writes (spec §9.2, §9.4): app namespaces are open; `$users`
 /// may be changed only by the user themself and never created; `$files` rows may be deleted when
 /// the app's `$files` `delete` rule passes; other `$` namespaces are closed.
-pub fn check_permissions(app: &App, ops: &[Op], perms: &Perms) -> ApiResult<()> {
-    if perms.admin {
+pub fn check_permissions(app: &App, ops: &[Op], caller: &Caller) -> ApiResult<()> {
+    if caller.admin {
         return Ok(());
     }
     for op in ops {
@@ -91,7 +91,7 @@ pub fn check_permissions(app: &App, ops: &[Op], perms: &Perms) -> ApiResult<()> 
         }
         // Deleting `$files` rows is how clients delete files (spec §8.3): its `delete` rule decides.
         if etype == "$files" && matches!(op, Op::DeleteEntity { .. }) {
-            if !crate::rules::allows(app, &etype, "delete", perms)? {
+            if !crate::rules::allows(app, &etype, "delete", caller)? {
                 return Err(denied(&etype, "object"));
             }
             continue;
@@ -111,7 +111,7 @@ pub fn check_permissions(app: &App, ops: &[Op], perms: &Perms) -> ApiResult<()> 
                     "$users is a system entity. You aren't allowed to create this directly.",
                 ))
             }
-            Some(user) if Some(user) != perms.user => return Err(denied(&etype, "object")),
+            Some(user) if Some(user) != caller.user => return Err(denied(&etype, "object")),
             Some(_) => {}
         }
     }

@@ -10,8 +10,8 @@ mod shape;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::http::Perms;
 use crate::store::App;
 
 /// An entity reference inside an op: an id, or a lookup `(unique attr, value)`.
@@ -87,21 +87,21 @@ impl Op {
 /// Applies `steps` to `app` as one transaction started at `now` (ms).
 ///
 /// ```
-/// use instant_emulator::{http::Perms, store::App, transact};
+/// use instant_emulator::{caller::Caller, store::App, transact};
 /// use serde_json::json;
 /// let mut app = App::new(uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-/// let admin = Perms { app_id: app.id, admin: true, user: None };
+/// let admin = Caller::admin(app.id);
 /// let steps = json!([["update", "goals", "8aa64e4c-64f9-472e-8a61-3fa28870e6cb", {"title": "Get fit"}]]);
 /// transact::apply(&mut app, &steps, false, &admin, 1).unwrap();
 /// assert!(app.attrs.fwd("goals", "title").is_some());
 /// ```
-pub fn apply(app: &mut App, steps: &Value, throw_on_missing_attrs: bool, perms: &Perms, now: i64) -> ApiResult<()> {
+pub fn apply(app: &mut App, steps: &Value, throw_on_missing_attrs: bool, caller: &Caller, now: i64) -> ApiResult<()> {
     let mut list = shape::validate(steps)?.clone();
     for step in &mut list {
         drop_id_key(step);
         crate::values::lowercase_uuids(step);
     }
-    execute(app, steps, &list, throw_on_missing_attrs, perms, now)
+    execute(app, steps, &list, throw_on_missing_attrs, caller, now)
 }
 
 /// Applies steps the server writes for itself (its `update-op`, e.g. storage's `$files` rows),
@@ -109,11 +109,11 @@ pub fn apply(app: &mut App, steps: &Value, throw_on_missing_attrs: bool, perms: 
 /// to look like a UUID is not lower-cased, as it would be in a client's steps (§6.7).
 pub fn apply_internal(app: &mut App, steps: &Value, now: i64) -> ApiResult<()> {
     let list = shape::validate(steps)?.clone();
-    let admin = Perms { app_id: app.id, admin: true, user: None };
+    let admin = Caller::admin(app.id);
     execute(app, steps, &list, false, &admin, now)
 }
 
-fn execute(app: &mut App, steps: &Value, list: &[Value], throw_on_missing_attrs: bool, perms: &Perms, now: i64) -> ApiResult<()> {
+fn execute(app: &mut App, steps: &Value, list: &[Value], throw_on_missing_attrs: bool, caller: &Caller, now: i64) -> ApiResult<()> {
     let created = attrs::create_missing(app, list)?;
     if throw_on_missing_attrs && !created.is_empty() {
         let names: Vec<String> = created.iter().map(|a| a.ident_name()).collect();
@@ -135,7 +135,7 @@ fn execute(app: &mut App, steps: &Value, list: &[Value], throw_on_missing_attrs:
     for (index, step) in list.iter().enumerate() {
         ops.extend(expand::step(app, index, step)?);
     }
-    exec::check_permissions(app, &ops, perms)?;
+    exec::check_permissions(app, &ops, caller)?;
     exec::validate_modes(app, &ops)?;
     let mut order: Vec<u8> = Vec::new();
     for op in &ops {
@@ -151,7 +151,7 @@ fn execute(app: &mut App, steps: &Value, list: &[Value], throw_on_missing_attrs:
     }
     run.finish()?;
     // A deleted or re-pointed `$files` row lets go of its bytes (spec §8.3).
-    crate::storage::sweep(app);
+    app.sweep_objects();
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::store::{Attr, DataType, Ident, ValueType};
+use super::{Attr, DataType, Ident, ValueType};
 
 const ALPHABET: &str = "abcdefghijklmnopqrstuvwxzy/";
 
