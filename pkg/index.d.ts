@@ -183,6 +183,68 @@ export interface Subscription<R = any> extends AsyncIterable<SubscriptionPayload
   readonly isClosed: boolean;
 }
 
+/** One permission check of `debugQuery`: per entity the query touched, and per field for `fields` rules. */
+export interface DebugCheckResult {
+  /** The entity's id. */
+  id: string;
+  /** Its namespace. */
+  entity: string;
+  /** The field a `fields` rule checked; `null` for the entity's `view` rule. */
+  label?: string | null;
+  /** The entity as the rule saw it. */
+  record: Record<string, any>;
+  /** The rule that ran; `{}` when none applies. */
+  program?: { etype?: string; action?: string; code?: string; 'display-code'?: string };
+  /** The rule's raw result (`true` when no rule applies). */
+  check: any;
+}
+
+/** `debugQuery`'s options: rules, rule params, `request.ip` / `request.origin` as the rules see them. */
+export interface DebugQueryOptions extends CallOptions {
+  /** A whole rules document used instead of the app's stored rules. */
+  rules?: any;
+  /** Rule params (sent as `$$ruleParams` inside the query). */
+  ruleParams?: { [key: string]: any };
+  ip?: string | null | undefined;
+  origin?: string | null | undefined;
+  /** Singular links as objects (`inference?`); default: whether `init` got a schema. */
+  cardinalityInference?: boolean;
+}
+
+/** `debugTransact`'s options. */
+export interface DebugTransactOptions extends CallOptions {
+  /** A whole rules document used instead of the app's stored rules. */
+  rules?: any;
+  ip?: string | null | undefined;
+  origin?: string | null | undefined;
+}
+
+/** One permission check of `debugTransact`. */
+export interface DebugTransactCheckResult {
+  /** `object` (an entity's rule) or `attr` (`etype` is `"attrs"`). */
+  scope: 'object' | 'attr';
+  action: string;
+  etype: string;
+  /** The entity's id (absent for attribute checks). */
+  eid?: string;
+  /** The rule that ran; `{}` when none applies. */
+  program: { etype?: string; action?: string; code?: string; 'display-code'?: string };
+  bindings?: { data?: any; 'new-data'?: any; 'rule-params'?: any; 'modified-fields'?: string[] };
+  /** The rule's raw result. */
+  'check-result': any;
+  'check-pass?': boolean;
+}
+
+/** What `debugTransact` resolves: the server's answer as is, as in @instantdb/admin. */
+export interface DebugTransactResult {
+  /** The transaction's id, also for the dry run (rolled back). */
+  'tx-id': number;
+  'all-checks-ok?': boolean;
+  /** `false`: nothing was written. */
+  'committed?'?: boolean;
+  'check-results'?: DebugTransactCheckResult[];
+}
+
 export interface InstantAdminDatabase {
   readonly tx: TxChunk;
   readonly auth: Auth;
@@ -201,6 +263,31 @@ export interface InstantAdminDatabase {
   query<R = any>(query: Record<string, unknown>, opts?: QueryOptions): Promise<R>;
   /** Applies chunks as one transaction; resolves `{ "tx-id": number }`. */
   transact(chunks: TransactionChunk | TransactionChunk[], opts?: CallOptions): Promise<{ 'tx-id': number }>;
+  /**
+   * Runs a query as the `asUser` user and answers every permission check with the result.
+   * Needs `asUser` (the server answers 400 otherwise) and the admin token.
+   *
+   * ```ts
+   * const { result, checkResults } = await db.asUser({ guest: true }).debugQuery(
+   *   { goals: {} },
+   *   { rules: { goals: { allow: { view: 'auth.id != null' } } } },
+   * );
+   * ```
+   */
+  debugQuery<R = any>(query: Record<string, unknown>, opts?: DebugQueryOptions): Promise<{ result: R; checkResults: DebugCheckResult[] }>;
+  /**
+   * Runs a transaction as the `asUser` user, rolled back, and answers every permission check.
+   * Needs `asUser` and the admin token.
+   *
+   * ```ts
+   * const checked = await db.asUser({ guest: true }).debugTransact(
+   *   [db.tx.goals[id()].update({ title: 'Get fit' })],
+   *   { rules: { goals: { allow: { create: 'auth.id != null' } } } },
+   * );
+   * console.log(checked['all-checks-ok?']);
+   * ```
+   */
+  debugTransact(chunks: TransactionChunk | TransactionChunk[], opts?: DebugTransactOptions): Promise<DebugTransactResult>;
   /** A database handle acting as a user or a guest (permission rules apply). */
   asUser(opts: ImpersonationOpts): InstantAdminDatabase;
 }

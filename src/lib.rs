@@ -87,7 +87,7 @@ mod value;
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 mod js;
 
-pub use client::{auth, live, rooms, storage, CallOptions, Instant, InstantBuilder};
+pub use client::{auth, live, perms_check, rooms, storage, CallOptions, DebugOptions, Instant, InstantBuilder};
 pub use config::{AdminToken, Config, CLOUD_API_URI};
 pub use error::{ApiError, Error, Result};
 pub use host::id;

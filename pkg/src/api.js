@@ -64,8 +64,8 @@ const env = (name) => {
   } catch {} // Deno without --allow-env
 };
 
-// The wasm's `call(area, method, args)`: 0 query, 1 transact, 2 auth, 3 storage, 4 presence
-// (one export for every call: see src/js/mod.rs).
+// The wasm's `call(area, method, args)`: 0 query, 1 transact, 2 auth, 3 storage, 4 presence,
+// 8 debugQuery, 9 debugTransact (one export for every call: see src/js/mod.rs).
 const AUTH = ['createToken', 'verifyToken', 'getUser', 'deleteUser', 'signOut', 'generateMagicCode',
   'sendMagicCode', 'verifyMagicCode', 'checkMagicCode', 'signInGuest', 'listUsers'];
 const STORAGE = ['uploadFile', 'delete', 'deleteMany', 'list', 'getDownloadUrl'];
@@ -141,6 +141,9 @@ const wrap = (client) => {
     subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts)),
     query: (query, opts) => client.call(0, '', [query, opts]).catch(rethrow),
     transact: (chunks, opts) => client.call(1, '', [steps(chunks), opts]).catch(rethrow),
+    debugQuery: (query, opts) =>
+      client.call(8, '', [query, opts]).then((r) => ({ result: r?.result, checkResults: r?.['check-results'] }), rethrow),
+    debugTransact: (chunks, opts) => client.call(9, '', [steps(chunks), opts]).catch(rethrow),
     asUser: (who) => call(() => wrap(client.asUser(who))),
   };
 };

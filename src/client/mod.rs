@@ -1,11 +1,12 @@
 //! [`Instant`]: the Rust API, and the one call loop every request goes through (timeout,
 //! cancellation, retries). Cheap to clone; [`Instant::as_user`] returns a new handle. Per area:
-//! [`auth`], [`storage`], [`rooms`], [`live`].
+//! [`auth`], [`storage`], [`rooms`], [`live`]; [`perms_check`] (`debug_query`, `debug_transact`).
 
 use crate::prelude::*;
 pub mod attempts;
 pub mod auth;
 pub mod live;
+pub mod perms_check;
 pub mod rooms;
 pub mod storage;
 
@@ -22,6 +23,7 @@ use crate::response;
 use crate::tx::{steps_of, TxChunk};
 use crate::Value;
 use attempts::{Attempts, Next};
+pub use perms_check::DebugOptions;
 
 /// Per-call options: all optional.
 ///

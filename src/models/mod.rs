@@ -3,10 +3,12 @@
 //! These are shared by the client and the emulator; the spec (`shared/spec/instant-admin-api.md`)
 //! is the independent check on both.
 
+mod perms_check;
 mod storage;
 mod transact;
 mod user;
 
+pub use perms_check::{CheckBindings, CheckProgram, QueryCheckResult, QueryPermsCheck, TransactCheckResult, TransactPermsCheck};
 pub use storage::{StoredFile, Uploaded};
 pub use transact::TransactResponse;
 pub use user::{User, UsersPage};

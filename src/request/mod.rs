@@ -1,9 +1,11 @@
 //! Pure request building: the exact method, URL, headers and body `@instantdb/admin` sends
 //! (spec §1.3, §3.1, §3.2), so servers and proxies see the same requests. Per area: [`auth`],
-//! [`storage`], [`rooms`]; queries, transactions and live queries here.
+//! [`storage`], [`rooms`], [`perms_check`] (`debugQuery`, `debugTransact`); queries,
+//! transactions and live queries here.
 
 use crate::prelude::*;
 pub mod auth;
+pub mod perms_check;
 pub mod rooms;
 pub mod storage;
 

@@ -20,8 +20,10 @@ use crate::{cargo, Layer, Result};
 /// added, renamed or not yet moved prints a note instead of failing. Circles are checked
 /// whatever this list says.
 const SRC_LAYERS: &[&[&str]] = &[
-    &["models"],
-    &["value", "decode", "http", "error"],
+    // `value` is a leaf (serde and alloc only): models hold arbitrary JSON (a checked record,
+    // a rule's raw result) as a `Value`.
+    &["models", "value"],
+    &["decode", "http", "error"],
     &["config", "json", "parse", "live_state", "answer", "validate", "tx", "uuid", "retry", "sse", "request", "response"],
     &["host"],
     &["client"],

@@ -1,6 +1,6 @@
 // Compiled (never run) by run-types.mjs: the `types` export resolves by name and the
 // @instantdb/admin-style calls type-check under --strict.
-import { init, tx, id, lookup, InstantAPIError, type ErrorKind, type InstantAdminDatabase } from 'instant-edge';
+import { init, tx, id, lookup, InstantAPIError, type DebugCheckResult, type ErrorKind, type InstantAdminDatabase } from 'instant-edge';
 
 const db: InstantAdminDatabase = init({ appId: id(), adminToken: 'token', apiURI: 'http://127.0.0.1:8888', timeout: 5000, retries: 0 });
 const goal = id();
@@ -29,6 +29,14 @@ async function usage(signal: AbortSignal): Promise<number> {
       console.log(kind, status, type, error.hint, error.traceId, error.message, title, ops, etype);
     }
   }
+  const guest = db.asUser({ guest: true });
+  const rules = { goals: { allow: { view: 'auth.id != null' } } };
+  const debugged = await guest.debugQuery<{ goals: { id: string }[] }>({ goals: {} }, { rules, ruleParams: { k: 1 }, ip: '::1', origin: null, cardinalityInference: true, signal });
+  const checked: DebugCheckResult = debugged.checkResults[0];
+  console.log(debugged.result.goals[0].id, checked.entity, checked.check);
+  const dry = await guest.debugTransact(chunks, { rules, ip: null, origin: 'https://a.example', timeout: 100 });
+  const allOk: boolean = dry['all-checks-ok?'];
+  console.log(dry['tx-id'], allOk, dry['check-results']?.[0]?.['check-pass?']);
   const made = new InstantAPIError({ status: 400, body: { message: 'no' } });
   return txId + made.status;
 }
