@@ -33,6 +33,7 @@
 #![forbid(unsafe_code)]
 
 pub mod caller;
+pub mod cel;
 pub mod error;
 pub mod faults;
 pub mod http;
@@ -40,6 +41,7 @@ pub mod live;
 pub mod presence;
 pub mod query;
 pub mod rules;
+pub mod ruleset;
 pub mod schema;
 pub mod storage;
 pub mod store;

@@ -4,10 +4,16 @@
 //! cardinality from `forward.has` and uniqueness from `reverse.has == "one"`.
 //!
 //! Attributes that already exist are updated in place (same id, data kept); new indexed
-//! attributes back-fill `null` for existing entities (spec §5.9).
+//! attributes back-fill `null` for existing entities (spec §5.9). New attributes are held to the
+//! server's naming rules (no system column's name, no new `$` namespace, no name already taken)
+//! and no `$` namespace gets a required attribute.
+//!
+//! The other way round, [`admin_schema`] and [`soft_deleted_attrs`] render an app's attributes
+//! as `GET /admin/schema` and `GET /admin/soft_deleted_attrs` answer them (spec §3.17, §3.18).
 
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 
+use crate::store::system_catalog::{name_problem, REQUIRED_SYSTEM_ATTR};
 use crate::store::{App, Attr, DataType};
 
 /// Applies `schema` to `app`. Errors are plain messages for the control surface.
@@ -75,6 +81,12 @@ fn apply_blob(app: &mut App, etype: &str, label: &str, def: &Value, now: i64) ->
     let required = def.get("required") == Some(&Value::Bool(true));
     let checked_type = def.get("valueType").and_then(Value::as_str).and_then(DataType::parse);
     let existing = app.attrs.fwd(etype, label).map(|a| (a.id, a.system, a.is_ref(), a.indexed));
+    if existing.is_none() {
+        check_new_name(app, etype, label)?;
+    }
+    if required && etype.starts_with('$') && !existing.is_some_and(|(_, system, _, _)| system) {
+        return Err(REQUIRED_SYSTEM_ATTR.into());
+    }
     let attr_id = match existing {
         Some((_, true, _, _)) => return Ok(()),
         Some((_, _, true, _)) => return Err(format!("`{etype}.{label}` is a link and cannot become an attribute")),
@@ -153,6 +165,16 @@ fn apply_link(app: &mut App, name: &str, link: &Value) -> Result<(), String> {
     let on_delete_cascade = fwd_delete.as_deref() == Some("cascade");
     let on_delete_reverse_cascade = rev_delete.as_deref() == Some("cascade");
     let existing = app.attrs.fwd(&fwd_on, &fwd_label).map(|a| (a.id, a.system, a.is_ref()));
+    if existing.is_none() {
+        check_new_name(app, &fwd_on, &fwd_label)?;
+        check_new_name(app, &rev_on, &rev_label)?;
+        if (&fwd_on, &fwd_label) == (&rev_on, &rev_label) {
+            return Err(format!("`{rev_label}` already exists on `{rev_on}`"));
+        }
+    }
+    if required && fwd_on.starts_with('$') && !existing.is_some_and(|(_, system, _)| system) {
+        return Err(REQUIRED_SYSTEM_ATTR.into());
+    }
     match existing {
         Some((_, true, _)) => return Ok(()),
         Some((_, _, false)) => return Err(format!("`{fwd_on}.{fwd_label}` is an attribute and cannot become a link")),
@@ -183,4 +205,72 @@ fn apply_link(app: &mut App, name: &str, link: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A name a new attribute would take, checked as the server checks it when the schema push adds
+/// the attribute: no system column's name or new `$` namespace, and no name an attribute already
+/// has on either side (`` `label` already exists on `etype` ``).
+fn check_new_name(app: &App, etype: &str, label: &str) -> Result<(), String> {
+    if let Some(problem) = name_problem(etype, label) {
+        return Err(problem);
+    }
+    if app.attrs.named(etype, label).is_some() {
+        return Err(format!("`{label}` already exists on `{etype}`"));
+    }
+    Ok(())
+}
+
+/// The app's schema as `GET /admin/schema` answers it (spec §3.17, `attrs->schema`): value
+/// attributes by namespace and label under `blobs`, links under `refs` keyed
+/// `<etype>-<label>-<reverse etype>-<reverse label>`, in attribute id order. System attributes
+/// appear only for `$users`, `$files` and `$streams`, less the ones the server hides
+/// (`remove-hidden`); `$files.url`, which every file has, shows as required.
+pub fn admin_schema(app: &App) -> Value {
+    let mut attrs: Vec<&Attr> = app.attrs.iter().filter(|a| !hidden(a)).collect();
+    attrs.sort_by_key(|a| a.id);
+    let mut blobs: Map<String, Value> = Map::new();
+    let mut refs: Map<String, Value> = Map::new();
+    for attr in attrs {
+        let mut wire = attr.to_wire();
+        if attr.system && attr.forward.etype == "$files" && attr.forward.label == "url" {
+            wire["required?"] = json!(true);
+        }
+        match &attr.reverse {
+            Some(rev) if attr.is_ref() => {
+                refs.insert(format!("{}-{}-{}-{}", attr.forward.etype, attr.forward.label, rev.etype, rev.label), wire);
+            }
+            _ => {
+                let by_label = blobs.entry(attr.forward.etype.clone()).or_insert_with(|| json!({}));
+                if let Some(by_label) = by_label.as_object_mut() {
+                    by_label.insert(attr.forward.label.clone(), wire);
+                }
+            }
+        }
+    }
+    json!({"blobs": blobs, "refs": refs})
+}
+
+/// `remove-hidden`: system attributes outside `$users`, `$files` and `$streams`, and the
+/// bookkeeping columns of `$files` and `$streams`.
+fn hidden(attr: &Attr) -> bool {
+    let (etype, label) = (attr.forward.etype.as_str(), attr.forward.label.as_str());
+    (attr.system && !["$users", "$files", "$streams"].contains(&etype))
+        || (etype == "$files" && ["content-type", "content-disposition", "size", "location-id", "key-version"].contains(&label))
+        || (etype == "$streams" && ["machineId", "hashedReconnectToken"].contains(&label))
+}
+
+/// How long the server keeps a soft-deleted attribute (`hard-deletion-sweeper`'s
+/// `grace-period-days`).
+pub const GRACE_PERIOD_DAYS: i64 = 2;
+
+/// The answer of `GET /admin/soft_deleted_attrs` at `now` (spec §3.18): the attributes
+/// `delete-attr` steps removed, in id order, as [`crate::store::DeletedAttr::to_wire`] renders
+/// them, with the grace period. The server's sweeper hard-deletes them once a day after the
+/// grace period; the emulator leaves them out as soon as it has passed.
+pub fn soft_deleted_attrs(app: &App, now: i64) -> Value {
+    let cutoff = now - GRACE_PERIOD_DAYS * 86_400_000;
+    let mut deleted: Vec<_> = app.attrs.deleted().filter(|d| d.marked_at > cutoff).collect();
+    deleted.sort_by_key(|d| d.attr.id);
+    let attrs: Vec<Value> = deleted.iter().map(|d| d.to_wire(crate::values::iso_seconds)).collect();
+    json!({"attrs": attrs, "grace-period-days": GRACE_PERIOD_DAYS})
 }

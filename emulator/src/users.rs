@@ -126,7 +126,7 @@ fn delete_entities(app: &mut App, etype: &str, entities: &[Uuid], now: i64) -> A
         return Ok(());
     }
     let steps: Vec<Value> = entities.iter().map(|e| json!(["delete", etype, e.to_string()])).collect();
-    let admin = crate::caller::Caller::admin(app.id);
+    let admin = crate::rules::Access::admin(app);
     crate::transact::apply(app, &Value::Array(steps), false, &admin, now)
 }
 

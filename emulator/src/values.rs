@@ -2,6 +2,8 @@
 //! the checked data types and their checks, date parsing and UUID coercion (spec §5.4, §5.11,
 //! §6.7). The bottom of the engine: it imports no other module of the crate.
 
+pub mod jsonb;
+
 use std::cmp::Ordering;
 
 use serde_json::Value;
@@ -221,6 +223,35 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
+}
+
+/// An instant as Cheshire prints a timestamp: UTC, second precision, `yyyy-MM-ddTHH:mm:ssZ`.
+///
+/// ```
+/// use instant_emulator::values::iso_seconds;
+/// assert_eq!(iso_seconds(1_709_164_800_999), "2024-02-29T00:00:00Z");
+/// assert_eq!(iso_seconds(-1), "1969-12-31T23:59:59Z");
+/// ```
+pub fn iso_seconds(ms: i64) -> String {
+    let seconds = ms.div_euclid(1000);
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let (hour, minute, second) = (second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (inverse of `days_from_civil`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 fn type_rank(value: &Value) -> u8 {

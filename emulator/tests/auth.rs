@@ -354,9 +354,13 @@ async fn admin_without_impersonation_sees_every_user() {
 async fn impersonated_users_cannot_create_users_entities() {
     // spec §6.5 system namespaces: `$users is a system entity. You aren't allowed to create this directly.`
     let s = start().await;
-    let steps = json!({"steps": [["update", "$users", uid(3), {"email": "z@x.com"}]]});
+    let steps = json!({"steps": [["update", "$users", uid(3), {"nickname": "z"}]]});
     let a = s.post_app("/admin/transact", &[("as-guest", "true")], &steps).await;
     assert_error_contains(&a, 400, "validation-failed", "$users is a system entity. You aren't allowed to create this directly.");
+    // `prevent-system-column-updates` runs first: `email` is a system column of `$users`.
+    let steps = json!({"steps": [["update", "$users", uid(3), {"email": "z@x.com"}]]});
+    let a = s.post_app("/admin/transact", &[("as-guest", "true")], &steps).await;
+    assert_error_contains(&a, 400, "validation-failed", "$users.email is a system column. You aren't allowed to change this directly.");
     let a = s.post_app("/admin/transact", &[("as-guest", "true")], &json!({"steps": [["update", "goals", uid(3), {"title": "ok"}]]})).await;
     assert_eq!(a.status, 200, "no rules ⇒ app namespaces writable: {}", a.body);
     assert_eq!(s.query(json!({"$users": {}})).await, json!({"$users": []}));

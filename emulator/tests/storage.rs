@@ -474,10 +474,12 @@ async fn impersonated_queries_see_files_only_with_a_view_rule() {
     assert_eq!(rows[0]["path"], "a.txt");
     assert!(rows[0]["url"].is_string(), "{rows}");
     assert_eq!(s.query_as(&[("as-guest", "true")], json!({"$files": {}})).await, json!({"$files": []}));
-    // other namespaces keep their defaults
+    // a JSON boolean is the rule of that name; other namespaces follow their own rules
     s.transact(json!([["update", "goals", uid(1), {"t": 1}]])).await;
     set_rules(&s, json!({"$files": {"allow": {"view": false}}, "goals": {"allow": {"view": "false"}}})).await;
     assert_eq!(s.query_as(&as_user, json!({"$files": {}})).await, json!({"$files": []}));
+    assert_eq!(s.query_as(&as_user, json!({"goals": {}})).await, json!({"goals": []}));
+    set_rules(&s, json!({"goals": {"allow": {"view": "data.t == 1"}}})).await;
     assert_eq!(s.query_as(&as_user, json!({"goals": {}})).await, json!({"goals": [{"id": uid(1), "t": 1}]}));
 }
 
@@ -507,13 +509,19 @@ async fn impersonated_deletes_need_a_delete_rule() {
 }
 
 #[tokio::test]
-async fn a_rule_the_emulator_cannot_evaluate_fails_loudly() {
-    // spec §9.1 permission-evaluation-failed; §9.4 lists what an emulator evaluates
+async fn rules_see_the_path_and_a_throwing_rule_fails_loudly() {
+    // spec §8.1 (`data.path` only), §9.1 permission-evaluation-failed
     let s = start().await;
     uploaded(&s, "a.txt", b"a").await;
+    uploaded(&s, "b.txt", b"b").await;
     set_rules(&s, json!({"$files": {"allow": {"view": "data.path.startsWith('a')", "create": "auth.email == 'x'"}}})).await;
     let token = s.user_token("alyssa@example.com").await;
     let as_user = [("as-token", token.as_str())];
+    let rows = s.query_as(&as_user, json!({"$files": {}})).await["$files"].clone();
+    assert_eq!(rows.as_array().map(|r| r.iter().map(|f| f["path"].clone()).collect::<Vec<_>>()), Some(vec![json!("a.txt")]));
+    let denied = upload_with(&s, Some("c.txt"), b"c", &as_user).await;
+    assert_error(&denied, 400, "permission-denied", "Permission denied: not has-storage-permission?");
+    set_rules(&s, json!({"$files": {"allow": {"view": "data.path.size() / 0 > 1", "create": "1 / (size(data.path) - 5) > 0"}}})).await;
     let check = |a: &Answer, action: &str| {
         let message = format!("Could not evaluate permission rule for `$files.{action}`. You may have a typo. Debug this in the sandbox and then update your permission rules.");
         assert_error(a, 400, "permission-evaluation-failed", &message);
@@ -523,7 +531,7 @@ async fn a_rule_the_emulator_cannot_evaluate_fails_loudly() {
     check(&upload_with(&s, Some("b.txt"), b"b", &as_user).await, "create");
     check(&s.post_app("/admin/query", &as_user, &json!({"query": {"$files": {}}})).await, "view");
     // admins never evaluate rules
-    assert_eq!(files(&s).await.len(), 1);
+    assert_eq!(files(&s).await.len(), 2);
 }
 
 #[tokio::test]

@@ -104,7 +104,8 @@ pub async fn query(
         let store = emulator.store();
         let caller = auth::caller(&store, &request.headers, &request.params)?;
         let app = app_or_empty(&store, caller.app_id);
-        instaql::run(&app, &query, inference, &caller, &origin(&request.headers))
+        let access = super::access(&app, &caller, store.now_ms(), &request.headers);
+        instaql::run(&app, &query, inference, &access, &origin(&request.headers))
     })
 }
 
@@ -123,7 +124,8 @@ pub async fn transact(
         let mut store = emulator.store();
         let caller = auth::caller(&store, &request.headers, &request.params)?;
         let tx_id = write_tx(&mut store, caller.app_id, |app, tx_id, now| {
-            instaml::apply(app, &steps, throw_on_missing_attrs, &caller, now).map(|_| tx_id)
+            let access = super::access(app, &caller, now, &request.headers);
+            instaml::apply(app, &steps, throw_on_missing_attrs, &access, now).map(|_| tx_id)
         })?;
         Ok(serde_json::to_value(instant_edge::models::TransactResponse { tx_id }).unwrap_or_else(|_| json!({"tx-id": tx_id})))
     })

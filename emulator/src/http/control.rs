@@ -265,12 +265,14 @@ async fn get_rules(State(emulator): State<Emulator>, Path(app_id): Path<String>)
         let app_id = parse_app_id(&app_id)?;
         let store = emulator.store();
         let app = store.apps.get(&app_id).ok_or_else(|| no_app(app_id))?;
-        Ok(app.rules.clone())
+        Ok(app.rules.document().clone())
     })())
 }
 
 /// `POST /__emulator/apps/{app_id}/rules`: replaces the app's rules document. An empty body
-/// clears it.
+/// clears it. The document is validated as the server validates pushed rules (spec §9.2): an
+/// invalid one answers 400 `validation-failed` with one error per problem, and the old rules
+/// stay.
 async fn set_rules(State(emulator): State<Emulator>, Path(app_id): Path<String>, body: Bytes) -> Response {
     answer((|| {
         let rules = parse_body(&body)?;
@@ -278,10 +280,11 @@ async fn set_rules(State(emulator): State<Emulator>, Path(app_id): Path<String>,
         if !rules.is_object() {
             return Err(control_error("the rules must be a JSON object"));
         }
+        crate::ruleset::document::validate(&rules)?;
         let mut store = emulator.store();
         let app = store.apps.get_mut(&app_id).ok_or_else(|| no_app(app_id))?;
-        app.rules = rules;
-        let stored = app.rules.clone();
+        app.rules = std::sync::Arc::new(crate::ruleset::Rules::new(rules));
+        let stored = app.rules.document().clone();
         drop(store);
         // Rules decide what impersonated subscriptions see, though no data changed.
         emulator.live().changed_app(app_id);

@@ -6,7 +6,9 @@ mod auth;
 mod control;
 mod cors;
 mod faults;
+mod perms_check;
 mod rooms;
+mod schema;
 mod sse;
 mod storage;
 mod subscribe;
@@ -38,7 +40,11 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/admin/query", post(admin::query).fallback(not_found))
         .route("/admin/transact", post(admin::transact).fallback(not_found))
         .route("/admin/subscribe-query", post(subscribe::subscribe_query).fallback(not_found))
+        .route("/admin/query_perms_check", post(perms_check::query_perms_check).fallback(not_found))
+        .route("/admin/transact_perms_check", post(perms_check::transact_perms_check).fallback(not_found))
         .route("/admin/rooms/presence", get(rooms::presence).fallback(not_found))
+        .route("/admin/schema", get(schema::schema).fallback(not_found))
+        .route("/admin/soft_deleted_attrs", get(schema::soft_deleted_attrs).fallback(not_found))
         .route("/admin/refresh_tokens", post(users::refresh_tokens).fallback(not_found))
         .route("/admin/users", get(users::get_user).delete(users::delete_user).fallback(not_found))
         .route("/admin/sign_out", post(users::sign_out).fallback(not_found))
@@ -112,6 +118,17 @@ impl IntoResponse for ApiError {
 pub fn origin(headers: &HeaderMap) -> String {
     let host = headers.get(HOST).and_then(|v| v.to_str().ok()).map(str::trim).filter(|h| !h.is_empty());
     format!("http://{}", host.unwrap_or("localhost"))
+}
+
+/// The permission context of a request (spec §9.3): `caller` under its app's rules, with
+/// `request.time` from the emulator's clock, `request.origin` from the `Origin` header and
+/// `request.ip` from `X-Forwarded-For` (the emulator runs behind no proxy of its own; empty
+/// when absent).
+pub fn access(app: &crate::store::App, caller: &crate::caller::Caller, now_ms: i64, headers: &HeaderMap) -> crate::rules::Access {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+    let origin = header("origin").map(str::to_owned);
+    let ip = header("x-forwarded-for").and_then(|v| v.split(',').next()).map(|v| v.trim().to_owned());
+    crate::rules::Access::new(app, caller, now_ms).with_request(ip, origin)
 }
 
 /// Query-string parameters (`?app_id=...`).

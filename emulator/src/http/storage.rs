@@ -18,7 +18,7 @@ use super::{auth, non_blank, origin, required_text, Params};
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{self, Upload};
-use crate::{rules, Emulator};
+use crate::Emulator;
 
 /// A request header as text. Bytes that are not UTF-8 are read as ISO-8859-1, the way the
 /// real server's HTTP stack decodes headers.
@@ -32,10 +32,10 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// `assert-storage-permission!`: impersonated callers need the `$files` rule for `action` to
 /// pass (none set ⇒ denied, spec §8.1); admins skip it.
-fn assert_storage_permission(emulator: &Emulator, caller: &Caller, action: &str) -> ApiResult<()> {
+fn assert_storage_permission(emulator: &Emulator, caller: &Caller, headers: &HeaderMap, action: &str, path: &str) -> ApiResult<()> {
     let store = emulator.store();
     let allowed = match store.apps.get(&caller.app_id) {
-        Some(app) => rules::allows(app, "$files", action, caller)?,
+        Some(app) => super::access(app, caller, store.now_ms(), headers).storage_allows(app, action, path)?,
         None => caller.admin,
     };
     if allowed {
@@ -65,7 +65,7 @@ fn check_upload(emulator: &Emulator, headers: &HeaderMap, params: &Params) -> Ap
         None => storage::DEFAULT_CONTENT_DISPOSITION.to_owned(),
         Some(raw) => non_blank(&raw).ok_or_else(|| ApiError::param_malformed(&["content-disposition"], json!(raw), None))?,
     };
-    assert_storage_permission(emulator, &caller, "create")?;
+    assert_storage_permission(emulator, &caller, headers, "create", &path)?;
     Ok((caller, Upload { path, content_type, content_disposition }))
 }
 
@@ -131,7 +131,7 @@ pub async fn delete_file(State(emulator): State<Emulator>, params: Result<Query<
         auth::app_id_untrusted(&headers, &params)?;
         let caller = auth::caller(&emulator.store(), &headers, &params)?;
         let filename = required_text(params.get("filename").cloned(), &["params", "filename"])?;
-        assert_storage_permission(&emulator, &caller, "delete")?;
+        assert_storage_permission(&emulator, &caller, &headers, "delete", &filename)?;
         let mut store = emulator.store();
         let ids = write(&mut store, caller.app_id, |app, now| storage::delete_paths(app, &[json!(filename)], now))?;
         Ok(json!({"data": {"id": ids.first().map(Uuid::to_string)}}))
@@ -151,8 +151,9 @@ pub async fn delete_files(
         auth::app_id_untrusted(&request.headers, &request.params)?;
         let caller = auth::caller(&emulator.store(), &request.headers, &request.params)?;
         let filenames = request.required("filenames", Value::is_array)?.as_array().cloned().unwrap_or_default();
-        for _ in &filenames {
-            assert_storage_permission(&emulator, &caller, "delete")?;
+        for filename in &filenames {
+            let path = filename.as_str().map(str::to_owned).unwrap_or_else(|| filename.to_string());
+            assert_storage_permission(&emulator, &caller, &request.headers, "delete", &path)?;
         }
         let mut store = emulator.store();
         let ids = write(&mut store, caller.app_id, |app, now| storage::delete_paths(app, &filenames, now))?;
@@ -169,8 +170,7 @@ pub async fn list_files(State(emulator): State<Emulator>, params: Result<Query<P
         let store = emulator.store();
         let app_id = auth::app_id_authed(&store, &headers, &params)?;
         let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;
-        let admin = Caller::admin(app_id);
-        let result = crate::query::run(app, &json!({"$files": {}}), false, &admin, &origin(&headers))?;
+        let result = crate::query::run(app, &json!({"$files": {}}), false, &crate::rules::Access::admin(app), &origin(&headers))?;
         let files: Vec<Value> = result["$files"]
             .as_array()
             .into_iter()

@@ -171,7 +171,8 @@ impl Session {
         let Subscription { query, inference, caller, origin } = &self.subscription;
         let store = self.emulator.store();
         let app = app_or_empty(&store, caller.app_id);
-        let outcome = catch_unwind(AssertUnwindSafe(|| instaql::run_with_meta(&app, query, *inference, caller, origin)));
+        let access = crate::rules::Access::new(&app, caller, store.now_ms());
+        let outcome = catch_unwind(AssertUnwindSafe(|| instaql::run_with_meta(&app, query, *inference, &access, origin)));
         let reads = matches!(outcome, Ok(Ok(_))).then(|| instaql::namespaces_read(&app, query));
         self.emulator.live().set_reads(self.id, reads);
         match outcome {

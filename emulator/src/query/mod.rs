@@ -2,6 +2,7 @@
 //! app's attributes, filter, order, paginate and render the object tree the real server returns.
 
 mod parse;
+mod perms;
 mod reads;
 mod resolve;
 
@@ -11,40 +12,61 @@ use std::collections::BTreeSet;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::rules::Access;
 use crate::store::{ref_target, App, Attr};
-use crate::{rules, storage, values};
+use crate::{storage, values};
 use parse::{Cursor, Form, Options};
+use perms::Viewing;
 pub use reads::namespaces_read;
 use resolve::{Resolved, Walk};
 
-/// Runs `query` (a JSON object) against `app` and returns the object tree (spec §5.9).
+/// Runs `query` (a JSON object) against `app` and returns the object tree (spec §5.9), with
+/// the view and field rules of `access` applied to impersonated readers (spec §9.1).
 /// `origin` (`http://host:port`) is where the caller reached the emulator; `$files` URLs point
 /// there (spec §8.2).
 ///
 /// ```
-/// use instant_emulator::{caller::Caller, query, store::App};
+/// use instant_emulator::{query, rules::Access, store::App};
 /// use serde_json::json;
 /// let app = App::new(uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-/// let admin = Caller::admin(app.id);
-/// let result = query::run(&app, &json!({"goals": {}}), false, &admin, "http://localhost:8888").unwrap();
+/// let result = query::run(&app, &json!({"goals": {}}), false, &Access::admin(&app), "http://localhost:8888").unwrap();
 /// assert_eq!(result, json!({"goals": []}));
 /// ```
-pub fn run(app: &App, query: &Value, inference: bool, caller: &Caller, origin: &str) -> ApiResult<Value> {
-    run_with_meta(app, query, inference, caller, origin).map(|(result, _)| result)
+pub fn run(app: &App, query: &Value, inference: bool, access: &Access, origin: &str) -> ApiResult<Value> {
+    run_with_meta(app, query, inference, access, origin).map(|(result, _)| result)
 }
 
 /// [`run`], plus the `result-meta` a subscription reports next to the result (spec §4.2):
 /// `{"page-info": {<ns>: ...}, "aggregate": {<ns>: {"count": n}}}`, with a `page-info` entry
 /// for each top-level namespace that paginates or orders (spec §5.6) and an `aggregate` entry
 /// for each that asked for one.
-pub fn run_with_meta(app: &App, query: &Value, inference: bool, caller: &Caller, origin: &str) -> ApiResult<(Value, Value)> {
+pub fn run_with_meta(app: &App, query: &Value, inference: bool, access: &Access, origin: &str) -> ApiResult<(Value, Value)> {
+    let (result, meta, _) = evaluate(app, query, inference, access, origin, false)?;
+    Ok((result, meta))
+}
+
+/// [`run`] for `/admin/query_perms_check` (spec §3.4): the result and one check result per
+/// entity (and per `fields` rule) the query looked at.
+pub fn run_checked(app: &App, query: &Value, inference: bool, access: &Access, origin: &str) -> ApiResult<(Value, Vec<Value>)> {
+    let (result, _, checks) = evaluate(app, query, inference, access, origin, true)?;
+    Ok((result, checks))
+}
+
+fn evaluate(
+    app: &App,
+    query: &Value,
+    inference: bool,
+    access: &Access,
+    origin: &str,
+    record: bool,
+) -> ApiResult<(Value, Value, Vec<Value>)> {
     let mut map = query.as_object().cloned().unwrap_or_default();
-    map.remove("$$ruleParams");
+    let rule_params = map.remove("$$ruleParams");
     let forms = parse::parse(&map)?;
     let root = Value::Object(map);
-    let evaluator = Evaluator { app, inference, caller, root: &root, origin };
+    let viewing = Viewing::new(access, rule_params, record);
+    let evaluator = Evaluator { app, inference, viewing: &viewing, root: &root, origin };
     let mut out = Map::new();
     let (mut page_info, mut aggregate) = (Map::new(), Map::new());
     for form in &forms {
@@ -57,7 +79,8 @@ pub fn run_with_meta(app: &App, query: &Value, inference: bool, caller: &Caller,
             aggregate.insert(form.key.clone(), json!({ "count": count }));
         }
     }
-    Ok((Value::Object(out), json!({"page-info": page_info, "aggregate": aggregate})))
+    let meta = json!({"page-info": page_info, "aggregate": aggregate});
+    Ok((Value::Object(out), meta, viewing.into_records()))
 }
 
 /// One top-level namespace's answer.
@@ -76,7 +99,7 @@ impl TopLevel {
 struct Evaluator<'a> {
     app: &'a App,
     inference: bool,
-    caller: &'a Caller,
+    viewing: &'a Viewing<'a>,
     root: &'a Value,
     origin: &'a str,
 }
@@ -158,7 +181,7 @@ impl Evaluator<'_> {
     fn top_level(&self, form: &Form) -> ApiResult<TopLevel> {
         let etype = form.key.as_str();
         if form.options.aggregate {
-            if !self.caller.admin {
+            if !self.viewing.is_admin() {
                 return Err(ApiError::validation_msg(
                     "query",
                     self.root.clone(),
@@ -244,30 +267,9 @@ impl Evaluator<'_> {
         self.app.attrs.of_etype(etype).filter(|a| !a.is_ref()).flat_map(|a| self.app.triples.entities_with(a.id)).collect()
     }
 
-    /// Rules for impersonated reads (spec §9.2/§9.4): app namespaces are open, `$files` follows
-    /// the app's `view` rule (closed without one), `$users` shows the user themself, other `$`
-    /// namespaces nothing.
+    /// Whether an impersonated reader may see `entity` (its namespace's `view` rule, spec §9.1).
     fn visible(&self, etype: &str, entity: Uuid) -> ApiResult<bool> {
-        if self.caller.admin || !etype.starts_with('$') {
-            return Ok(true);
-        }
-        if etype == "$files" {
-            return rules::allows(self.app, etype, "view", self.caller);
-        }
-        if etype != "$users" {
-            return Ok(false);
-        }
-        let Some(user) = self.caller.user else { return Ok(false) };
-        if user == entity {
-            return Ok(true);
-        }
-        Ok(self
-            .app
-            .attrs
-            .fwd("$users", "linkedPrimaryUser")
-            .and_then(|a| self.app.triples.value(entity, a.id))
-            .and_then(|s| ref_target(&s.value))
-            == Some(user))
+        self.viewing.visible(self.app, etype, entity)
     }
 
     fn order_attr(&self, etype: &str, options: &Options) -> Option<Attr> {
@@ -385,11 +387,15 @@ impl Evaluator<'_> {
     /// One entity as an object (spec §5.9), or `None` when it has nothing in this namespace.
     fn render(&self, etype: &str, entity: Uuid, form: &Form) -> ApiResult<Option<Value>> {
         let mut object = Map::new();
+        let hidden = self.viewing.hidden_fields(self.app, etype, entity)?;
         for attr in self.app.attrs.of_etype(etype) {
             if !attr.cardinality_one {
                 continue;
             }
             let label = &attr.forward.label;
+            if hidden.contains(label) {
+                continue;
+            }
             if attr.is_ref() && form.children.iter().any(|c| &c.key == label) {
                 continue;
             }
@@ -459,7 +465,7 @@ impl Evaluator<'_> {
                 rendered.push(value);
             }
         }
-        if !self.caller.admin && rendered.is_empty() {
+        if !self.viewing.is_admin() && rendered.is_empty() {
             return Ok(None);
         }
         let singular = if forward { attr.cardinality_one } else { attr.unique };

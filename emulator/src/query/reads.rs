@@ -64,14 +64,14 @@ fn walk_conds(app: &App, etype: &str, conds: &[Cond], out: &mut BTreeSet<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::caller::Caller;
+    use crate::rules::Access;
     use serde_json::json;
     use uuid::Uuid;
 
     #[test]
     fn nested_forms_and_where_paths_add_their_link_targets() {
         let mut app = App::new(Uuid::new_v4(), Uuid::new_v4());
-        let admin = Caller::admin(app.id);
+        let admin = Access::admin(&app);
         let steps = json!([
             ["link", "goals", "11111111-1111-4111-8111-111111111111", {"todos": "22222222-2222-4222-8222-222222222222"}],
             ["link", "todos", "22222222-2222-4222-8222-222222222222", {"tags": "33333333-3333-4333-8333-333333333333"}],

@@ -6,9 +6,11 @@
 //! The store is the bottom of the engine (it imports only [`crate::values`]); the modules that
 //! give the data meaning (queries, transactions, users, storage, presence) build on it. By job:
 //!
-//! - `attrs`: the attribute catalog ([`Attr`], [`Ident`], [`ValueType`], [`Attrs`]);
+//! - `attrs`: the attribute catalog ([`Attr`], [`Ident`], [`ValueType`], [`InferredTypes`],
+//!   [`Attrs`], [`DeletedAttr`]);
 //! - `triples`: the data and its indexes ([`Triples`], [`Stored`], [`ref_target`]);
-//! - [`system_catalog`]: the `$users`/`$files` attributes every app starts with;
+//! - [`system_catalog`]: the system attributes every app starts with (`$users`, `$files`,
+//!   `$streams`, the auth and OAuth tables) and the names they reserve;
 //! - `auth`: auth settings, magic-code rate limits and the outbox;
 //! - `objects`: uploaded file contents ([`Objects`]; routes and `$files` rows in
 //!   [`crate::storage`]);
@@ -29,7 +31,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-pub use self::attrs::{Attr, Attrs, Ident, ValueType};
+pub use self::attrs::{Attr, Attrs, DeletedAttr, Ident, InferredTypes, ValueType};
 pub use self::auth::{
     AuthSettings, OutboxMessage, RateLimitKind, RateLimits, TestUser, DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
     DEFAULT_MAGIC_CODE_RATE_LIMIT_PER_HOUR,
@@ -82,9 +84,9 @@ pub struct App {
     /// Magic-code rate-limit buckets. Spent outside the copy-on-write of a request, so a request
     /// that fails afterwards has still spent its token (as bucket4j's are outside the database).
     pub rate_limits: RateLimits,
-    /// The permission rules document (spec §9.2), set through the control surface; an empty
-    /// object means "no rules".
-    pub rules: Value,
+    /// The permission rules (spec §9.2), set through the control surface and compiled once per
+    /// document; an empty document means "no rules". Shared by the copies a write makes.
+    pub rules: std::sync::Arc<crate::ruleset::Rules>,
     /// Uploaded file contents by location-id: the emulator's object storage (spec §8.1).
     pub objects: Objects,
     /// Presence rooms seeded through the control surface (spec §3.7).
@@ -106,7 +108,7 @@ impl App {
             outbox: Vec::new(),
             auth_settings: AuthSettings::default(),
             rate_limits: RateLimits::default(),
-            rules: json!({}),
+            rules: std::sync::Arc::new(crate::ruleset::Rules::new(json!({}))),
             objects: Objects::default(),
             rooms: Rooms::default(),
         }

@@ -1,14 +1,16 @@
-//! Attribute auto-creation (spec §6.4, `create-missing-attrs`) and explicit `add-attr` /
-//! `delete-attr` steps.
+//! Attribute auto-creation (spec §6.4, `create-missing-attrs`) and explicit `add-attr` steps,
+//! with the checks the server makes of every new attribute whoever asks (reserved names,
+//! required `$` attributes, taken names and ids); and the size cap on indexed values that the
+//! server's `triples` table enforces on every write (spec §6.7).
 
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::expand::{link_targets, lookup_pair};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{App, Attr, Attrs, DataType, Ident, ValueType};
-
-const EDITABLE_SYSTEM_ETYPES: [&str; 3] = ["$users", "$files", "$streams"];
+use crate::store::system_catalog::{name_problem, REQUIRED_SYSTEM_ATTR};
+use crate::store::{App, Attr, Attrs, DataType, Ident, InferredTypes, ValueType};
+use crate::values::jsonb;
 
 /// Collects attributes the steps need but the app lacks, in the server's order: lookups
 /// first, then object keys.
@@ -21,7 +23,7 @@ pub fn create_missing(app: &App, steps: &[Value]) -> ApiResult<Vec<Attr>> {
         pending.for_step_keys(&step);
     }
     for attr in &pending.created {
-        check_reserved(attr)?;
+        check_names(attr, &created_wire(attr))?;
     }
     Ok(pending.created)
 }
@@ -43,18 +45,58 @@ fn parts(step: &Value) -> Option<StepParts<'_>> {
     Some(StepParts { action, etype, eid: items.get(2), obj: items.get(3).and_then(Value::as_object) })
 }
 
-fn check_reserved(attr: &Attr) -> ApiResult<()> {
-    let etypes = std::iter::once(&attr.forward.etype).chain(attr.reverse.as_ref().map(|r| &r.etype));
-    for etype in etypes {
-        if etype.starts_with('$') && !EDITABLE_SYSTEM_ETYPES.contains(&etype.as_str()) {
-            return Err(ApiError::validation_msg(
-                "attributes",
-                attr.to_wire(),
-                format!("$ is reserved for system tables. You can't create {etype}"),
-            ));
+/// `validate-system-ident-names!`: neither side of `attr` may take a system column's name or
+/// start a new `$` namespace. `input` is the attribute as the hint echoes it.
+fn check_names(attr: &Attr, input: &Value) -> ApiResult<()> {
+    for ident in std::iter::once(&attr.forward).chain(&attr.reverse) {
+        if let Some(problem) = name_problem(&ident.etype, &ident.label) {
+            return Err(ApiError::validation_msg("attributes", input.clone(), problem));
         }
     }
     Ok(())
+}
+
+/// An attribute created for a transaction as the server builds it (`create-object-attr`,
+/// `create-ref-attr`), for error hints.
+fn created_wire(attr: &Attr) -> Value {
+    let ident = |i: &Ident| json!([i.id.to_string(), i.etype, i.label]);
+    let mut wire = serde_json::Map::new();
+    wire.insert("id".into(), json!(attr.id.to_string()));
+    wire.insert("forward-identity".into(), ident(&attr.forward));
+    if let Some(reverse) = &attr.reverse {
+        wire.insert("reverse-identity".into(), ident(reverse));
+    }
+    wire.insert("value-type".into(), json!(if attr.is_ref() { "ref" } else { "blob" }));
+    wire.insert("cardinality".into(), json!(if attr.cardinality_one { "one" } else { "many" }));
+    wire.insert("unique?".into(), json!(attr.unique));
+    wire.insert("index?".into(), json!(attr.indexed));
+    Value::Object(wire)
+}
+
+/// The `indexed_values_are_constrained` check of the server's `triples` table: a value of an
+/// indexed, unique or link attribute may take at most 1,024 bytes as `jsonb`
+/// ([`jsonb::size`]). Postgres runs it before the type and link checks (check constraints go by
+/// name); the server maps the failure to `validation-failed`, quoting the failing row's value,
+/// cut to 64 bytes, and its `checked_data_type` column as printed (`"null"` when untyped)
+/// (`translate-and-throw-psql-exception!`).
+pub(super) fn check_stored_size(attr: &Attr, entity: Uuid, value: &Value) -> ApiResult<()> {
+    if !(attr.unique || attr.indexed || attr.is_ref()) || jsonb::size(value) <= jsonb::MAX_INDEXED_BYTES {
+        return Ok(());
+    }
+    let message = if attr.unique { "Value is too large for a unique attribute." } else { "Value is too large for an indexed attribute." };
+    Err(ApiError::bad_request(
+        "validation-failed",
+        message,
+        json!({
+            "namespace": attr.forward.etype,
+            "attribute": attr.forward.label,
+            "value": jsonb::detail_excerpt(value),
+            "checked-data-type": attr.checked_type.map_or("null", DataType::name),
+            "attr-id": attr.id.to_string(),
+            "entity-id": entity.to_string(),
+            "value-too-large?": true,
+        }),
+    ))
 }
 
 struct Pending {
@@ -157,24 +199,45 @@ pub fn ref_lookup_label(pair: &(String, Value)) -> ApiResult<String> {
     Ok(segments[0].to_owned())
 }
 
-/// Applies explicit `add-attr` steps (they always run first, spec §6.5).
+/// Applies explicit `add-attr` steps (they always run first, spec §6.5) as the server's
+/// `attr-model/insert-multi!` does, in its order: every attribute's names
+/// (`validate-system-ident-names!`), then required attributes on namespaces with data
+/// (`validate-add-required!`), then the database: each identity (a name already taken fails the
+/// `idents` table's unique `(app, etype, label)`; an identity id already used for another name
+/// fails the upsert), then each attribute (the trigger that refuses required `$` attributes, and
+/// an attribute id already used: an identical attribute is a no-op, another fails).
 pub fn add_explicit(app: &mut App, steps: &[Value], now: i64) -> ApiResult<()> {
+    let mut added: Vec<(Attr, Value)> = Vec::new();
     for step in steps {
         let Some(items) = step.as_array() else { continue };
         if items.first().and_then(Value::as_str) != Some("add-attr") {
             continue;
         }
         let wire = items.get(1).cloned().unwrap_or(Value::Null);
-        let attr = from_wire(&wire)?;
-        check_reserved(&attr)?;
-        let fwd_taken = app.attrs.fwd(&attr.forward.etype, &attr.forward.label).is_some();
-        let rev_taken = attr.reverse.as_ref().is_some_and(|r| app.attrs.rev(&r.etype, &r.label).is_some());
-        if fwd_taken || rev_taken || app.attrs.get(attr.id).is_some() {
-            return Err(ApiError::bad_request(
-                "record-not-unique",
-                "Record not unique: ident",
-                json!({"record-type": "ident", "etype": attr.forward.etype, "label": attr.forward.label}),
-            ));
+        added.push((from_wire(&wire)?, wire));
+    }
+    for (attr, wire) in &added {
+        check_names(attr, wire)?;
+    }
+    for (attr, wire) in &added {
+        check_required_on_data(app, attr, wire)?;
+    }
+    let mut names: Vec<Named> = Vec::new();
+    for (attr, _) in &added {
+        for ident in std::iter::once(&attr.forward).chain(&attr.reverse) {
+            check_ident(app, &names, attr.id, ident)?;
+            names.push(Named { ident: ident.id, attr: attr.id, etype: ident.etype.clone(), label: ident.label.clone() });
+        }
+    }
+    for (attr, _) in added {
+        if app.attrs.get(attr.id).is_some_and(|existing| same_attr(existing, &attr)) {
+            continue;
+        }
+        if attr.required && attr.forward.etype.starts_with('$') {
+            return Err(ApiError::bad_request("validation-failed", REQUIRED_SYSTEM_ATTR, Value::Null));
+        }
+        if app.attrs.get(attr.id).is_some() || app.attrs.deleted().any(|d| d.attr.id == attr.id) {
+            return Err(sql_raise(format!("The attribute with id {0} conflicts with an existing attribute with id {0}.", attr.id)));
         }
         let (etype, id, indexed) = (attr.forward.etype.clone(), attr.id, attr.indexed && !attr.is_ref());
         app.attrs.push(attr);
@@ -183,6 +246,81 @@ pub fn add_explicit(app: &mut App, steps: &[Value], now: i64) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+/// `validate-add-required!`: a new required attribute needs its namespace to hold no data yet
+/// in the app's own attributes (system columns, kept apart on the server, do not count).
+fn check_required_on_data(app: &App, attr: &Attr, input: &Value) -> ApiResult<()> {
+    if !attr.required {
+        return Ok(());
+    }
+    let etype = &attr.forward.etype;
+    let has_data = app.attrs.of_etype(etype).filter(|a| !a.system).any(|a| app.triples.entities_with(a.id).next().is_some());
+    if !has_data {
+        return Ok(());
+    }
+    Err(ApiError::validation_msg(
+        "attributes",
+        input.clone(),
+        format!("Can't create attribute `{}` as required because `{etype}` already have entities", attr.forward.label),
+    ))
+}
+
+/// An identity a batch of `add-attr` steps has added so far.
+struct Named {
+    ident: Uuid,
+    attr: Uuid,
+    etype: String,
+    label: String,
+}
+
+/// One identity of a new attribute against the app's identities and those added before it in
+/// the same batch (`names`).
+fn check_ident(app: &App, names: &[Named], attr_id: Uuid, ident: &Ident) -> ApiResult<()> {
+    let same_id = app
+        .attrs
+        .ident_by_id(ident.id)
+        .or_else(|| names.iter().find(|n| n.ident == ident.id).map(|n| (n.attr, n.etype.clone(), n.label.clone())));
+    if let Some((owner, etype, label)) = same_id {
+        if owner == attr_id && etype == ident.etype && label == ident.label {
+            return Ok(());
+        }
+        return Err(sql_raise(format!("Another attribute for {}.{} exists with different properties.", ident.etype, ident.label)));
+    }
+    let taken =
+        app.attrs.named(&ident.etype, &ident.label).is_some() || names.iter().any(|n| n.etype == ident.etype && n.label == ident.label);
+    if taken {
+        return Err(ApiError::bad_request(
+            "record-not-unique",
+            format!("`{}` already exists on `{}`", ident.label, ident.etype),
+            json!({"record-type": "ident", "etype": ident.etype, "label": ident.label}),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether re-adding `new` over `existing` changes nothing (the upsert's "all columns equal").
+fn same_attr(existing: &Attr, new: &Attr) -> bool {
+    existing.forward == new.forward
+        && existing.reverse == new.reverse
+        && existing.value_type == new.value_type
+        && existing.cardinality_one == new.cardinality_one
+        && existing.unique == new.unique
+        && existing.indexed == new.indexed
+        && existing.required == new.required
+        && existing.checked_type == new.checked_type
+        && existing.on_delete_cascade == new.on_delete_cascade
+        && existing.on_delete_reverse_cascade == new.on_delete_reverse_cascade
+}
+
+/// A `RAISE` from the database (`raise_exception_message`): `sql-raise`, the message in the
+/// hint's `constraint`.
+fn sql_raise(message: String) -> ApiError {
+    ApiError::bad_request(
+        "sql-raise",
+        format!("Raised Exception: {message}"),
+        json!({"table": null, "condition": "raise-exception", "constraint": message}),
+    )
 }
 
 /// Reads an attribute in its wire form (spec §3.17).
@@ -219,5 +357,6 @@ fn from_wire(wire: &Value) -> ApiResult<Attr> {
         on_delete_cascade: cascade("on-delete"),
         on_delete_reverse_cascade: cascade("on-delete-reverse"),
         system: false,
+        inferred_types: InferredTypes::default(),
     })
 }

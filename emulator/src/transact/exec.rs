@@ -7,7 +7,6 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{Eid, Mode, Op, Written};
-use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{ref_target, App, Attr};
 use crate::values;
@@ -61,61 +60,6 @@ pub fn validate_modes(app: &App, ops: &[Op]) -> ApiResult<()> {
 /// Whether `entity` has any triple of a namespace attribute.
 fn entity_in(app: &App, etype: &str, entity: Uuid) -> bool {
     app.triples.attrs_of(entity).any(|(attr, _)| app.attrs.get(attr).is_some_and(|a| a.forward.etype == etype && !a.is_ref()))
-}
-
-fn denied(etype: &str, scope: &str) -> ApiError {
-    ApiError::bad_request(
-        "permission-denied",
-        "Permission denied: not perms-pass?",
-        json!({"input": [etype, scope], "expected": "perms-pass?"}),
-    )
-}
-
-/// Default rules for impersonated writes (spec §9.2, §9.4): app namespaces are open; `$users`
-/// may be changed only by the user themself and never created; `$files` rows may be deleted when
-/// the app's `$files` `delete` rule passes; other `$` namespaces are closed.
-pub fn check_permissions(app: &App, ops: &[Op], caller: &Caller) -> ApiResult<()> {
-    if caller.admin {
-        return Ok(());
-    }
-    for op in ops {
-        let (etype, eid) = match op {
-            Op::AddTriple { eid, attr, .. } | Op::DeepMerge { eid, attr, .. } | Op::Retract { eid, attr, .. } => {
-                (etype_of(app, *attr), eid)
-            }
-            Op::DeleteEntity { eid, etype } => (etype.clone(), eid),
-            _ => continue,
-        };
-        if !etype.starts_with('$') {
-            continue;
-        }
-        // Deleting `$files` rows is how clients delete files (spec §8.3): its `delete` rule decides.
-        if etype == "$files" && matches!(op, Op::DeleteEntity { .. }) {
-            if !crate::rules::allows(app, &etype, "delete", caller)? {
-                return Err(denied(&etype, "object"));
-            }
-            continue;
-        }
-        if etype != "$users" {
-            return Err(denied(&etype, "object"));
-        }
-        let entity = resolve(app, eid);
-        if matches!(op, Op::DeleteEntity { .. }) {
-            return Err(denied(&etype, "object"));
-        }
-        match entity.filter(|e| entity_in(app, "$users", *e)) {
-            None => {
-                return Err(ApiError::validation_msg(
-                    "tx-step",
-                    Value::Null,
-                    "$users is a system entity. You aren't allowed to create this directly.",
-                ))
-            }
-            Some(user) if Some(user) != caller.user => return Err(denied(&etype, "object")),
-            Some(_) => {}
-        }
-    }
-    Ok(())
 }
 
 /// One transaction in progress.
@@ -182,6 +126,7 @@ impl<'a> Run<'a> {
                 Value::Null,
             ));
         }
+        super::attrs::check_stored_size(attr, entity, &value)?;
         if attr.is_ref() {
             let Some(target) = ref_target(&value) else {
                 return Err(ApiError::bad_request(
@@ -225,6 +170,7 @@ impl<'a> Run<'a> {
             self.created.insert((etype.clone(), entity));
         }
         self.touched.insert((etype, entity));
+        self.app.attrs.note_written(attr.id, &value);
         self.app.triples.add(entity, attr, value, self.now);
         Ok(())
     }
@@ -276,11 +222,11 @@ impl<'a> Run<'a> {
             Op::DeleteAttr { attr } => {
                 if let Some(attr) = self.app.attrs.get(*attr).cloned().filter(|a| !a.system) {
                     self.app.triples.remove_attr(&attr);
-                    self.app.attrs.remove(attr.id);
+                    self.app.attrs.soft_delete(attr.id, self.now);
                 }
                 Ok(())
             }
-            Op::RuleParams => Ok(()),
+            Op::RuleParams { .. } => Ok(()),
         }
     }
 

@@ -125,8 +125,8 @@ pub fn step(app: &App, index: usize, step: &Value) -> ApiResult<Vec<Op>> {
             Ok(vec![Op::DeleteEntity { eid, etype: etype.to_owned() }])
         }
         "ruleParams" => {
-            eid_of(app, etype, eid, index, 1)?;
-            Ok(vec![Op::RuleParams])
+            let eid = eid_of(app, etype, eid, index, 1)?;
+            Ok(vec![Op::RuleParams { eid, etype: etype.to_owned(), params: Value::Object(obj.clone()) }])
         }
         "add-attr" => Ok(Vec::new()),
         "delete-attr" => Ok(items.get(1).and_then(uuid_string).map(|attr| vec![Op::DeleteAttr { attr }]).unwrap_or_default()),

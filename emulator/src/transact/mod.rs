@@ -5,14 +5,16 @@
 mod attrs;
 mod exec;
 mod expand;
+mod perms;
 mod shape;
 
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::store::App;
+use crate::rules::Access;
+use crate::store::{App, Attr};
+pub use perms::Report;
 
 /// An entity reference inside an op: an id, or a lookup `(unique attr, value)`.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,12 +65,36 @@ pub enum Mode {
 /// Internal ops (spec §6.6), in the kinds the server groups by.
 #[derive(Clone, Debug)]
 pub enum Op {
-    AddTriple { eid: Eid, attr: Uuid, value: Written, mode: Mode },
-    DeepMerge { eid: Eid, attr: Uuid, value: Value, mode: Mode },
-    Retract { eid: Eid, attr: Uuid, value: Eid },
-    DeleteEntity { eid: Eid, etype: String },
-    DeleteAttr { attr: Uuid },
-    RuleParams,
+    AddTriple {
+        eid: Eid,
+        attr: Uuid,
+        value: Written,
+        mode: Mode,
+    },
+    DeepMerge {
+        eid: Eid,
+        attr: Uuid,
+        value: Value,
+        mode: Mode,
+    },
+    Retract {
+        eid: Eid,
+        attr: Uuid,
+        value: Eid,
+    },
+    DeleteEntity {
+        eid: Eid,
+        etype: String,
+    },
+    DeleteAttr {
+        attr: Uuid,
+    },
+    /// `ruleParams` for the checks of one entity (spec §9.3).
+    RuleParams {
+        eid: Eid,
+        etype: String,
+        params: Value,
+    },
 }
 
 impl Op {
@@ -79,29 +105,42 @@ impl Op {
             Op::Retract { .. } => 2,
             Op::DeleteEntity { .. } => 3,
             Op::DeleteAttr { .. } => 4,
-            Op::RuleParams => 5,
+            Op::RuleParams { .. } => 5,
         }
     }
 }
 
-/// Applies `steps` to `app` as one transaction started at `now` (ms).
+/// Applies `steps` to `app` as one transaction started at `now` (ms), with the permission
+/// checks of `access` for impersonated callers (spec §9.1).
 ///
 /// ```
-/// use instant_emulator::{caller::Caller, store::App, transact};
+/// use instant_emulator::{rules::Access, store::App, transact};
 /// use serde_json::json;
 /// let mut app = App::new(uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-/// let admin = Caller::admin(app.id);
 /// let steps = json!([["update", "goals", "8aa64e4c-64f9-472e-8a61-3fa28870e6cb", {"title": "Get fit"}]]);
+/// let admin = Access::admin(&app);
 /// transact::apply(&mut app, &steps, false, &admin, 1).unwrap();
 /// assert!(app.attrs.fwd("goals", "title").is_some());
 /// ```
-pub fn apply(app: &mut App, steps: &Value, throw_on_missing_attrs: bool, caller: &Caller, now: i64) -> ApiResult<()> {
-    let mut list = shape::validate(steps)?.clone();
-    for step in &mut list {
-        drop_id_key(step);
-        crate::values::lowercase_uuids(step);
-    }
-    execute(app, steps, &list, throw_on_missing_attrs, caller, now)
+pub fn apply(app: &mut App, steps: &Value, throw_on_missing_attrs: bool, access: &Access, now: i64) -> ApiResult<()> {
+    execute(app, &prepare(steps)?, steps, throw_on_missing_attrs, access, now, Permissions::Checked).map(|_| ())
+}
+
+/// How [`execute`] treats permissions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Permissions {
+    /// A client's transaction: system columns protected, failing checks fail it.
+    Checked,
+    /// A perms check: every check evaluated and reported.
+    Report,
+    /// The server writing for itself (no `prevent-system-column-updates`: it sets `$files.size`).
+    Internal,
+}
+
+/// [`apply`] for `/admin/transact_perms_check` (spec §3.5): every check is evaluated and
+/// reported instead of failing the transaction; the caller decides whether to keep the write.
+pub fn apply_checked(app: &mut App, steps: &Value, throw_on_missing_attrs: bool, access: &Access, now: i64) -> ApiResult<Report> {
+    execute(app, &prepare(steps)?, steps, throw_on_missing_attrs, access, now, Permissions::Report)
 }
 
 /// Applies steps the server writes for itself (its `update-op`, e.g. storage's `$files` rows),
@@ -109,11 +148,29 @@ pub fn apply(app: &mut App, steps: &Value, throw_on_missing_attrs: bool, caller:
 /// to look like a UUID is not lower-cased, as it would be in a client's steps (§6.7).
 pub fn apply_internal(app: &mut App, steps: &Value, now: i64) -> ApiResult<()> {
     let list = shape::validate(steps)?.clone();
-    let admin = Caller::admin(app.id);
-    execute(app, steps, &list, false, &admin, now)
+    let admin = Access::admin(app);
+    execute(app, &list, steps, false, &admin, now, Permissions::Internal).map(|_| ())
 }
 
-fn execute(app: &mut App, steps: &Value, list: &[Value], throw_on_missing_attrs: bool, caller: &Caller, now: i64) -> ApiResult<()> {
+fn prepare(steps: &Value) -> ApiResult<Vec<Value>> {
+    let mut list = shape::validate(steps)?.clone();
+    for step in &mut list {
+        drop_id_key(step);
+        crate::values::lowercase_uuids(step);
+    }
+    Ok(list)
+}
+
+fn execute(
+    app: &mut App,
+    list: &[Value],
+    steps: &Value,
+    throw_on_missing_attrs: bool,
+    access: &Access,
+    now: i64,
+    permissions: Permissions,
+) -> ApiResult<Report> {
+    let before = (!access.is_admin()).then(|| app.clone());
     let created = attrs::create_missing(app, list)?;
     if throw_on_missing_attrs && !created.is_empty() {
         let names: Vec<String> = created.iter().map(|a| a.ident_name()).collect();
@@ -135,10 +192,23 @@ fn execute(app: &mut App, steps: &Value, list: &[Value], throw_on_missing_attrs:
     for (index, step) in list.iter().enumerate() {
         ops.extend(expand::step(app, index, step)?);
     }
-    exec::check_permissions(app, &ops, caller)?;
-    exec::validate_modes(app, &ops)?;
+    if permissions != Permissions::Internal {
+        perms::prevent_system_column_updates(app, &ops, access.is_admin())?;
+    }
+    let Some(before) = before else {
+        write(app, &ops, now)?;
+        return Ok(Report { results: Vec::new(), all_ok: true });
+    };
+    let new_attrs: Vec<Attr> = app.attrs.iter().filter(|a| before.attrs.get(a.id).is_none()).cloned().collect();
+    let written = write(app, &ops, now);
+    perms::check(access, &before, app, &ops, &new_attrs, written, permissions == Permissions::Report)
+}
+
+/// Runs the expanded ops grouped by kind in first-appearance order (spec §6.6).
+fn write(app: &mut App, ops: &[Op], now: i64) -> ApiResult<()> {
+    exec::validate_modes(app, ops)?;
     let mut order: Vec<u8> = Vec::new();
-    for op in &ops {
+    for op in ops {
         if !order.contains(&op.kind()) {
             order.push(op.kind());
         }
