@@ -3,7 +3,7 @@
 //! credentials are baked in at compile time (`cargo xtask test wasm-node|wasm-chromium`).
 #![cfg(target_arch = "wasm32")]
 
-use instant_edge::{id, link_target, lookup, tx, CallOptions, Error, Impersonation, Instant, Value};
+use instant_edge::{id, link_target, lookup, tx, CallOptions, DebugOptions, Error, Impersonation, Instant, Value};
 use serde::Deserialize;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -274,4 +274,89 @@ async fn a_live_query_from_rust_sees_each_transaction() {
     live.close();
     assert!(live.next().await.is_none(), "closed");
     assert!(db.subscribe_query(&Value::from("nope")).is_err());
+}
+
+#[derive(Deserialize, Debug)]
+struct TitledGoal {
+    id: String,
+    title: String,
+}
+
+#[derive(Deserialize, Debug)]
+struct TitledGoals {
+    goals: Vec<TitledGoal>,
+}
+
+fn goal_rule(action: &str, code: &str) -> DebugOptions {
+    DebugOptions::default().rules(obj([("goals", obj([("allow", obj([(action, code.into())]))]))]))
+}
+
+#[wasm_bindgen_test]
+async fn debug_query_as_a_guest_answers_each_check() {
+    use instant_edge::models::CheckProgram;
+    let db = db();
+    let (shown, hidden) = (id(), id());
+    db.transact([
+        tx("goals", &shown).update(obj([("title", "visible".into())])),
+        tx("goals", &hidden).update(obj([("title", "hidden".into())])),
+    ])
+    .await
+    .unwrap();
+    let ids = Value::Array(vec![shown.clone().into(), hidden.clone().into()]);
+    let query = obj([("goals", obj([("$", obj([("where", obj([("id", obj([("$in", ids)]))]))]))]))]);
+    let guest = db.as_user(Impersonation::Guest);
+    let code = "data.title == 'visible'";
+    let checked = guest.debug_query::<TitledGoals>(&query, &goal_rule("view", code)).await.unwrap();
+    let seen: Vec<_> = checked.result.goals.iter().map(|g| (g.id.as_str(), g.title.as_str())).collect();
+    assert_eq!(seen, [(shown.as_str(), "visible")], "only the visible goal");
+    assert_eq!(checked.check_results.len(), 2, "{:?}", checked.check_results);
+    let program = CheckProgram {
+        etype: Some("goals".into()),
+        action: Some("view".into()),
+        code: Some(code.into()),
+        display_code: Some(code.into()),
+    };
+    for (goal, title, pass) in [(&shown, "visible", true), (&hidden, "hidden", false)] {
+        let check = checked.check_results.iter().find(|c| &c.id == goal).expect("a check per goal");
+        assert_eq!((check.entity.as_str(), check.label.as_deref(), check.check.clone()), ("goals", None, Value::from(pass)));
+        assert_eq!(check.record.get("title").and_then(Value::as_str), Some(title));
+        assert_eq!(check.program, program);
+    }
+    let call = CallOptions::default().rule_params(obj([("goalId", hidden.clone().into())]));
+    let by_param = guest.debug_query_with::<TitledGoals>(&query, &goal_rule("view", "data.id == ruleParams.goalId"), &call).await.unwrap();
+    assert_eq!(by_param.result.goals.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(), [hidden.as_str()], "ruleParams reach the rule");
+    let passed: Vec<_> = by_param.check_results.iter().filter(|c| c.check == Value::from(true)).map(|c| c.id.as_str()).collect();
+    assert_eq!(passed, [hidden.as_str()]);
+}
+
+#[wasm_bindgen_test]
+async fn debug_transact_is_a_dry_run_and_bad_calls_are_400s() {
+    let db = db();
+    let goal = id();
+    db.transact([tx("goals", &goal).update(obj([("title", "before".into())]))]).await.unwrap();
+    let guest = db.as_user(Impersonation::Guest);
+    let checked = guest.debug_transact([tx("goals", &goal).update(obj([("title", "after".into())]))], &goal_rule("update", "false")).await.unwrap();
+    assert!(checked.tx_id > 0);
+    assert_eq!((checked.all_checks_ok, checked.committed), (false, false));
+    let update = checked.check_results.iter().find(|c| c.action == "update" && c.eid.as_deref() == Some(goal.as_str())).expect("an update check");
+    assert_eq!((update.scope.as_str(), update.etype.as_str(), update.check_result.clone(), update.check_pass), ("object", "goals", Value::from(false), false));
+    assert_eq!((update.program.code.as_deref(), update.program.display_code.as_deref(), update.program.action.as_deref()), (Some("false"), Some("false"), Some("update")));
+    let bindings = update.bindings.as_ref().expect("bindings");
+    assert_eq!(bindings.data.get("title").and_then(Value::as_str), Some("before"));
+    assert_eq!(bindings.new_data.get("title").and_then(Value::as_str), Some("after"));
+    assert_eq!(bindings.modified_fields.as_deref(), Some(&["title".to_owned()][..]));
+    let query = obj([("goals", obj([("$", obj([("where", obj([("id", goal.clone().into())]))]))]))]);
+    let after: TitledGoals = db.query(&query).await.unwrap();
+    assert_eq!(after.goals[0].title, "before", "nothing committed");
+
+    let as_admin = db.debug_query::<Value>(&obj([("goals", Value::empty_object())]), &DebugOptions::default()).await.unwrap_err();
+    let Error::Api(api) = &as_admin else { panic!("{as_admin:?}") };
+    assert_eq!((api.status, api.error_type.as_deref()), (400, Some("validation-failed")));
+    assert!(api.message.contains("Cannot test perms as admin"), "{}", api.message);
+    let bad = guest.debug_query::<Value>(&obj([("goals", Value::empty_object())]), &goal_rule("view", "nope(")).await.unwrap_err();
+    let Error::Api(api) = &bad else { panic!("{bad:?}") };
+    assert_eq!((api.status, api.error_type.as_deref()), (400, Some("validation-failed")));
+    assert_eq!(api.hint.as_ref().and_then(|h| h.get("data-type")).and_then(Value::as_str), Some("rule"));
+    let not_rules = DebugOptions::default().rules(Value::from("not an object"));
+    assert!(matches!(guest.debug_transact([], &not_rules).await.unwrap_err(), Error::InvalidArgument { .. }));
 }

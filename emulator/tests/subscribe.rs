@@ -492,6 +492,25 @@ async fn an_impersonated_subscription_sees_only_what_its_rules_allow() {
     assert_eq!(event["computations"][0]["instaql-result"]["$users"], me_now);
 }
 
+#[tokio::test]
+async fn a_rule_reading_another_namespace_refreshes_impersonated_subscriptions() {
+    // spec §9.1: a refresh never shows an entity the subscriber may not view, nor hides one it
+    // may, even when only a namespace the rule reads through `data.ref` changed
+    let s = start().await;
+    let (todo, board) = ("aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000001");
+    s.transact(json!([["update", "boards", board, {"state": "closed"}], ["update", "todos", todo, {"title": "t"}], ["link", "todos", todo, {"boards": board}]])).await;
+    let rules = json!({"todos": {"allow": {"view": "'open' in data.ref('boards.state')"}}});
+    let a = s.post_raw(&format!("/__emulator/apps/{}/rules", s.app_id), &[JSON], &rules.to_string()).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let mut guest = Sse::open_with(&s, &[("as-guest", "true")], json!({"todos": {}})).await;
+    assert_eq!(guest.first_result().await["result"]["todos"], json!([]));
+    s.transact(json!([["update", "boards", board, {"state": "open"}]])).await;
+    let shown = guest.refresh().await;
+    assert_eq!(shown["instaql-result"]["todos"][0]["id"], todo, "{shown}");
+    s.transact(json!([["update", "boards", board, {"state": "closed"}]])).await;
+    assert_eq!(guest.refresh().await["instaql-result"]["todos"], json!([]));
+}
+
 // ---------------------------------------------------------------- connection lifetime
 
 #[tokio::test]

@@ -173,7 +173,12 @@ impl Session {
         let app = app_or_empty(&store, caller.app_id);
         let access = crate::rules::Access::new(&app, caller, store.now_ms());
         let outcome = catch_unwind(AssertUnwindSafe(|| instaql::run_with_meta(&app, query, *inference, &access, origin)));
-        let reads = matches!(outcome, Ok(Ok(_))).then(|| instaql::namespaces_read(&app, query));
+        // An impersonated reader's rules may read any namespace (`data.ref`, `auth`), so any
+        // change in the app may change what it sees; an admin's result depends on its query alone.
+        let reads = matches!(outcome, Ok(Ok(_))).then(|| match caller.admin {
+            true => instaql::namespaces_read(&app, query),
+            false => app.attrs.iter().map(|a| a.forward.etype.clone()).collect(),
+        });
         self.emulator.live().set_reads(self.id, reads);
         match outcome {
             Ok(Ok((result, meta))) => Ok(Evaluated { result, meta, tx_id: store.last_tx_id() }),

@@ -156,6 +156,50 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
     await rejects(db.asUser({ token: id() }).query({ goals: {} }), 'api');
   });
 
+  await check('debugQuery as a guest: rules override, one check per entity, ruleParams reach the rule', async () => {
+    const [shown, hidden] = [id(), id()];
+    await db.transact([db.tx.goals[shown].update({ title: 'visible' }), db.tx.goals[hidden].update({ title: 'hidden' })]);
+    const guest = db.asUser({ guest: true });
+    const query = { goals: { $: { where: { id: { $in: [shown, hidden] } } } } };
+    const code = "data.title == 'visible'";
+    const { result, checkResults } = await guest.debugQuery(query, { rules: { goals: { allow: { view: code } } } });
+    eq(result.goals.map((g) => [g.id, g.title]), [[shown, 'visible']], 'only the visible goal');
+    const byId = Object.fromEntries(checkResults.map((c) => [c.id, c]));
+    eq(checkResults.length, 2, `one check per goal: ${JSON.stringify(checkResults)}`);
+    eq([byId[shown]?.check, byId[hidden]?.check], [true, false], 'each check');
+    for (const [goalId, title] of [[shown, 'visible'], [hidden, 'hidden']]) {
+      const c = byId[goalId];
+      eq([c.entity, c.label ?? null, c.record.id, c.record.title], ['goals', null, goalId, title], 'entity, label, record');
+      eq(c.program, { etype: 'goals', action: 'view', code, 'display-code': code }, 'program');
+    }
+    const byParam = await guest.debugQuery(query, { rules: { goals: { allow: { view: 'data.id == ruleParams.goalId' } } }, ruleParams: { goalId: hidden } });
+    eq(byParam.result.goals.map((g) => g.id), [hidden], 'the goal named by ruleParams');
+    const paramChecks = Object.fromEntries(byParam.checkResults.map((c) => [c.id, c.check]));
+    eq([byParam.checkResults.length, paramChecks[shown], paramChecks[hidden]], [2, false, true], 'checks by ruleParams');
+  });
+
+  await check('debugTransact is a dry run with each check; admin handles and bad rules are 400s', async () => {
+    const goalId = id();
+    await db.transact(db.tx.goals[goalId].update({ title: 'before' }));
+    const guest = db.asUser({ guest: true });
+    const checked = await guest.debugTransact(db.tx.goals[goalId].update({ title: 'after' }), { rules: { goals: { allow: { update: 'false' } } } });
+    assert(Number.isInteger(checked['tx-id']), `tx-id: ${JSON.stringify(checked)}`);
+    eq([checked['all-checks-ok?'], checked['committed?']], [false, false], 'all-checks-ok?, committed?');
+    const update = checked['check-results'].find((c) => c.action === 'update' && c.eid === goalId);
+    assert(update, `an update check: ${JSON.stringify(checked['check-results'])}`);
+    eq([update.scope, update.etype, update['check-result'], update['check-pass?']], ['object', 'goals', false, false], 'the update check');
+    eq(update.program, { etype: 'goals', action: 'update', code: 'false', 'display-code': 'false' }, 'program');
+    eq([update.bindings.data.title, update.bindings['new-data'].title, update.bindings['modified-fields']], ['before', 'after', ['title']], 'bindings');
+    eq((await db.query({ goals: { $: { where: { id: goalId } } } })).goals.map((g) => g.title), ['before'], 'nothing committed');
+    const asAdmin = await rejects(db.debugQuery({ goals: {} }), 'api');
+    eq([asAdmin.status, asAdmin.body.type], [400, 'validation-failed'], 'debugQuery as admin');
+    assert(asAdmin.message.includes('Cannot test perms as admin'), asAdmin.message);
+    await rejects(db.debugTransact(db.tx.goals[goalId].update({ title: 'x' })), 'api');
+    const badRules = await rejects(guest.debugQuery({ goals: {} }, { rules: { goals: { allow: { view: 'nope(' } } } }), 'api');
+    eq([badRules.status, badRules.body.type, badRules.body.hint?.['data-type']], [400, 'validation-failed', 'rule'], 'an invalid rules document');
+    eq(badRules.hint?.['data-type'], 'rule', 'error.hint');
+  });
+
   await check('server errors are InstantAPIError with status, body and traceId', async () => {
     const error = await rejects(db.query({ goals: { $: { limit: 'ten' } } }), 'api');
     eq(error.status, 400, 'status');
