@@ -310,12 +310,8 @@ async fn debug_query_as_a_guest_answers_each_check() {
     let seen: Vec<_> = checked.result.goals.iter().map(|g| (g.id.as_str(), g.title.as_str())).collect();
     assert_eq!(seen, [(shown.as_str(), "visible")], "only the visible goal");
     assert_eq!(checked.check_results.len(), 2, "{:?}", checked.check_results);
-    let program = CheckProgram {
-        etype: Some("goals".into()),
-        action: Some("view".into()),
-        code: Some(code.into()),
-        display_code: Some(code.into()),
-    };
+    let program =
+        CheckProgram { etype: Some("goals".into()), action: Some("view".into()), code: Some(code.into()), display_code: Some(code.into()) };
     for (goal, title, pass) in [(&shown, "visible", true), (&hidden, "hidden", false)] {
         let check = checked.check_results.iter().find(|c| &c.id == goal).expect("a check per goal");
         assert_eq!((check.entity.as_str(), check.label.as_deref(), check.check.clone()), ("goals", None, Value::from(pass)));
@@ -335,12 +331,20 @@ async fn debug_transact_is_a_dry_run_and_bad_calls_are_400s() {
     let goal = id();
     db.transact([tx("goals", &goal).update(obj([("title", "before".into())]))]).await.unwrap();
     let guest = db.as_user(Impersonation::Guest);
-    let checked = guest.debug_transact([tx("goals", &goal).update(obj([("title", "after".into())]))], &goal_rule("update", "false")).await.unwrap();
+    let checked =
+        guest.debug_transact([tx("goals", &goal).update(obj([("title", "after".into())]))], &goal_rule("update", "false")).await.unwrap();
     assert!(checked.tx_id > 0);
     assert_eq!((checked.all_checks_ok, checked.committed), (false, false));
-    let update = checked.check_results.iter().find(|c| c.action == "update" && c.eid.as_deref() == Some(goal.as_str())).expect("an update check");
-    assert_eq!((update.scope.as_str(), update.etype.as_str(), update.check_result.clone(), update.check_pass), ("object", "goals", Value::from(false), false));
-    assert_eq!((update.program.code.as_deref(), update.program.display_code.as_deref(), update.program.action.as_deref()), (Some("false"), Some("false"), Some("update")));
+    let update =
+        checked.check_results.iter().find(|c| c.action == "update" && c.eid.as_deref() == Some(goal.as_str())).expect("an update check");
+    assert_eq!(
+        (update.scope.as_str(), update.etype.as_str(), update.check_result.clone(), update.check_pass),
+        ("object", "goals", Value::from(false), false)
+    );
+    assert_eq!(
+        (update.program.code.as_deref(), update.program.display_code.as_deref(), update.program.action.as_deref()),
+        (Some("false"), Some("false"), Some("update"))
+    );
     let bindings = update.bindings.as_ref().expect("bindings");
     assert_eq!(bindings.data.get("title").and_then(Value::as_str), Some("before"));
     assert_eq!(bindings.new_data.get("title").and_then(Value::as_str), Some("after"));
@@ -356,7 +360,7 @@ async fn debug_transact_is_a_dry_run_and_bad_calls_are_400s() {
     let bad = guest.debug_query::<Value>(&obj([("goals", Value::empty_object())]), &goal_rule("view", "nope(")).await.unwrap_err();
     let Error::Api(api) = &bad else { panic!("{bad:?}") };
     assert_eq!((api.status, api.error_type.as_deref()), (400, Some("validation-failed")));
-    assert_eq!(api.hint.as_ref().and_then(|h| h.get("data-type")).and_then(Value::as_str), Some("rule"));
+    assert_eq!(api.hint.get("data-type").and_then(Value::as_str), Some("rule"));
     let not_rules = DebugOptions::default().rules(Value::from("not an object"));
     assert!(matches!(guest.debug_transact([], &not_rules).await.unwrap_err(), Error::InvalidArgument { .. }));
 }

@@ -71,6 +71,8 @@ pub struct Config {
     pub admin_token: Option<Uuid>,
     /// A schema (`i.schema(...)` JSON, platform spec §4.1) applied to the default app.
     pub schema: Option<Value>,
+    /// A permission rules document (spec §9.2) for the default app, validated at start.
+    pub rules: Option<Value>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// How often an open `subscribe-query` stream gets a `:` keep-alive comment (spec §4.1:
@@ -87,6 +89,7 @@ impl Default for Config {
             app_id: None,
             admin_token: None,
             schema: None,
+            rules: None,
             max_body_bytes: 64 * 1024 * 1024,
             sse_keepalive_ms: DEFAULT_SSE_KEEPALIVE_MS,
         }
@@ -194,6 +197,17 @@ impl Drop for StoreGuard<'_> {
     }
 }
 
+/// The start-up rules, validated as the control surface validates them: a bad document stops
+/// the emulator with every problem listed instead of failing requests later.
+fn start_rules(document: &Value) -> Result<Arc<ruleset::Rules>, String> {
+    let errors = ruleset::document::validation_errors(document);
+    if !errors.is_empty() {
+        let problems: Vec<String> = errors.iter().map(|e| format!("{} (at {})", e["message"].as_str().unwrap_or_default(), e["in"])).collect();
+        return Err(format!("invalid rules: {}", problems.join("; ")));
+    }
+    Ok(Arc::new(ruleset::Rules::new(document.clone())))
+}
+
 impl Emulator {
     /// Builds the emulator with its default app (and the start-up schema, if any).
     pub fn new(config: Config) -> Result<Emulator, String> {
@@ -204,6 +218,9 @@ impl Emulator {
         if let Some(schema) = &config.schema {
             let (_, now) = store.next_tx();
             schema::apply(&mut app, schema, now)?;
+        }
+        if let Some(rules) = &config.rules {
+            app.rules = start_rules(rules)?;
         }
         store.apps.insert(app_id, app);
         // Changes made while building the app have no subscriber to tell.
@@ -272,6 +289,9 @@ impl Emulator {
             if let Some(schema) = &self.inner.config.schema {
                 let (_, now) = store.next_tx();
                 schema::apply(&mut app, schema, now)?;
+            }
+            if let Some(rules) = &self.inner.config.rules {
+                app.rules = start_rules(rules)?;
             }
             store.apps.clear();
             store.apps.insert(app_id, app);

@@ -18,6 +18,7 @@ USAGE: instant-emulator [OPTIONS]
   --app-id UUID        id of the default app (default: random)
   --admin-token UUID   admin token of the default app (default: random)
   --schema FILE        schema JSON (what i.schema(...) produces) for the default app
+  --rules FILE         permission rules JSON (what instant.perms.ts exports) for the default app
   --max-body-bytes N   largest request body accepted, uploads included (default 67108864)
   --sse-keepalive-ms N how often open subscribe-query streams get a `:` keep-alive comment (default 15000)
   -h, --help           this text
@@ -69,6 +70,11 @@ fn parse_args() -> Result<Args, String> {
                 let text = std::fs::read_to_string(&value).map_err(|e| format!("--schema: cannot read {value}: {e}"))?;
                 let json = serde_json::from_str(&text).map_err(|e| format!("--schema: {value} is not JSON: {e}"))?;
                 args.config.schema = Some(json);
+            }
+            "--rules" => {
+                let text = std::fs::read_to_string(&value).map_err(|e| format!("--rules: cannot read {value}: {e}"))?;
+                let json = serde_json::from_str(&text).map_err(|e| format!("--rules: {value} is not JSON: {e}"))?;
+                args.config.rules = Some(json);
             }
             _ => return Err(format!("unknown option {flag}\n\n{USAGE}")),
         }

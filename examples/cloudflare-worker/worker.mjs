@@ -73,6 +73,24 @@ async function demo(env, say, expect) {
   say(`as a guest: ${guest.goals.length} goals visible, ${guest.$users.length} users visible`);
   expect(guest.goals.length >= goals.length && guest.$users.length === 0, 'a guest should see the goals and no user');
 
+  // Permission rules (the demo emulator runs examples/demo-rules.json): a guest may read goals
+  // but not write them, and sees no todos. debugQuery says why, rule by rule.
+  const asGuest = db.asUser({ guest: true });
+  try {
+    await asGuest.transact(db.tx.goals[id()].update({ title: 'A guest goal', priority: 9 }));
+    expect(false, 'a guest could create a goal');
+  } catch (error) {
+    say(`rules: a guest creating a goal → ${error.status} ${error.body?.type}: ${error.message}`);
+    expect(error.body?.type === 'permission-denied', 'expected permission-denied');
+  }
+  const todoIds = goals.flatMap((goal) => goal.todoIds);
+  const { result, checkResults } = await asGuest.debugQuery({ todos: { $: { where: { id: { $in: todoIds } } } } });
+  const denied = checkResults.filter((check) => check.entity === 'todos' && !check.check);
+  const rule = denied[0]?.program;
+  say(`  debugQuery as that guest: ${result.todos.length} of ${todoIds.length} todos visible; ${denied.length} denied by todos.view \`${rule?.['display-code']}\``);
+  say(`    which runs as \`${rule?.code}\` (the bind inlined) and gave ${denied[0]?.check}`);
+  expect(result.todos.length === 0 && denied.length === todoIds.length, 'every todo should be hidden from a guest, each by its rule');
+
   // Bad input is a typed error, raised before anything is sent.
   try {
     await db.transact(db.tx.goals['not-a-uuid'].update({ title: 'x' }));

@@ -455,7 +455,7 @@ fn demo(keep: bool) -> Result<()> {
     package::build(&root)?;
     let dir = root.join("examples/cloudflare-worker");
     npm_ci(&dir)?;
-    let mut emulator = Emulator::start(&root, &binary, &["--schema", "examples/demo-schema.json"])?;
+    let mut emulator = Emulator::start(&root, &binary, &["--schema", "examples/demo-schema.json", "--rules", "examples/demo-rules.json"])?;
     let mut node = Command::new("node");
     node.arg("run.mjs").current_dir(&dir);
     emulator.export(&mut node);
