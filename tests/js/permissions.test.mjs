@@ -79,6 +79,18 @@ for (const [name, db] of Object.entries(clients)) {
     assert.deepEqual((await admin.query({ todos: { $: { where: { id: planted } } } })).todos, []);
   });
 
+  test(`${name}: delete, link and unlink follow the owner rule (link falls back to update)`, async () => {
+    await rejectsWithApiError(db.asUser({ token: bobToken }).transact(db.tx.todos[alicesTodo].delete()), { status: 400, type: 'permission-denied' });
+    await rejectsWithApiError(db.asUser({ token: bobToken }).transact(db.tx.todos[alicesTodo].link({ owner: bob })), { status: 400, type: 'permission-denied' });
+    await rejectsWithApiError(db.asUser({ token: bobToken }).transact(db.tx.todos[alicesTodo].unlink({ owner: alice })), { status: 400, type: 'permission-denied' });
+    const scratch = official.id();
+    const asAlice = db.asUser({ token: aliceToken });
+    await asAlice.transact([db.tx.todos[scratch].update({ title: 'scratch' }), db.tx.todos[scratch].link({ owner: alice })]);
+    await asAlice.transact(db.tx.todos[scratch].delete());
+    assert.deepEqual((await admin.query({ todos: { $: { where: { id: scratch } } } })).todos, [], 'the owner may delete');
+    assert.deepEqual(ids((await admin.query({ todos: { $: { where: { id: alicesTodo } } } })).todos), [alicesTodo], 'nothing of the denied writes landed');
+  });
+
   test(`${name}: an allowed create sees its own new link (create rules run after the write)`, async () => {
     const mine = official.id();
     const answer = await db.asUser({ token: bobToken }).transact([db.tx.todos[mine].update({ title: "Bob's" }), db.tx.todos[mine].link({ owner: bob })]);
@@ -117,6 +129,16 @@ test('debugTransact: a dry run reports each check the same way for both clients'
   assert.equal(check['check-pass?'], false);
   assert.deepEqual(check.bindings['modified-fields'], ['title']);
   assert.equal((await admin.query({ todos: { $: { where: { id: alicesTodo } } } })).todos[0].title, "Alice's", 'nothing committed');
+});
+
+test('a bad rules document gets the server\'s validation errors, for both clients', async () => {
+  const bad = { $users: { allow: { delete: 'true' } }, todos: { allow: { view: 'newData.x == 1' } } };
+  for (const db of Object.values(clients)) {
+    const error = await rejectsWithApiError(db.asUser({ guest: true }).debugQuery({ todos: {} }, { rules: bad }), { status: 400, type: 'validation-failed' });
+    assert.equal(error.body.hint['data-type'], 'rule');
+    const paths = error.body.hint.errors.map((e) => e.in.join('.'));
+    assert.ok(paths.includes('$users.allow.delete') && paths.includes('todos.allow.view'), JSON.stringify(error.body.hint.errors));
+  }
 });
 
 test('debugQuery as admin is refused by the server for both clients', async () => {
