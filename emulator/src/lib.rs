@@ -32,6 +32,7 @@
 //!   [`error::ApiError`]s as the server does.
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 pub mod caller;
 pub mod cel;
 pub mod error;
@@ -202,7 +203,8 @@ impl Drop for StoreGuard<'_> {
 fn start_rules(document: &Value) -> Result<Arc<ruleset::Rules>, String> {
     let errors = ruleset::document::validation_errors(document);
     if !errors.is_empty() {
-        let problems: Vec<String> = errors.iter().map(|e| format!("{} (at {})", e["message"].as_str().unwrap_or_default(), e["in"])).collect();
+        let problems: Vec<String> =
+            errors.iter().map(|e| format!("{} (at {})", e["message"].as_str().unwrap_or_default(), e["in"])).collect();
         return Err(format!("invalid rules: {}", problems.join("; ")));
     }
     Ok(Arc::new(ruleset::Rules::new(document.clone())))

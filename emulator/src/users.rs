@@ -261,7 +261,7 @@ pub fn record(app: &App, user: Uuid) -> Value {
     record.insert("app_id".into(), json!(app.id.to_string()));
     record.insert("id".into(), json!(user.to_string()));
     let created_at = app.attrs.fwd("$users", "id").and_then(|a| app.triples.value(user, a.id)).map(|s| s.created_at).unwrap_or(0);
-    record.insert("created_at".into(), json!(format_utc_seconds(created_at)));
+    record.insert("created_at".into(), json!(crate::values::iso_seconds(created_at)));
     let mut is_guest = false;
     for attr in app.attrs.of_etype("$users") {
         if attr.forward.label == "id" || !attr.cardinality_one {
@@ -279,39 +279,4 @@ pub fn record(app: &App, user: Uuid) -> Value {
     }
     record.insert("isGuest".into(), json!(is_guest));
     Value::Object(record)
-}
-
-/// `yyyy-MM-ddTHH:mm:ssZ` of epoch milliseconds (spec §1.9).
-pub fn format_utc_seconds(millis: i64) -> String {
-    let seconds = millis.div_euclid(1000);
-    let days = seconds.div_euclid(86_400);
-    let of_day = seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", of_day / 3600, of_day % 3600 / 60, of_day % 60)
-}
-
-/// Howard Hinnant's inverse of `days_from_civil`.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_second_precision_utc() {
-        assert_eq!(format_utc_seconds(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_utc_seconds(1_709_164_800_999), "2024-02-29T00:00:00Z");
-        assert_eq!(format_utc_seconds(1_787_344_774_000), "2026-08-21T20:39:34Z");
-    }
 }

@@ -391,7 +391,7 @@ async fn the_clock_moves_forward_and_dates_follow_it() {
     assert!(later >= start_ms + 400 * 24 * HOUR_MS as i64, "{later}");
     let created = s.admin("/admin/refresh_tokens", json!({"email": "old@example.com"})).await;
     let created_at = created.body["user"]["created_at"].as_str().expect("created_at").to_owned();
-    let day = |ms: i64| instant_emulator::users::format_utc_seconds(ms)[..10].to_owned();
+    let day = |ms: i64| instant_emulator::values::iso_seconds(ms)[..10].to_owned();
     assert!([day(later), day(later + 60_000)].contains(&created_at[..10].to_owned()), "{created_at} vs {later}");
     for bad in
         ["{}", r#"{"advance-ms": -1}"#, r#"{"advance-ms": "5"}"#, r#"{"advance-ms": 1.5}"#, r#"{"advance-ms": 18446744073709551615}"#, "[]"]
