@@ -19,14 +19,18 @@
 //! module imports only from its own line or the lines above it, and nothing outside [`http`]
 //! imports from it (`cargo xtask test lint` fails on any import circle):
 //!
+//! - [`calendar`], [`cel`]: Gregorian date arithmetic; the CEL interpreter permission rules are
+//!   written in (pure: it knows nothing of apps);
 //! - [`values`]: value rules: JSON equality and ordering, the checked data types, dates, UUID
 //!   coercion;
 //! - [`caller`], [`error`]: who is asking (admin, a user or a guest of an app) and the API's
 //!   errors, as domain types;
-//! - [`store`]: apps with their attribute catalog, triples, auth state, objects and rooms;
+//! - [`ruleset`]: a rules document: validation, rule lookup, binds, programs compiled once;
+//! - [`store`]: apps with their attribute catalog, triples, auth state, rules, objects and rooms;
 //! - [`schema`], [`rules`], [`transact`], [`users`], [`storage`], [`query`], [`presence`]: what
-//!   the data means: schemas, permission rules, transactions, users and tokens, files, InstaQL,
-//!   presence answers;
+//!   the data means: schemas, permission rules evaluated against the store, transactions (with
+//!   their permission checks), users and tokens, files, InstaQL (view and field rules), presence
+//!   answers;
 //! - [`live`], [`faults`]: the subscriptions to refresh after writes, and injected faults;
 //! - [`http`]: routes, which derive a [`caller::Caller`] from the headers and render
 //!   [`error::ApiError`]s as the server does.

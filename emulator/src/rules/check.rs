@@ -1,6 +1,8 @@
 //! Evaluating one rule program against one entity (`eval-program!` in the real server): the
 //! variables a rule sees, `x.ref(...)` through the store, and the errors a failing rule gives.
 
+use std::cell::RefCell;
+
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -14,8 +16,6 @@ use crate::store::App;
 /// Who asks and from where: what `auth` and `request` hold for every rule of one request.
 #[derive(Clone, Debug)]
 pub struct Asker {
-    /// `auth`: the impersonated user's `$users` entity (`{}` for guests).
-    pub auth: Value,
     /// The user's id, for `auth.ref(...)`.
     pub user: Option<Uuid>,
     /// `request.time`, ms since the epoch (the emulator's clock).
@@ -26,13 +26,23 @@ pub struct Asker {
     pub origin: String,
     /// The perms-check routes show the real evaluation error instead of "You may have a typo".
     pub show_cel_errors: bool,
+    /// `auth`: the impersonated user's `$users` entity (`{}` for guests), converted once per
+    /// request.
+    auth: cel::Value,
 }
 
 impl Asker {
     /// The asker for `caller` of `app` at `time_ms`.
     pub fn new(app: &App, caller: &Caller, time_ms: i64) -> Asker {
         let auth = caller.user.and_then(|user| data::entity_map(app, "$users", user)).map(Value::Object).unwrap_or_else(|| json!({}));
-        Asker { auth, user: caller.user, time_ms, ip: String::new(), origin: String::new(), show_cel_errors: false }
+        Asker {
+            auth: cel::Value::from_json(&auth),
+            user: caller.user,
+            time_ms,
+            ip: String::new(),
+            origin: String::new(),
+            show_cel_errors: false,
+        }
     }
 }
 
@@ -89,7 +99,7 @@ pub fn passes(result: &Value) -> bool {
 /// Runs `program` for `bindings`, reading links (`ref`) from `state`: the store before the
 /// write for view/update/delete/link checks, after it for create checks.
 pub fn evaluate(asker: &Asker, state: &App, program: &RuleProgram, bindings: &Bindings) -> ApiResult<Value> {
-    let env = Env { asker, state, program, bindings };
+    let env = Env { asker, state, program, bindings, converted: RefCell::default() };
     match program.program().eval(&env) {
         Ok(value) => Ok(value.to_json()),
         Err(error) => Err(evaluation_failed(&program.etype, &program.action, &error.to_string(), asker.show_cel_errors)),
@@ -101,6 +111,8 @@ struct Env<'a> {
     state: &'a App,
     program: &'a RuleProgram,
     bindings: &'a Bindings,
+    /// Variables already converted: a rule may name `data` many times.
+    converted: RefCell<Vec<(String, cel::Value)>>,
 }
 
 impl Env<'_> {
@@ -115,11 +127,11 @@ impl Env<'_> {
     }
 }
 
-impl cel::Env for Env<'_> {
-    fn var(&self, name: &str) -> Option<cel::Value> {
+impl Env<'_> {
+    fn convert(&self, name: &str) -> Option<cel::Value> {
         let object = |value: &Option<Value>| cel::Value::from_json(value.as_ref().unwrap_or(&json!({})));
         match name {
-            "auth" => Some(cel::Value::from_json(&self.asker.auth)),
+            "auth" => Some(self.asker.auth.clone()),
             "data" => Some(object(&self.bindings.data)),
             "ruleParams" => Some(object(&self.bindings.rule_params)),
             "request" => Some(self.request()),
@@ -129,6 +141,17 @@ impl cel::Env for Env<'_> {
             "actions" => self.bindings.actions.as_ref().map(cel::Value::from_json),
             _ => None,
         }
+    }
+}
+
+impl cel::Env for Env<'_> {
+    fn var(&self, name: &str) -> Option<cel::Value> {
+        if let Some((_, value)) = self.converted.borrow().iter().find(|(known, _)| known == name) {
+            return Some(value.clone());
+        }
+        let value = self.convert(name)?;
+        self.converted.borrow_mut().push((name.to_owned(), value.clone()));
+        Some(value)
     }
 
     fn reference(&self, receiver: &str, path: &str) -> Result<Vec<cel::Value>, cel::EvalError> {
