@@ -80,6 +80,16 @@ async fn writing_a_reverse_only_system_name_would_create_a_reserved_attribute() 
     );
 }
 
+#[tokio::test]
+async fn throw_on_missing_attrs_refuses_a_reserved_name_as_missing_first() {
+    // `->tx-steps!` throws for missing attributes before any is created, so before the name check
+    let s = start().await;
+    let steps = json!([["update", "$users", uid(1), {"linkedGuestUsers": "x"}]]);
+    let a = s.admin("/admin/transact", json!({"steps": steps, "throw-on-missing-attrs?": true})).await;
+    assert_error(&a, 400, "validation-failed", "Validation failed for steps: Attributes are missing in your schema");
+    assert_eq!(a.body["hint"]["errors"][0]["hint"]["attributes"], json!(["$users.linkedGuestUsers"]));
+}
+
 // ---------------------------------------------------------------- 2. required system attributes
 
 const REQUIRED_SYSTEM: &str = "You can't create a required system attribute. Make sure it's optional. Check out the docs to learn more: https://www.instantdb.com/docs/modeling-data#required-constraints";

@@ -22,10 +22,17 @@ pub fn create_missing(app: &App, steps: &[Value]) -> ApiResult<Vec<Attr>> {
     for step in steps.iter().filter_map(parts) {
         pending.for_step_keys(&step);
     }
-    for attr in &pending.created {
+    Ok(pending.created)
+}
+
+/// `validate-system-ident-names!` for the attributes [`create_missing`] would create: run once
+/// the transaction is known to create them (after `throw-on-missing-attrs?`, which refuses
+/// them all first).
+pub fn check_new_names(created: &[Attr]) -> ApiResult<()> {
+    for attr in created {
         check_names(attr, &created_wire(attr))?;
     }
-    Ok(pending.created)
+    Ok(())
 }
 
 /// A step `[action, etype, eid?, obj?]` read without judging it: malformed steps are the

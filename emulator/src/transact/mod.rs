@@ -180,6 +180,7 @@ fn execute(
             vec![json!({"message": "Attributes are missing in your schema", "hint": {"attributes": names}})],
         ));
     }
+    attrs::check_new_names(&created)?;
     for attr in created {
         let (etype, id, indexed) = (attr.forward.etype.clone(), attr.id, attr.indexed && !attr.is_ref());
         app.attrs.push(attr);
