@@ -169,7 +169,7 @@ export interface PageInfo {
 
 /** What a live query delivers: a whole result, or the error that ended it. */
 export type SubscriptionPayload<R = any> =
-  | { type: 'ok'; data: R; pageInfo: Record<string, PageInfo>; sessionInfo: { machineId: string; sessionId: string } }
+  | { type: 'ok'; data: R; pageInfo: Record<string, PageInfo> | undefined; sessionInfo: { machineId: string; sessionId: string } }
   | { type: 'error'; error: InstantAPIError };
 
 /**

@@ -211,40 +211,44 @@ impl LiveState {
 }
 
 /// `{ ns: { startCursor, endCursor, hasNextPage, hasPreviousPage } }`: the server's page info
-/// (JSON text) with the official client's names, as JSON text.
+/// (JSON text) with the official client's names, as JSON text; `null` when the server sent
+/// none (the official client's payload then has `pageInfo: undefined`).
 ///
 /// ```
 /// let server = r#"{"goals":{"start-cursor":["a"],"has-next-page?":true}}"#;
 /// assert_eq!(instant_edge::live_state::official_page_info(server), r#"{"goals":{"startCursor":["a"],"hasNextPage":true}}"#);
+/// assert_eq!(instant_edge::live_state::official_page_info("null"), "null");
 /// ```
 pub fn official_page_info(server: &str) -> String {
+    let node = match parse(server) {
+        Ok(node) if node.kind() == Kind::Object => node,
+        _ => return "null".to_owned(),
+    };
     let mut out = String::from("{");
-    if let Ok(node) = parse(server) {
-        for (i, (name, info)) in node.entries().into_iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            crate::value::write_string(&name, &mut out);
-            out.push_str(":{");
-            let mut first = true;
-            for (from, to) in [
-                ("start-cursor", "startCursor"),
-                ("end-cursor", "endCursor"),
-                ("has-next-page?", "hasNextPage"),
-                ("has-previous-page?", "hasPreviousPage"),
-            ] {
-                if let Some(value) = info.field(from) {
-                    if !first {
-                        out.push(',');
-                    }
-                    first = false;
-                    crate::value::write_string(to, &mut out);
-                    out.push(':');
-                    out.push_str(value.source);
-                }
-            }
-            out.push('}');
+    for (i, (name, info)) in node.entries().into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
         }
+        crate::value::write_string(&name, &mut out);
+        out.push_str(":{");
+        let mut first = true;
+        for (from, to) in [
+            ("start-cursor", "startCursor"),
+            ("end-cursor", "endCursor"),
+            ("has-next-page?", "hasNextPage"),
+            ("has-previous-page?", "hasPreviousPage"),
+        ] {
+            if let Some(value) = info.field(from) {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                crate::value::write_string(to, &mut out);
+                out.push(':');
+                out.push_str(value.source);
+            }
+        }
+        out.push('}');
     }
     out.push('}');
     out
@@ -308,7 +312,8 @@ mod tests {
     fn page_info_takes_the_official_names_per_namespace() {
         let server = r#"{"a":{"end-cursor":"x","has-previous-page?":false,"other":1},"b":{}}"#;
         assert_eq!(official_page_info(server), r#"{"a":{"endCursor":"x","hasPreviousPage":false},"b":{}}"#);
-        assert_eq!(official_page_info("null"), "{}");
+        assert_eq!(official_page_info("null"), "null", "no page info: undefined, as the official client");
+        assert_eq!(official_page_info("{}"), "{}");
     }
 
     #[test]

@@ -326,7 +326,11 @@ export function follow(live, sink) {
             }
             for (const payload of live.chunk(chunk)) {
               if (typeof payload !== 'string') return fail(payload);
-              if (!closed) sink(JSON.parse(payload));
+              if (closed) continue;
+              const parsed = JSON.parse(payload);
+              // No page info from the server: `pageInfo` is undefined, as the official payload's.
+              if (parsed.pageInfo === null) parsed.pageInfo = undefined;
+              sink(parsed);
             }
           }
         } else if (answer[0] === 0) {
