@@ -10,4 +10,4 @@ try {
   module = await WebAssembly.compile(await response.arrayBuffer());
 }
 initSync({ module });
-export { init, tx, id, lookup, InstantAPIError } from './dist/api.js';
+export { init, tx, id, lookup, i, InstantAPIError } from './dist/api.js';

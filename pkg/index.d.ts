@@ -1,4 +1,5 @@
-// Types for instant-edge: the @instantdb/admin names and shapes, schema-less.
+// Types for instant-edge: the @instantdb/admin names and shapes. The `i` schema builder is typed;
+// query results are not typed from a schema (yet).
 
 /** A JSON value as queries, steps and results carry it. */
 export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
@@ -10,7 +11,10 @@ export interface InstantConfig {
   adminToken?: string;
   /** The API base. Falls back to INSTANT_API_URI, then https://api.instantdb.com. */
   apiURI?: string;
-  /** Any truthy value sends `inference?` and `throw-on-missing-attrs?` as @instantdb/admin does with a schema. */
+  /**
+   * The app's schema (`i.schema(...)`). Any truthy value sends `inference?` and
+   * `throw-on-missing-attrs?` as @instantdb/admin does with a schema.
+   */
   schema?: unknown;
   /** Default per-call timeout in ms (default 30000; 0 = none). */
   timeout?: number;
@@ -314,3 +318,118 @@ export declare const tx: TxChunk;
 export declare function id(): string;
 /** `lookup__attr__json`: names an entity by a unique attribute, as an id or a link target. */
 export declare function lookup(attribute: string, value: JSONValue): string;
+
+// The schema builder, `i`: the names of @instantdb/admin's schema types.
+
+/** An attribute's type as the schema JSON names it (`i.any()` and `i.json()` are both `json`). */
+export type ValueTypes = 'string' | 'number' | 'boolean' | 'date' | 'json';
+export type CardinalityKind = 'one' | 'many';
+/** `true`: required; `false`: optional. */
+export type RequirementKind = true | false;
+
+/** An attribute: `i.string()`, `i.number()`, ... and their modifiers (each returns a new def). */
+export interface DataAttrDef<ValueType, IsRequired extends RequirementKind, IsIndexed extends boolean, IsUnique extends boolean = false> {
+  valueType: ValueTypes;
+  required: IsRequired;
+  isIndexed: IsIndexed;
+  config: { indexed: boolean; unique: boolean };
+  metadata: Record<string, unknown>;
+  /** Not required in the database (`required: false`), yet typed as required. @deprecated as in @instantdb/admin */
+  clientRequired(): DataAttrDef<ValueType, true, IsIndexed, IsUnique>;
+  optional(): DataAttrDef<ValueType, false, IsIndexed, IsUnique>;
+  unique(): DataAttrDef<ValueType, IsRequired, IsIndexed, true>;
+  indexed(): DataAttrDef<ValueType, IsRequired, true, IsUnique>;
+}
+
+/** One end of a link as an entity sees it: the other entity and how many of them. */
+export interface LinkAttrDef<Cardinality extends CardinalityKind, EntityName extends string> {
+  cardinality: Cardinality;
+  entityName: EntityName;
+}
+
+export type AttrsDefs = Record<string, DataAttrDef<any, any, any, boolean>>;
+
+/** An entity: its attributes and (in a schema) the links of both ends. */
+export interface EntityDef<Attrs extends AttrsDefs, Links extends Record<string, LinkAttrDef<any, any>>, AsType> {
+  attrs: Attrs;
+  links: Links;
+  /** The same entity, typed as `T` where it is read. */
+  asType<T>(): EntityDef<Attrs, Links, T>;
+}
+
+export type EntitiesDef = Record<string, EntityDef<any, any, any>>;
+
+/** A link between two entities, named by its forward and reverse labels. */
+export interface LinkDef<
+  Entities extends EntitiesDef,
+  FwdEntity extends keyof Entities,
+  FwdAttr extends string,
+  FwdCardinality extends CardinalityKind,
+  RevEntity extends keyof Entities,
+  RevAttr extends string,
+  RevCardinality extends CardinalityKind,
+> {
+  forward: { on: FwdEntity; label: FwdAttr; has: FwdCardinality; required?: RequirementKind; onDelete?: 'cascade' };
+  reverse: { on: RevEntity; label: RevAttr; has: RevCardinality; onDelete?: 'cascade' };
+}
+
+export type LinksDef<Entities extends EntitiesDef> = Record<
+  string,
+  LinkDef<Entities, keyof Entities, string, CardinalityKind, keyof Entities, string, CardinalityKind>
+>;
+
+/** The links an entity gets from one end (`from`) of every link that starts there (`on`). */
+type LinksAt<Links, Name, From extends 'forward' | 'reverse', To extends 'forward' | 'reverse'> = {
+  [K in keyof Links as Links[K] extends { [F in From]: { on: Name; label: infer Label extends string } } ? Label : never]: Links[K] extends {
+    [F in From]: { has: infer Has extends CardinalityKind };
+  } & { [T in To]: { on: infer Other extends string } }
+    ? LinkAttrDef<Has, Other>
+    : never;
+};
+
+/** The entities of a schema, each with the links of both ends (forward labels, then reverse). */
+export type EntitiesWithLinks<Entities extends EntitiesDef, Links extends LinksDef<Entities>> = {
+  [Name in keyof Entities]: EntityDef<
+    Entities[Name]['attrs'],
+    string extends keyof Links ? {} : LinksAt<Links, Name, 'forward', 'reverse'> & LinksAt<Links, Name, 'reverse', 'forward'>,
+    Entities[Name] extends EntityDef<any, any, infer AsType> ? AsType : void
+  >;
+};
+
+/** A room: the shape of its presence and of each topic's messages. */
+export interface RoomsDef {
+  [roomType: string]: { presence: EntityDef<any, any, any>; topics?: { [topic: string]: EntityDef<any, any, any> } };
+}
+
+/** What `i.schema(...)` returns; `JSON.stringify` gives the schema JSON the platform API takes. */
+export interface InstantSchemaDef<Entities extends EntitiesDef, Links extends LinksDef<Entities>, Rooms extends RoomsDef> {
+  entities: Entities;
+  links: Links;
+  rooms: Rooms;
+  /** The same schema with `rooms: {}`. @deprecated as in @instantdb/admin: give `rooms` to `i.schema`. */
+  withRoomSchema<_RoomSchema = unknown>(): InstantSchemaDef<Entities, Links, {}>;
+}
+
+/** The schema builder of @instantdb/admin, with the same JSON. */
+export declare const i: {
+  /** A schema: entities, the links between them, presence rooms. */
+  schema<Entities extends EntitiesDef, const Links extends LinksDef<Entities>, Rooms extends RoomsDef = {}>(def: {
+    entities: Entities;
+    links?: Links;
+    rooms?: Rooms;
+  }): InstantSchemaDef<EntitiesWithLinks<Entities, Links>, LinksDef<any>, Rooms>;
+  /** @deprecated as in @instantdb/admin: use `i.schema({ entities, links })`. Its `rooms` is `undefined`. */
+  graph<Entities extends EntitiesDef, const Links extends LinksDef<Entities>>(
+    entities: Entities,
+    links: Links,
+  ): InstantSchemaDef<EntitiesWithLinks<Entities, Links>, LinksDef<any>, RoomsDef>;
+  entity<Attrs extends AttrsDefs>(attrs: Attrs): EntityDef<Attrs, {}, void>;
+  string<StringEnum extends string = string>(): DataAttrDef<StringEnum, true, false>;
+  number(): DataAttrDef<number, true, false>;
+  boolean(): DataAttrDef<boolean, true, false>;
+  /** A date: a `Date`, an ISO string or epoch milliseconds when written. */
+  date(): DataAttrDef<Date, true, false>;
+  json<T = any>(): DataAttrDef<T, true, false>;
+  /** Any JSON value (`valueType: 'json'`, as `i.json()`). */
+  any(): DataAttrDef<any, true, false>;
+};

@@ -2,4 +2,4 @@
 import { readFileSync } from 'node:fs';
 import { initSync } from './dist/api.js';
 initSync({ module: readFileSync(new URL('./dist/instant_edge_bg.wasm', import.meta.url)) });
-export { init, tx, id, lookup, InstantAPIError } from './dist/api.js';
+export { init, tx, id, lookup, i, InstantAPIError } from './dist/api.js';

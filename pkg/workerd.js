@@ -2,4 +2,4 @@
 import wasm from './dist/instant_edge_bg.wasm';
 import { initSync } from './dist/api.js';
 initSync({ module: wasm });
-export { init, tx, id, lookup, InstantAPIError } from './dist/api.js';
+export { init, tx, id, lookup, i, InstantAPIError } from './dist/api.js';

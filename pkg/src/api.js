@@ -2,6 +2,7 @@
 import { Client, id, lookup as encode } from '../dist/instant_edge.js';
 
 export { id };
+export { i } from './schema.js';
 // For the entries (pkg/*.js), which each get the compiled wasm as their runtime allows; not part
 // of the package's API (the entries re-export only the @instantdb/admin names).
 export { initSync } from '../dist/instant_edge.js';

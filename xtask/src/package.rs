@@ -20,8 +20,10 @@ const ESBUILD_VERSION: &str = "0.25.12";
 /// is smaller too. es2022: top-level await and class fields, what Node 20, workerd, Deno, Bun
 /// and current browsers all run; esbuild must not use syntax newer than that.
 const MINIFY: [&str; 3] = ["--minify", "--target=es2022", "--log-level=warning"];
-/// The hand-written JS every entry re-exports; the build writes it minified to `dist/api.js`.
+/// The hand-written JS every entry re-exports; the build writes it minified to `dist/api.js`,
+/// with the modules beside it in `pkg/src/` that it imports (`./schema.js`).
 const API_SOURCE: &str = "pkg/src/api.js";
+const API_DIR: &str = "pkg/src";
 const TARGET: &str = "wasm32-unknown-unknown";
 
 /// The entries of `pkg/package.json`'s exports: (condition, file).
@@ -57,7 +59,12 @@ pub fn build(root: &Path) -> Result<()> {
     // What the last build read and wrote: when neither changed, wasm-bindgen, wasm-opt and
     // esbuild (~10 s) would write the same bytes again.
     let stamp = target_dir(root).join("xtask-pkg");
-    let api = root.join(API_SOURCE);
+    let api_dir = root.join(API_DIR);
+    let mut sources = Vec::new();
+    for name in files_under(&api_dir)? {
+        sources.extend_from_slice(name.as_bytes());
+        sources.extend(fs::read(api_dir.join(&name)).map_err(|e| format!("reading {API_DIR}/{name}: {e}"))?);
+    }
     // wasm-bindgen copies the crate's JS snippets (`#[wasm_bindgen(module = ...)]`) from `src/`
     // when it runs, so they are inputs too: the rustc output does not change with them.
     let mut snippets = Vec::new();
@@ -67,12 +74,12 @@ pub fn build(root: &Path) -> Result<()> {
     }
     let inputs = [
         ("input.wasm", fs::read(&wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?),
-        ("input-api.js", fs::read(&api).map_err(|e| format!("reading {}: {e}", api.display()))?),
+        ("input-pkg-src", sources),
         ("input-snippets", snippets),
         ("recipe", format!("binaryen {BINARYEN_VERSION}, esbuild {ESBUILD_VERSION} {MINIFY:?}").into_bytes()),
     ];
     if up_to_date(&stamp, &inputs, &dist) {
-        println!("    pkg/dist/ is up to date (neither the wasm nor {API_SOURCE} changed)");
+        println!("    pkg/dist/ is up to date (neither the wasm nor {API_DIR}/ changed)");
         return Ok(());
     }
     let _ = fs::remove_dir_all(&stamp);
@@ -94,7 +101,7 @@ pub fn build(root: &Path) -> Result<()> {
             return Err(format!("wasm-opt left the {} section(s) in the wasm", left.join(", ")));
         }
         minify_names(&staging)?;
-        minify(&staging, &api)?;
+        minify(&staging, &api_dir)?;
         let out = stamp.join("out");
         for name in files_under(&staging)? {
             let to = out.join(&name);
@@ -214,16 +221,25 @@ fn rename_in_glue(glue: &str, map: &str) -> Result<String> {
     Ok(out)
 }
 
-/// Bundles `api` (`pkg/src/api.js`), the wasm-bindgen glue and every JS snippet it imports
+/// Bundles `pkg/src/api.js` (and the modules beside it that it imports, from `src`, the
+/// directory `pkg/src`), the wasm-bindgen glue and every JS snippet it imports
 /// (`snippets/<crate>-<hash>/…`, from `#[wasm_bindgen(module = …)]` and `inline_js`) into one
 /// minified ES module, `dist/api.js`, with esbuild: one file to load, one gzip stream, and
 /// nothing the package does not call (host.js helpers only the Rust API uses are dropped). The
 /// glue and snippets are then removed from `dist`: only `api.js` and the wasm remain.
-fn minify(dist: &Path, api: &Path) -> Result<()> {
-    let source = fs::read_to_string(api).map_err(|e| format!("reading {API_SOURCE}: {e}"))?;
+fn minify(dist: &Path, src: &Path) -> Result<()> {
+    let source = fs::read_to_string(src.join("api.js")).map_err(|e| format!("reading {API_SOURCE}: {e}"))?;
+    // The modules beside api.js go to `src/` of the staging directory, which import each other
+    // as before; they are bundled, then removed with the glue.
+    let beside: Vec<String> = files_under(src)?.into_iter().filter(|f| f != "api.js").collect();
+    for name in &beside {
+        let to = dist.join("src").join(name);
+        fs::create_dir_all(to.parent().unwrap_or(dist)).map_err(|e| format!("creating {}: {e}", to.display()))?;
+        fs::copy(src.join(name), &to).map_err(|e| format!("copying {API_DIR}/{name}: {e}"))?;
+    }
     // `../dist/X` from pkg/src is `./X` from the staging directory, which holds what dist will.
     let entry = dist.join("api-entry.js");
-    fs::write(&entry, relocate(&source)?).map_err(|e| format!("writing {}: {e}", entry.display()))?;
+    fs::write(&entry, relocate(&source, &beside)?).map_err(|e| format!("writing {}: {e}", entry.display()))?;
     println!("==> esbuild --bundle --minify (npm esbuild {ESBUILD_VERSION}): {API_SOURCE} + the glue + its snippets → dist/api.js");
     run(
         Command::new("esbuild").arg("api-entry.js").args(["--bundle", "--format=esm", "--outfile=api.js"]).args(MINIFY).current_dir(dist),
@@ -239,21 +255,28 @@ fn minify(dist: &Path, api: &Path) -> Result<()> {
         let _ = fs::remove_file(dist.join(bundled));
     }
     let _ = fs::remove_dir_all(dist.join("snippets"));
+    let _ = fs::remove_dir_all(dist.join("src"));
     Ok(())
 }
 
 /// `pkg/src/api.js` as the bundle's entry beside the glue: a relative import must name a file of
-/// `dist/`, `../dist/X`, which becomes `./X`.
-fn relocate(api: &str) -> Result<String> {
+/// `dist/`, `../dist/X`, which becomes `./X`, or a module beside it (`beside`), `./X`, which
+/// becomes `./src/X`.
+fn relocate(api: &str, beside: &[String]) -> Result<String> {
     let mut moved = api.to_owned();
     for literal in module_literals(api).into_iter().filter(|l| l.starts_with('.')) {
-        let Some(file) = literal.strip_prefix("../dist/") else {
+        let to = if let Some(file) = literal.strip_prefix("../dist/") {
+            format!("./{file}")
+        } else if let Some(file) = literal.strip_prefix("./").filter(|f| beside.iter().any(|b| b == f)) {
+            format!("./src/{file}")
+        } else {
             return Err(format!(
-                "{API_SOURCE} imports `{literal}`: it is copied to dist/api.js, so it may import only files of dist/ (`../dist/…`)"
+                "{API_SOURCE} imports `{literal}`: it is bundled into dist/api.js, so it may import only files of dist/ \
+                 (`../dist/…`) and modules of {API_DIR}/ (`./…`)"
             ));
         };
         for quote in ['"', '\'', '`'] {
-            moved = moved.replace(&format!("{quote}{literal}{quote}"), &format!("{quote}./{file}{quote}"));
+            moved = moved.replace(&format!("{quote}{literal}{quote}"), &format!("{quote}{to}{quote}"));
         }
     }
     Ok(moved)
@@ -602,8 +625,11 @@ mod tests {
     #[test]
     fn moves_api_js_into_dist() {
         let api = "import{Client as c}from\"../dist/instant_edge.js\";const m=\"not a path.js\";export{c as C};";
-        assert_eq!(relocate(api).unwrap(), api.replace("../dist/", "./"));
-        assert!(relocate("import{a}from\"./helpers.js\";").unwrap_err().contains("./helpers.js"));
+        assert_eq!(relocate(api, &[]).unwrap(), api.replace("../dist/", "./"));
+        assert!(relocate("import{a}from\"./helpers.js\";", &[]).unwrap_err().contains("./helpers.js"));
+        let beside = ["schema.js".to_owned()];
+        assert_eq!(relocate("import{i}from'./schema.js';", &beside).unwrap(), "import{i}from'./src/schema.js';");
+        assert!(relocate("import{i}from'./other.js';", &beside).is_err());
     }
 
     #[test]

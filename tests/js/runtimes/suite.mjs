@@ -10,7 +10,7 @@
 // Returns `{ passed, failed, results: [{ name, ok, error? }] }`.
 
 export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) {
-  const { init, tx, id, lookup, InstantAPIError } = pkg;
+  const { init, tx, id, lookup, i, InstantAPIError } = pkg;
   const { apiURI, appId, adminToken } = app;
   const results = [];
   const check = async (name, body) => {
@@ -84,6 +84,25 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
     assert(chunk.then === undefined && chunk.explode === undefined && chunk.toString === undefined, 'no other keys (not a thenable)');
     assert('__ops' in chunk && '__etype' in tx.goals, '__ops and __etype are properties');
     assert(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id()) && id() !== id(), 'id() is a UUID v4');
+  });
+
+  await check('i.schema serialises as @instantdb/admin 1.0.67 does', () => {
+    const schema = i.schema({
+      entities: { goals: i.entity({ title: i.string().unique().indexed(), n: i.number().optional() }), $users: i.entity({}) },
+      links: { goalsOwner: { forward: { on: 'goals', has: 'one', label: 'owner', onDelete: 'cascade' }, reverse: { on: '$users', has: 'many', label: 'goals' } } },
+      rooms: { chat: { presence: i.entity({ at: i.date() }) } },
+    });
+    const attr = (valueType, required, indexed, unique) =>
+      `{"valueType":"${valueType}","required":${required},"isIndexed":${indexed},"config":{"indexed":${indexed},"unique":${unique}},"metadata":{}}`;
+    eq(
+      JSON.stringify(schema),
+      `{"entities":{"goals":{"attrs":{"title":${attr('string', true, true, true)},"n":${attr('number', false, false, false)}},` +
+        `"links":{"owner":{"entityName":"$users","cardinality":"one"}}},"$users":{"attrs":{},"links":{"goals":{"entityName":"goals","cardinality":"many"}}}},` +
+        `"links":{"goalsOwner":{"forward":{"on":"goals","has":"one","label":"owner","onDelete":"cascade"},"reverse":{"on":"$users","has":"many","label":"goals"}}},` +
+        `"rooms":{"chat":{"presence":{"attrs":{"at":${attr('date', true, false, false)}},"links":{}}}}}`,
+      'schema JSON',
+    );
+    eq([i.json().valueType, i.any().valueType, i.boolean().clientRequired().required], ['json', 'json', false], 'json, any, clientRequired');
   });
 
   await check('transact: update, link, chained ops via tx', async () => {

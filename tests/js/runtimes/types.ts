@@ -1,6 +1,9 @@
 // Compiled (never run) by run-types.mjs: the `types` export resolves by name and the
 // @instantdb/admin-style calls type-check under --strict.
-import { init, tx, id, lookup, InstantAPIError, type DebugCheckResult, type ErrorKind, type InstantAdminDatabase } from 'instant-edge';
+import {
+  init, tx, id, lookup, i, InstantAPIError,
+  type DataAttrDef, type DebugCheckResult, type EntityDef, type ErrorKind, type InstantAdminDatabase, type InstantSchemaDef, type ValueTypes,
+} from 'instant-edge';
 
 const db: InstantAdminDatabase = init({ appId: id(), adminToken: 'token', apiURI: 'http://127.0.0.1:8888', timeout: 5000, retries: 0 });
 const goal = id();
@@ -48,3 +51,43 @@ db.asUser({ nobody: true });
 tx.goals[goal].explode();
 // @ts-expect-error: lookup takes an attribute name
 lookup(5, 'x');
+
+// The schema builder: attribute flags, link ends and rooms are typed from the calls.
+const schema = i.schema({
+  entities: {
+    goals: i.entity({
+      title: i.string().indexed(),
+      rank: i.number().unique().optional(),
+      done: i.boolean().clientRequired(),
+      due: i.date().optional().indexed(),
+      meta: i.json<{ tags: string[] }>(),
+      extra: i.any(),
+      kind: i.string<'work' | 'home'>(),
+    }),
+    $users: i.entity({ email: i.string().unique().indexed() }),
+  },
+  links: {
+    goalsOwner: { forward: { on: 'goals', has: 'one', label: 'owner', onDelete: 'cascade' }, reverse: { on: '$users', has: 'many', label: 'goals' } },
+  },
+  rooms: { chat: { presence: i.entity({ name: i.string() }), topics: { emoji: i.entity({ name: i.string() }) } } },
+});
+const valueType: ValueTypes = schema.entities.goals.attrs.title.valueType;
+const indexed: true = schema.entities.goals.attrs.title.isIndexed;
+const optional: false = schema.entities.goals.attrs.rank.required;
+const clientRequired: true = schema.entities.goals.attrs.done.required;
+const config: { indexed: boolean; unique: boolean } = schema.entities.goals.attrs.due.config;
+const kind: DataAttrDef<'work' | 'home', true, false> = schema.entities.goals.attrs.kind;
+const owner: { cardinality: 'one'; entityName: '$users' } = schema.entities.goals.links.owner;
+const ownerOf: { cardinality: 'many'; entityName: 'goals' } = schema.entities.$users.links.goals;
+const presence: EntityDef<any, any, any> = schema.rooms.chat.presence;
+const anySchema: InstantSchemaDef<any, any, any> = schema;
+const noLinks = i.schema({ entities: { notes: i.entity({ text: i.string() }).asType<{ text: string }>() } });
+const legacy = i.graph({ notes: i.entity({}) }, {}).withRoomSchema<{ chat: { presence: { name: string } } }>();
+init({ appId: id(), schema });
+console.log(valueType, indexed, optional, clientRequired, config, kind, owner, ownerOf, presence, anySchema, noLinks.links, legacy.rooms);
+// @ts-expect-error: a link names declared entities
+i.schema({ entities: { notes: i.entity({}) }, links: { bad: { forward: { on: 'nope', has: 'one', label: 'a' }, reverse: { on: 'notes', has: 'many', label: 'b' } } } });
+// @ts-expect-error: has is 'one' or 'many'
+i.schema({ entities: { notes: i.entity({}) }, links: { bad: { forward: { on: 'notes', has: 'some', label: 'a' }, reverse: { on: 'notes', has: 'many', label: 'b' } } } });
+// @ts-expect-error: no such link
+schema.entities.goals.links.nope;
