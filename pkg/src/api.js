@@ -3,6 +3,7 @@ import { Client, id, lookup as encode } from '../dist/instant_edge.js';
 
 export { id };
 export { i } from './schema.js';
+import { dateConverter } from './dates.js';
 // For the entries (pkg/*.js), which each get the compiled wasm as their runtime allows; not part
 // of the package's API (the entries re-export only the @instantdb/admin names).
 export { initSync } from '../dist/instant_edge.js';
@@ -97,11 +98,12 @@ const cookie = (request) => {
 // `db.subscribeQuery`: the wasm calls `push` with every payload; the async iterator keeps the
 // newest result (a slow reader skips to it) and never drops an error. A throwing callback is
 // reported as the official client reports it, and the subscription goes on.
-const live = (client, query, cb, opts) => {
+const live = (client, query, cb, opts, dates) => {
   let queue = [];
   let wake;
   const push = (payload) => {
     if (payload.error) Object.setPrototypeOf(payload.error, InstantAPIError.prototype);
+    else dates?.(payload.data);
     queue = payload.type === 'ok' ? queue.filter((p) => p.type !== 'ok').concat(payload) : queue.concat(payload);
     wake?.();
     try {
@@ -130,7 +132,8 @@ const live = (client, query, cb, opts) => {
   };
 };
 
-const wrap = (client) => {
+// `dates`: converts `i.date()` attributes of results to `Date`s (`useDateObjects`), or undefined.
+const wrap = (client, dates) => {
   const auth = calls(client, 2, AUTH);
   auth.getUserFromRequest = (request, opts) =>
     client.call(2, 'getUserFromRequest', [cookie(request), opts?.disableValidation === true]).catch(rethrow);
@@ -139,22 +142,25 @@ const wrap = (client) => {
     auth,
     storage: calls(client, 3, STORAGE),
     rooms: { getPresence: (type, id) => client.call(4, '', [type, id]).catch(rethrow) },
-    subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts)),
-    query: (query, opts) => client.call(0, '', [query, opts]).catch(rethrow),
+    subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts, dates)),
+    query: (query, opts) => client.call(0, '', [query, opts]).then(dates, rethrow),
     transact: (chunks, opts) => client.call(1, '', [steps(chunks), opts]).catch(rethrow),
     debugQuery: (query, opts) =>
       client.call(8, '', [query, opts]).then((r) => ({ result: r?.result, checkResults: r?.['check-results'] }), rethrow),
     debugTransact: (chunks, opts) => client.call(9, '', [steps(chunks), opts]).catch(rethrow),
-    asUser: (who) => call(() => wrap(client.asUser(who))),
+    asUser: (who) => call(() => wrap(client.asUser(who), dates)),
   };
 };
 
 export const init = (config = {}) =>
   call(() =>
-    wrap(new Client({
-      ...config,
-      appId: config.appId ?? env('INSTANT_APP_ID'),
-      adminToken: config.adminToken ?? env('INSTANT_APP_ADMIN_TOKEN'),
-      apiURI: config.apiURI ?? env('INSTANT_API_URI') ?? 'https://api.instantdb.com',
-    })),
+    wrap(
+      new Client({
+        ...config,
+        appId: config.appId ?? env('INSTANT_APP_ID'),
+        adminToken: config.adminToken ?? env('INSTANT_APP_ADMIN_TOKEN'),
+        apiURI: config.apiURI ?? env('INSTANT_API_URI') ?? 'https://api.instantdb.com',
+      }),
+      config.useDateObjects === true ? dateConverter(config.schema) : undefined,
+    ),
   );

@@ -415,6 +415,27 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
     }
   });
 
+  await check('useDateObjects: i.date() attributes come back as Date, nested links too', async () => {
+    const schema = i.schema({
+      entities: { goals: i.entity({ due: i.date().optional() }), todos: i.entity({ at: i.date().optional() }) },
+      links: { goalTodos: { forward: { on: 'goals', has: 'many', label: 'todos' }, reverse: { on: 'todos', has: 'one', label: 'goal' } } },
+    });
+    const [g, t] = [id(), id()];
+    await db.transact([tx.goals[g].update({ due: '2025-01-02T03:04:05Z' }), tx.todos[t].update({ at: 1735700000000 }), tx.goals[g].link({ todos: t })]);
+    const dated = init({ appId, adminToken, apiURI, schema, useDateObjects: true });
+    const { goals } = await dated.query({ goals: { $: { where: { id: g } }, todos: {} } });
+    assert(goals[0].due instanceof Date, `due is ${goals[0].due}`);
+    eq(goals[0].due.toISOString(), '2025-01-02T03:04:05.000Z', 'due');
+    const todo = Array.isArray(goals[0].todos) ? goals[0].todos[0] : goals[0].todos;
+    assert(todo.at instanceof Date && todo.at.getTime() === 1735700000000, `nested at is ${todo.at}`);
+    const plain = init({ appId, adminToken, apiURI, schema });
+    eq((await plain.query({ goals: { $: { where: { id: g } } } })).goals[0].due, '2025-01-02T03:04:05Z', 'without the option: as stored');
+    const sub = dated.subscribeQuery({ goals: { $: { where: { id: g } } } });
+    const first = await sub[Symbol.asyncIterator]().next();
+    sub.close();
+    assert(first.value.data.goals[0].due instanceof Date, 'live payloads are converted too');
+  });
+
   await check('rooms.getPresence: seeded sessions with users, {} for an empty room, encoded ids', async () => {
     const email = `presence-${id()}@example.com`;
     await db.auth.createToken(email);
