@@ -1,5 +1,5 @@
-// Types for instant-edge: the @instantdb/admin names and shapes. The `i` schema builder is typed;
-// query results are not typed from a schema (yet).
+// Types for instant-edge: the @instantdb/admin names and shapes. The `i` schema builder is typed,
+// and `init({ schema })` types queries, results and transactions by the schema (the end of this file).
 
 /** A JSON value as queries, steps and results carry it. */
 export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
@@ -16,6 +16,11 @@ export interface InstantConfig {
    * `throw-on-missing-attrs?` as @instantdb/admin does with a schema.
    */
   schema?: unknown;
+  /**
+   * `true`: `i.date()` attributes are `Date` objects in query and subscription results (typed so
+   * when `init` gets a schema); otherwise they are what the server sends (an ISO string or epoch ms).
+   */
+  useDateObjects?: boolean;
   /** Default per-call timeout in ms (default 30000; 0 = none). */
   timeout?: number;
   /** Retries of queries on network errors, 408, 429 and 5xx (default 3). */
@@ -43,26 +48,46 @@ export interface UpdateOpts {
   upsert?: boolean;
 }
 
-/** A link map: label → id, lookup string, or arrays of them. */
-export type LinkParams = Record<string, string | string[] | Record<string, JSONValue>>;
+/**
+ * A link map: label → id, lookup string, or arrays of them. With a schema, only the entity's
+ * link labels, and one id for a has-one link.
+ */
+export type LinkParams<Schema extends SchemaLike = InstantUnknownSchema, EntityName extends keyof Schema['entities'] = keyof Schema['entities']> =
+  IsUntyped<Schema> extends true ? Record<string, string | string[] | Record<string, JSONValue>> : TypedLinkParams<Schema, EntityName>;
 
-export interface TransactionChunk {
+/** The steps on one entity; typed by the schema's attributes and links when `db` has one. */
+export interface TransactionChunk<
+  Schema extends SchemaLike = InstantUnknownSchema,
+  EntityName extends keyof Schema['entities'] = Extract<keyof Schema['entities'], string>,
+> {
   readonly __ops: Op[];
-  readonly __etype: string;
-  create(args: Record<string, unknown>): TransactionChunk;
-  update(args: Record<string, unknown>, opts?: UpdateOpts): TransactionChunk;
-  merge(args: Record<string, unknown>, opts?: UpdateOpts): TransactionChunk;
-  link(args: LinkParams): TransactionChunk;
-  unlink(args: LinkParams): TransactionChunk;
-  delete(): TransactionChunk;
-  ruleParams(args: Record<string, JSONValue>): TransactionChunk;
+  readonly __etype: EntityName;
+  create(args: CreateParams<Schema, EntityName>): TransactionChunk<Schema, EntityName>;
+  update(args: UpdateParams<Schema, EntityName>, opts?: UpdateOpts): TransactionChunk<Schema, EntityName>;
+  /** As `update`, but object values are merged deeply into the stored ones. */
+  merge(args: MergeParams<Schema, EntityName>, opts?: UpdateOpts): TransactionChunk<Schema, EntityName>;
+  link(args: LinkParams<Schema, EntityName>): TransactionChunk<Schema, EntityName>;
+  unlink(args: LinkParams<Schema, EntityName>): TransactionChunk<Schema, EntityName>;
+  delete(): TransactionChunk<Schema, EntityName>;
+  ruleParams(args: Record<string, JSONValue>): TransactionChunk<Schema, EntityName>;
 }
 
-export type ETypeChunk = { [id: string]: TransactionChunk } & {
-  lookup(attribute: string, value: JSONValue): TransactionChunk;
+export type ETypeChunk<
+  Schema extends SchemaLike = InstantUnknownSchema,
+  EntityName extends keyof Schema['entities'] = Extract<keyof Schema['entities'], string>,
+> = { [id: string]: TransactionChunk<Schema, EntityName> } & {
+  lookup: IsUntyped<Schema> extends true
+    ? (attribute: string, value: JSONValue) => TransactionChunk<Schema, EntityName>
+    : <Attr extends UniqueAttrs<Schema['entities'][EntityName]['attrs']>>(
+        attribute: Attr,
+        value: WriteValue<ValueOf<Schema['entities'][EntityName]['attrs'][Attr]>>,
+      ) => TransactionChunk<Schema, EntityName>;
 };
 
-export type TxChunk = { [etype: string]: ETypeChunk };
+/** `tx` / `db.tx`: one `ETypeChunk` per namespace (only the schema's, when `db` has one). */
+export type TxChunk<Schema extends SchemaLike = InstantUnknownSchema> = IsUntyped<Schema> extends true
+  ? { [etype: string]: ETypeChunk }
+  : { [EntityName in keyof Schema['entities']]: ETypeChunk<Schema, EntityName> };
 
 /** A user as the auth calls return it (plus any app-defined `$users` attributes). */
 export interface User {
@@ -249,7 +274,8 @@ export interface DebugTransactResult {
   'check-results'?: DebugTransactCheckResult[];
 }
 
-export interface InstantAdminDatabase {
+/** The database `init` returns without a schema: queries and steps are not checked by types. */
+export interface UntypedAdminDatabase {
   readonly tx: TxChunk;
   readonly auth: Auth;
   readonly storage: Storage;
@@ -266,7 +292,7 @@ export interface InstantAdminDatabase {
   /** Runs an InstaQL query. */
   query<R = any>(query: Record<string, unknown>, opts?: QueryOptions): Promise<R>;
   /** Applies chunks as one transaction; resolves `{ "tx-id": number }`. */
-  transact(chunks: TransactionChunk | TransactionChunk[], opts?: CallOptions): Promise<{ 'tx-id': number }>;
+  transact(chunks: TransactionChunk<any, any> | TransactionChunk<any, any>[], opts?: CallOptions): Promise<{ 'tx-id': number }>;
   /**
    * Runs a query as the `asUser` user and answers every permission check with the result.
    * Needs `asUser` (the server answers 400 otherwise) and the admin token.
@@ -291,7 +317,7 @@ export interface InstantAdminDatabase {
    * console.log(checked['all-checks-ok?']);
    * ```
    */
-  debugTransact(chunks: TransactionChunk | TransactionChunk[], opts?: DebugTransactOptions): Promise<DebugTransactResult>;
+  debugTransact(chunks: TransactionChunk<any, any> | TransactionChunk<any, any>[], opts?: DebugTransactOptions): Promise<DebugTransactResult>;
   /** A database handle acting as a user or a guest (permission rules apply). */
   asUser(opts: ImpersonationOpts): InstantAdminDatabase;
 }
@@ -312,6 +338,13 @@ export declare class InstantAPIError extends Error {
   constructor(error: { status: number; body: { message?: string; [key: string]: unknown } });
 }
 
+/**
+ * A database handle. With `schema` (`i.schema(...)`), queries, their results and transaction
+ * steps are typed by it; `useDateObjects: true` types `i.date()` attributes as `Date` in results.
+ */
+export declare function init<Schema extends InstantSchemaDef<any, any, any>, UseDates extends boolean = false>(
+  config: InstantConfig & { schema: Schema; useDateObjects?: UseDates },
+): InstantAdminDatabase<Schema, UseDates>;
 export declare function init(config?: InstantConfig): InstantAdminDatabase;
 export declare const tx: TxChunk;
 /** A new entity id (UUID v4). */
@@ -433,3 +466,418 @@ export declare const i: {
   /** Any JSON value (`valueType: 'json'`, as `i.json()`). */
   any(): DataAttrDef<any, true, false>;
 };
+
+// Typed by a schema: `init({ schema })` returns an `InstantAdminDatabase<Schema, UseDates>`
+// whose `query`, `subscribeQuery`, `debugQuery`, `tx` and `asUser` follow the schema. The
+// exported helpers carry @instantdb/admin's names and type parameters.
+
+/** Anything with entities and links: `i.schema(...)`, `i.graph(...)`. */
+type SchemaLike = { entities: any; links: any };
+
+type IsAny<T> = 0 extends 1 & T ? true : false;
+
+/** `true` when the schema names no entity (no schema, `any`, or `InstantUnknownSchema`). */
+type IsUntyped<Schema> = IsAny<Schema> extends true
+  ? true
+  : Schema extends { entities: infer Entities }
+    ? string extends keyof Entities ? true : false
+    : true;
+
+/** An entity of a schema that names none: any attribute, any link. */
+export type UnknownEntity = EntityDef<
+  { [attribute: string]: DataAttrDef<any, boolean, boolean, boolean> },
+  { [label: string]: LinkAttrDef<'many', string> },
+  void
+>;
+
+/** The schema of a database `init` got none for. */
+export interface InstantUnknownSchemaDef extends InstantSchemaDef<{ [entity: string]: UnknownEntity }, LinksDef<any>, RoomsDef> {}
+export type InstantUnknownSchema = InstantUnknownSchemaDef;
+
+/** The value type an attribute was declared with (`i.string<'a' | 'b'>()` → `'a' | 'b'`). */
+type ValueOf<Attr> = Attr extends DataAttrDef<infer Value, any, any, any> ? Value : never;
+
+/** An attribute's value in a result: dates as sent (string or epoch ms) unless `UseDates`. */
+type ReadValue<Value, UseDates extends boolean> = IsAny<Value> extends true
+  ? any
+  : [Value] extends [Date]
+    ? UseDates extends true ? Date : string | number
+    : Value;
+
+/** An attribute's value in a step: a date may be a `Date`, an ISO string or epoch ms. */
+type WriteValue<Value> = IsAny<Value> extends true ? any : [Value] extends [Date] ? Date | string | number : Value;
+
+type RequiredAttrs<Attrs> = { [A in keyof Attrs]: Attrs[A] extends { required: true } ? A : never }[keyof Attrs];
+type OptionalAttrs<Attrs> = Exclude<keyof Attrs, RequiredAttrs<Attrs>>;
+type IndexedAttrs<Attrs> = { [A in keyof Attrs]: Attrs[A] extends { isIndexed: true } ? A : never }[keyof Attrs];
+// (Inferred: `IsUnique` shows in no property, so `extends DataAttrDef<any, any, any, true>` would not tell.)
+type UniqueAttrs<Attrs> = { [A in keyof Attrs]: Attrs[A] extends DataAttrDef<any, any, any, infer IsUnique> ? (IsUnique extends true ? A : never) : never }[keyof Attrs];
+
+/** Required attributes as `name: T`, optional ones as `name?: T`. */
+type AttrValues<Attrs, UseDates extends boolean> = {
+  [A in RequiredAttrs<Attrs>]: ReadValue<ValueOf<Attrs[A]>, UseDates>;
+} & {
+  [A in OptionalAttrs<Attrs>]?: ReadValue<ValueOf<Attrs[A]>, UseDates>;
+};
+
+/** An entity's attributes as results carry them, `asType<T>()` applied. */
+type EntityValues<Entity, UseDates extends boolean> = Entity extends EntityDef<infer Attrs, any, infer AsType>
+  ? [AsType] extends [void]
+    ? AttrValues<Attrs, UseDates>
+    : Omit<AttrValues<Attrs, UseDates>, keyof AsType> & AsType
+  : never;
+
+/** The attributes of `Entities[EntityName]` as a result holds them. */
+export type ResolveAttrs<Entities extends EntitiesDef, EntityName extends keyof Entities, UseDates extends boolean = false> = Flatten<
+  EntityValues<Entities[EntityName], UseDates>
+>;
+
+type Flatten<T> = T extends Date | Function ? T : { [K in keyof T]: T[K] };
+
+type AttrsOf<Schema extends SchemaLike, EntityName> = EntityName extends keyof Schema['entities'] ? Schema['entities'][EntityName]['attrs'] : never;
+type LinksOf<Schema extends SchemaLike, EntityName> = EntityName extends keyof Schema['entities'] ? Schema['entities'][EntityName]['links'] : never;
+type TargetOf<Schema extends SchemaLike, EntityName, Label> = LinksOf<Schema, EntityName>[Label & keyof LinksOf<Schema, EntityName>] extends LinkAttrDef<any, infer Target>
+  ? Target
+  : never;
+type Get<T, K> = T extends object ? (K extends keyof T ? T[K] : undefined) : undefined;
+
+/** The attribute names `fields` may list, plus `id`. */
+export type InstaQLFields<Schema extends SchemaLike, EntityName extends keyof Schema['entities']> = (
+  | Extract<keyof EntityValues<Schema['entities'][EntityName], false>, string>
+  | 'id'
+)[];
+
+/** Only the attributes `fields` names (all of them without `fields`). */
+type PickFields<Values, Fields> = Fields extends readonly string[]
+  ? Values extends any
+    ? { [A in keyof Values as A extends Fields[number] ? A : never]: Values[A] }
+    : never
+  : Values;
+
+type FieldsIn<Node> = Node extends { $: { fields: infer Fields } } ? Fields : undefined;
+
+/** One entity of a result: `id`, its (picked) attributes, and the links the node asked for. */
+type EntityResult<Schema extends SchemaLike, EntityName, Node, Fields, UseDates extends boolean, OneAsObject extends boolean> = Flatten<
+  { id: string } & PickFields<EntityValues<Schema['entities'][EntityName & keyof Schema['entities']], UseDates>, Fields> & {
+    [Label in Exclude<keyof Node, '$'> & keyof LinksOf<Schema, EntityName>]: LinksOf<Schema, EntityName>[Label] extends LinkAttrDef<
+      infer Cardinality,
+      infer Target
+    >
+      ? [Cardinality, OneAsObject] extends ['one', true]
+        ? EntityResult<Schema, Target, Node[Label], FieldsIn<Node[Label]>, UseDates, OneAsObject> | undefined
+        : EntityResult<Schema, Target, Node[Label], FieldsIn<Node[Label]>, UseDates, OneAsObject>[]
+      : never;
+  }
+>;
+
+type QueryResult<Schema extends SchemaLike, Q, UseDates extends boolean, OneAsObject extends boolean = true> = {
+  [EntityName in keyof Q]: EntityName extends keyof Schema['entities']
+    ? EntityResult<Schema, EntityName, Q[EntityName], FieldsIn<Q[EntityName]>, UseDates, OneAsObject>[]
+    : never;
+};
+
+/**
+ * One entity as a query returns it: `InstaQLEntity<typeof schema, 'goals', { todos: {} }>` is a
+ * goal with its todos. Has-one links are an object or `undefined`, has-many links an array.
+ */
+export type InstaQLEntity<
+  Schema extends SchemaLike,
+  EntityName extends keyof Schema['entities'],
+  Subquery extends InstaQLEntitySubquery<Schema, EntityName> | undefined = {},
+  Fields extends InstaQLFields<Schema, EntityName> | undefined = undefined,
+  UseDates extends boolean = false,
+> = EntityResult<Schema, EntityName, Subquery, Fields, UseDates, true>;
+
+/** The result of query `Q`: `InstaQLResult<typeof schema, typeof query>`. */
+export type InstaQLResult<Schema extends SchemaLike, Q extends InstaQLParams<Schema> | undefined, UseDates extends boolean = false> = QueryResult<
+  Schema,
+  Q,
+  UseDates
+>;
+
+/** What `db.query(q)` resolves with a schema (`never` for what is not a query of it). */
+export type InstaQLResponse<Schema, Q, UseDates extends boolean = false> = Schema extends SchemaLike
+  ? Q extends InstaQLParams<Schema> | undefined
+    ? QueryResult<Schema, Q, UseDates>
+    : never
+  : never;
+
+type Direction = 'asc' | 'desc';
+/** A page cursor: `pageInfo[ns].endCursor` / `startCursor` as the server sent it. */
+type Cursor = unknown[];
+
+/** `$.order`: indexed attributes and `serverCreatedAt`. */
+type Order<Schema extends SchemaLike, EntityName> = { [A in IndexedAttrs<AttrsOf<Schema, EntityName>>]?: Direction } & {
+  serverCreatedAt?: Direction;
+};
+
+type IdAttr = DataAttrDef<string, false, true, false>;
+
+/** A value `where` compares an attribute with, or an operator object. */
+type WhereValue<Attr> = Attr extends DataAttrDef<infer Value, infer Required, infer Indexed, any>
+  ? IsAny<Value> extends true
+    ? any
+    : WhereScalar<Value> | WhereOperators<WhereScalar<Value>, Value, Required, Indexed>
+  : never;
+type WhereScalar<Value> = [Value] extends [Date] ? Date | string | number : Value;
+type WhereOperators<Scalar, Value, Required, Indexed> = {
+  $in?: Scalar[];
+  /** @deprecated as in @instantdb/admin: use `$in`. */
+  in?: Scalar[];
+  $ne?: Scalar;
+  /** @deprecated as in @instantdb/admin: use `$ne`. */
+  $not?: Scalar;
+  $gt?: Scalar;
+  $gte?: Scalar;
+  $lt?: Scalar;
+  $lte?: Scalar;
+} & ([Value] extends [string] ? { $like?: string } & (Indexed extends true ? { $ilike?: string } : {}) : {}) &
+  (Required extends false ? { $isNull?: boolean } : {});
+
+/** The attribute a `where` key names: an attribute, `id`, a link (its id) or a dotted link path. */
+type WherePathAttr<Schema extends SchemaLike, EntityName, Path> = Path extends 'id'
+  ? IdAttr
+  : Path extends keyof AttrsOf<Schema, EntityName>
+    ? AttrsOf<Schema, EntityName>[Path]
+    : Path extends keyof LinksOf<Schema, EntityName>
+      ? IdAttr
+      : Path extends `${infer Label}.${infer Rest}`
+        ? Label extends keyof LinksOf<Schema, EntityName>
+          ? WherePathAttr<Schema, TargetOf<Schema, EntityName, Label>, Rest>
+          : never
+        : never;
+
+/** `$.where` of a typed query, checked key by key against the schema. */
+type ValidWhere<Where, Schema extends SchemaLike, EntityName> = Where extends undefined
+  ? undefined
+  : {
+      [Key in keyof Where]: Key extends 'and' | 'or'
+        ? Where[Key] extends readonly (infer Clause)[]
+          ? ValidWhere<Clause, Schema, EntityName>[]
+          : never
+        : WhereValue<WherePathAttr<Schema, EntityName, Key>>;
+    };
+
+/** `$.where` for `InstaQLParams` (dotted paths are not checked there). */
+type WhereParams<Schema extends SchemaLike, EntityName> = {
+  [A in keyof AttrsOf<Schema, EntityName>]?: WhereValue<AttrsOf<Schema, EntityName>[A]>;
+} & { [Label in keyof LinksOf<Schema, EntityName>]?: WhereValue<IdAttr> } & {
+  id?: WhereValue<IdAttr>;
+  and?: WhereParams<Schema, EntityName>[];
+  or?: WhereParams<Schema, EntityName>[];
+  [path: `${string}.${string}`]: any;
+};
+
+type PageParams = {
+  first?: number;
+  last?: number;
+  offset?: number;
+  after?: Cursor;
+  afterInclusive?: boolean;
+  before?: Cursor;
+  beforeInclusive?: boolean;
+};
+
+type Dollar<Schema extends SchemaLike, EntityName> = {
+  $?: {
+    where?: WhereParams<Schema, EntityName>;
+    fields?: InstaQLFields<Schema, EntityName & keyof Schema['entities']>;
+    order?: Order<Schema, EntityName>;
+    limit?: number;
+  } & PageParams;
+};
+
+type NodeParams<Schema extends SchemaLike, EntityName> = Dollar<Schema, EntityName> & {
+  [Label in keyof LinksOf<Schema, EntityName>]?: NodeParams<Schema, TargetOf<Schema, EntityName, Label>>;
+};
+
+/** Any query of the schema: `const q = { goals: { todos: {} } } satisfies InstaQLParams<typeof schema>`. */
+export type InstaQLParams<Schema extends SchemaLike> = {
+  [EntityName in keyof Schema['entities']]?: NodeParams<Schema, EntityName>;
+};
+
+/** The links one may ask for under an entity. */
+export type InstaQLEntitySubquery<Schema extends SchemaLike, EntityName extends keyof Schema['entities']> = {
+  [Label in keyof LinksOf<Schema, EntityName>]?: NodeParams<Schema, TargetOf<Schema, EntityName, Label>>;
+};
+
+type ValidDollar<Input, Schema extends SchemaLike, EntityName, TopLevel extends boolean> = keyof Input extends
+  | 'where'
+  | 'fields'
+  | 'order'
+  | 'limit'
+  | (TopLevel extends true ? keyof PageParams : never)
+  ? {
+      where?: ValidWhere<Get<Input, 'where'>, Schema, EntityName>;
+      fields?: InstaQLFields<Schema, EntityName & keyof Schema['entities']>;
+      order?: Order<Schema, EntityName>;
+      limit?: number;
+    } & (TopLevel extends true ? PageParams : {})
+  : never;
+
+type ValidNode<Node, Schema extends SchemaLike, EntityName, TopLevel extends boolean> = keyof Node extends keyof LinksOf<Schema, EntityName> | '$'
+  ? { $?: ValidDollar<Get<Node, '$'>, Schema, EntityName, TopLevel> } & {
+      [Label in keyof LinksOf<Schema, EntityName>]?: ValidNode<Get<Node, Label>, Schema, TargetOf<Schema, EntityName, Label>, false>;
+    }
+  : never;
+
+/**
+ * The query `Q` checked against the schema: namespaces, link labels, `$` keys, `fields`,
+ * `order` on indexed attributes, and `where` keys (dotted link paths included) with their values.
+ */
+export type ValidQuery<Q extends Record<string, any>, Schema extends SchemaLike> = IsUntyped<Schema> extends true
+  ? InstaQLParams<Schema>
+  : keyof Q extends keyof Schema['entities']
+    ? { [EntityName in keyof Schema['entities']]?: ValidNode<Get<Q, EntityName>, Schema, EntityName, true> }
+    : never;
+
+/** An untyped query, as `db.query` takes it without a schema. */
+export type Query = Record<string, unknown>;
+/** An entity of an untyped result. */
+export type InstantObject = { id: string; [attribute: string]: any };
+
+/** `update`'s attributes: optional ones may be `null` (removes the value). */
+export type UpdateParams<Schema extends SchemaLike, EntityName extends keyof Schema['entities']> = IsUntyped<Schema> extends true
+  ? Record<string, unknown>
+  : {
+      [A in keyof AttrsOf<Schema, EntityName>]?: AttrsOf<Schema, EntityName>[A] extends { required: true }
+        ? WriteValue<ValueOf<AttrsOf<Schema, EntityName>[A]>>
+        : WriteValue<ValueOf<AttrsOf<Schema, EntityName>[A]>> | null;
+    };
+
+/** `create`'s attributes: every required attribute, optional ones may be left out or `null`. */
+export type CreateParams<Schema extends SchemaLike, EntityName extends keyof Schema['entities']> = IsUntyped<Schema> extends true
+  ? Record<string, unknown>
+  : {
+      [A in RequiredAttrs<AttrsOf<Schema, EntityName>>]: WriteValue<ValueOf<AttrsOf<Schema, EntityName>[A]>>;
+    } & {
+      [A in OptionalAttrs<AttrsOf<Schema, EntityName>>]?: WriteValue<ValueOf<AttrsOf<Schema, EntityName>[A]>> | null;
+    };
+
+type DeepPartial<Value> = IsAny<Value> extends true
+  ? any
+  : Value extends Date | readonly unknown[]
+    ? Value
+    : Value extends object
+      ? { [K in keyof Value]?: DeepPartial<Value[K]> | null }
+      : Value;
+
+/** `merge`'s attributes: as `update`, and objects may be partial. */
+type MergeParams<Schema extends SchemaLike, EntityName extends keyof Schema['entities']> = IsUntyped<Schema> extends true
+  ? Record<string, unknown>
+  : { [A in keyof AttrsOf<Schema, EntityName>]?: DeepPartial<WriteValue<ValueOf<AttrsOf<Schema, EntityName>[A]>>> | null };
+
+type TypedLinkParams<Schema extends SchemaLike, EntityName> = {
+  [Label in keyof LinksOf<Schema, EntityName>]?: LinksOf<Schema, EntityName>[Label] extends LinkAttrDef<'one', any> ? string : string | string[];
+};
+
+/** Rule params: any JSON by name. */
+export type RuleParams = { [key: string]: any };
+
+type RulesAllow = {
+  $default?: string | null | undefined;
+  view?: string | null | undefined;
+  create?: string | null | undefined;
+  update?: string | null | undefined;
+  delete?: string | null | undefined;
+};
+type RulesEntityAllow = RulesAllow & {
+  link?: { [label: string]: string } | null | undefined;
+  unlink?: { [label: string]: string } | null | undefined;
+};
+type RulesRateLimits = Record<
+  string,
+  {
+    limits: {
+      capacity: number;
+      refill?: { amount?: number | null; period?: string | null; type?: 'interval' | 'greedy' | null } | null;
+    }[];
+  }
+>;
+type RulesSpecial = {
+  attrs?: { bind?: string[] | Record<string, string>; allow: RulesAllow };
+  $default?: { bind?: string[] | Record<string, string>; allow: RulesEntityAllow };
+  $rateLimits?: RulesRateLimits;
+};
+
+/** A permission rules document (`instant.perms.ts`), its namespaces and `fields` from the schema. */
+export type InstantRules<Schema extends InstantSchemaDef<any, any, any> = InstantUnknownSchema> = RulesSpecial &
+  (IsUntyped<Schema> extends true
+    ? { [namespace: string]: { bind?: string[] | Record<string, string>; allow: RulesEntityAllow; fields?: { [attribute: string]: string } } | RulesSpecial[keyof RulesSpecial] }
+    : {
+        [EntityName in keyof Schema['entities']]?: {
+          bind?: string[] | Record<string, string>;
+          allow: RulesEntityAllow;
+          fields?: { [A in Exclude<keyof Schema['entities'][EntityName]['attrs'], 'id'>]?: string };
+        };
+      });
+
+/** The rooms of a schema: each room's presence and topic shapes. */
+export type RoomsOf<Schema> = Schema extends InstantSchemaDef<any, any, infer Rooms>
+  ? {
+      [Room in keyof Rooms]: {
+        presence: Flatten<EntityValues<Rooms[Room]['presence'], false>>;
+        topics: { [Topic in keyof Rooms[Room]['topics']]: Flatten<EntityValues<NonNullable<Rooms[Room]['topics']>[Topic], false>> };
+      };
+    }
+  : never;
+export type PresenceOf<Schema, RoomType extends keyof RoomsOf<Schema>> = RoomsOf<Schema>[RoomType] extends { presence: infer P } ? P : {};
+export type TopicsOf<Schema, RoomType extends keyof RoomsOf<Schema>> = RoomsOf<Schema>[RoomType] extends { topics: infer T } ? T : {};
+export type TopicOf<Schema, RoomType extends keyof RoomsOf<Schema>, TopicType extends keyof TopicsOf<Schema, RoomType>> = TopicsOf<
+  Schema,
+  RoomType
+>[TopicType];
+
+/** What a typed live query delivers. */
+export type SubscribeQueryPayload<Schema extends InstantSchemaDef<any, any, any>, Q, UseDates extends boolean = false> = SubscriptionPayload<
+  InstaQLResponse<Schema, Q, UseDates>
+>;
+export type SubscribeQueryCallback<Schema extends InstantSchemaDef<any, any, any>, Q, UseDates extends boolean = false> = (
+  payload: SubscribeQueryPayload<Schema, Q, UseDates>,
+) => void;
+export type SubscribeQueryResponse<Schema extends InstantSchemaDef<any, any, any>, Q, UseDates extends boolean = false> = Subscription<
+  InstaQLResponse<Schema, Q, UseDates>
+>;
+
+/** The config `init` takes (@instantdb/admin's older name). */
+export type Config = InstantConfig;
+
+/**
+ * The database `init` returns: `InstantAdminDatabase<typeof schema>` with a schema (and
+ * `InstantAdminDatabase<typeof schema, true>` with `useDateObjects: true`), `UntypedAdminDatabase`
+ * without one.
+ */
+export type InstantAdminDatabase<
+  Schema extends InstantSchemaDef<any, any, any> = InstantUnknownSchema,
+  UseDates extends boolean = false,
+> = IsUntyped<Schema> extends true ? UntypedAdminDatabase : TypedAdminDatabase<Schema, UseDates>;
+
+/** A database typed by its schema; the calls not listed here are `UntypedAdminDatabase`'s. */
+export interface TypedAdminDatabase<Schema extends InstantSchemaDef<any, any, any>, UseDates extends boolean = false>
+  extends Omit<UntypedAdminDatabase, 'tx' | 'query' | 'subscribeQuery' | 'debugQuery' | 'asUser'> {
+  /** Steps on the schema's namespaces, with its attributes and link labels. */
+  readonly tx: TxChunk<Schema>;
+  /**
+   * Runs an InstaQL query of the schema; the result is typed by it: attributes (only those of
+   * `fields` when given), has-one links as an object or `undefined`, has-many links as arrays,
+   * `i.date()` attributes as `Date` when `init` got `useDateObjects: true`.
+   */
+  query<Q extends ValidQuery<Q, Schema>>(query: Q, opts?: QueryOptions): Promise<InstaQLResponse<Schema, Q, UseDates>>;
+  /** A live query: `callback` gets every payload; or iterate with `for await`. Throws on a bad query. */
+  subscribeQuery<Q extends ValidQuery<Q, Schema>>(
+    query: Q,
+    callback?: SubscribeQueryCallback<Schema, Q, UseDates>,
+    opts?: { ruleParams?: Record<string, unknown> },
+  ): SubscribeQueryResponse<Schema, Q, UseDates>;
+  /** As `UntypedAdminDatabase.debugQuery`; `cardinalityInference: false` makes every link an array. */
+  debugQuery<Q extends ValidQuery<Q, Schema>>(
+    query: Q,
+    opts: DebugQueryOptions & { cardinalityInference: false },
+  ): Promise<{ result: QueryResult<Schema, Q, UseDates, false>; checkResults: DebugCheckResult[] }>;
+  debugQuery<Q extends ValidQuery<Q, Schema>>(
+    query: Q,
+    opts?: DebugQueryOptions,
+  ): Promise<{ result: InstaQLResponse<Schema, Q, UseDates>; checkResults: DebugCheckResult[] }>;
+  /** A database handle acting as a user or a guest (permission rules apply), with the same schema. */
+  asUser(opts: ImpersonationOpts): TypedAdminDatabase<Schema, UseDates>;
+}
