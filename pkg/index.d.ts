@@ -547,10 +547,13 @@ export type InstaQLFields<Schema extends SchemaLike, EntityName extends keyof Sc
   | 'id'
 )[];
 
-/** Only the attributes `fields` names (all of them without `fields`). */
+/**
+ * Only the attributes `fields` names (all of them without `fields`); as in @instantdb/admin, a
+ * picked optional attribute is a key typed `T | undefined`.
+ */
 type PickFields<Values, Fields> = Fields extends readonly string[]
   ? Values extends any
-    ? { [A in keyof Values as A extends Fields[number] ? A : never]: Values[A] }
+    ? { [A in Exclude<Fields[number], 'id'>]: A extends keyof Values ? Values[A] : never }
     : never
   : Values;
 

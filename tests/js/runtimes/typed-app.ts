@@ -82,7 +82,7 @@ type _checks = [
   Expect<Equal<Project['tasks'][number], {
     id: string;
     title: string;
-    priority?: number;
+    priority: number | undefined;
     assignees: { id: string; handle: string }[];
     comments: { id: string; body: string; createdAt: string | number }[];
   }>>,
@@ -126,7 +126,7 @@ export async function app(userId: string): Promise<string[]> {
     Expect<Equal<keyof typeof profile, 'id' | 'handle' | '$user' | 'ownedProjects' | 'assigned'>>,
     Expect<Equal<(typeof profile.assigned)[number]['project'], {
       id: string; name: string; status: 'active' | 'archived'; budget?: number; settings: { color: string; public: boolean };
-      owner: { id: string; handle: string; bio?: string } | undefined;
+      owner: { id: string; handle: string; bio: string | undefined } | undefined;
     } | undefined>>,
   ];
   // @ts-expect-error: `bio` was not asked for by `fields`
