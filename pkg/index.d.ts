@@ -757,18 +757,12 @@ export type CreateParams<Schema extends SchemaLike, EntityName extends keyof Sch
       [A in OptionalAttrs<AttrsOf<Schema, EntityName>>]?: WriteValue<ValueOf<AttrsOf<Schema, EntityName>[A]>> | null;
     };
 
-type DeepPartial<Value> = IsAny<Value> extends true
-  ? any
-  : Value extends Date | readonly unknown[]
-    ? Value
-    : Value extends object
-      ? { [K in keyof Value]?: DeepPartial<Value[K]> | null }
-      : Value;
-
-/** `merge`'s attributes: as `update`, and objects may be partial. */
-type MergeParams<Schema extends SchemaLike, EntityName extends keyof Schema['entities']> = IsUntyped<Schema> extends true
-  ? Record<string, unknown>
-  : { [A in keyof AttrsOf<Schema, EntityName>]?: DeepPartial<WriteValue<ValueOf<AttrsOf<Schema, EntityName>[A]>>> | null };
+/**
+ * `merge`'s attributes: any object, as in `@instantdb/admin` (its `merge` is not checked against
+ * the schema, and code that compiles there must compile here: a deep merge of a `json` attribute
+ * is often partial or open-ended).
+ */
+type MergeParams<Schema extends SchemaLike, EntityName extends keyof Schema['entities']> = { [attr: string]: any };
 
 type TypedLinkParams<Schema extends SchemaLike, EntityName> = {
   [Label in keyof LinksOf<Schema, EntityName>]?: LinksOf<Schema, EntityName>[Label] extends LinkAttrDef<'one', any> ? string : string | string[];
