@@ -10,8 +10,10 @@ export interface InstantConfig {
   adminToken?: string;
   /** The API base. Falls back to INSTANT_API_URI, then https://api.instantdb.com. */
   apiURI?: string;
-  /** Any truthy value sends `inference?` and `throw-on-missing-attrs?` as @instantdb/admin does with a schema. */
+  /** The schema (`i.schema(...)` or its JSON): queries and transactions are checked against it before they are sent (throwing QueryValidationError / TransactionValidationError), and `inference?` / `throw-on-missing-attrs?` are sent as true. */
   schema?: unknown;
+  /** With a schema: check nothing here (the server-side flags are still sent). */
+  disableValidation?: boolean;
   /** Default per-call timeout in ms (default 30000; 0 = none). */
   timeout?: number;
   /** Retries of queries on network errors, 408, 429 and 5xx (default 3). */
@@ -294,8 +296,27 @@ export interface InstantAdminDatabase {
 
 export type ErrorKind = 'api' | 'network' | 'timeout' | 'aborted' | 'decode' | 'invalid-argument';
 
+/** The base of InstantAPIError, as in @instantdb/admin. */
+export declare class InstantError extends Error {
+  readonly hint?: unknown;
+  readonly traceId?: string;
+  constructor(message: string, hint?: unknown, traceId?: string);
+}
+
+/** Thrown (synchronously) by `query` / `subscribeQuery` when the schema refuses the query; message as @instantdb/admin's. */
+export declare class QueryValidationError extends Error {
+  readonly name: 'QueryValidationError';
+  constructor(message: string, path?: string);
+}
+
+/** Thrown (synchronously) by `transact` when the schema refuses a step; message as @instantdb/admin's. */
+export declare class TransactionValidationError extends Error {
+  readonly name: 'TransactionValidationError';
+  constructor(message: string);
+}
+
 /** Every rejection: compatible with @instantdb/admin's InstantAPIError, plus `kind`. */
-export declare class InstantAPIError extends Error {
+export declare class InstantAPIError extends InstantError {
   readonly name: 'InstantAPIError';
   readonly kind: ErrorKind;
   /** HTTP status, 0 when the server never answered. */
