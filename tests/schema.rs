@@ -43,7 +43,11 @@ fn refused_calls_send_nothing() {
     let steps = value!([["update", "goal", GOAL, { "title": "x" }]]);
     let entity = "Entity 'goal' does not exist in schema. Available entities: goals, todos";
     refused(block_on(db.transact_steps(&steps, &CallOptions::default())), ValidationClass::Transaction, entity);
-    refused(block_on(guest.debug_transact_steps(&steps, &DebugOptions::default(), &CallOptions::default())), ValidationClass::Transaction, entity);
+    refused(
+        block_on(guest.debug_transact_steps(&steps, &DebugOptions::default(), &CallOptions::default())),
+        ValidationClass::Transaction,
+        entity,
+    );
     let id = "Invalid id for entity 'todos'. Expected a UUID, but received: todo-1";
     refused(block_on(db.transact([tx("todos", "todo-1").delete()])), ValidationClass::Transaction, id);
     assert!(mock.sent().is_empty());
@@ -58,7 +62,8 @@ fn accepted_calls_go_with_the_schema_flags() {
     mock.answer(200, "{}").answer(200, r#"{"tx-id":1}"#);
     let query = value!({ "goals": { "$": { "where": { "title": "Run", "todos.done": true } }, "todos": {} } });
     block_on(db.query_json(&query, &CallOptions::default())).unwrap();
-    block_on(db.transact([tx("todos", GOAL).update(value!({ "text": "Run", "done": false, "extra": 1 })).link(value!({ "goal": GOAL }))])).unwrap();
+    block_on(db.transact([tx("todos", GOAL).update(value!({ "text": "Run", "done": false, "extra": 1 })).link(value!({ "goal": GOAL }))]))
+        .unwrap();
     let bodies: Vec<String> = mock.sent().iter().map(|r| instant_edge::host::native::body_text(r).unwrap()).collect();
     assert!(bodies[0].ends_with(r#""inference?":true}"#), "{}", bodies[0]);
     assert!(bodies[1].ends_with(r#""throw-on-missing-attrs?":true}"#), "{}", bodies[1]);

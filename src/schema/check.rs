@@ -111,12 +111,26 @@ fn is_object<J: JsonView>(value: &J) -> bool {
 
 /// `names.join(', ')`, or `none`.
 fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    let names: Vec<&str> = names.collect();
-    if names.is_empty() {
-        "none".into()
-    } else {
-        names.join(", ")
+    let mut out = String::new();
+    for name in names {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(name);
     }
+    if out.is_empty() {
+        out.push_str("none");
+    }
+    out
+}
+
+/// `parts.concat()`, without the generic joining code.
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        out.push_str(part);
+    }
+    out
 }
 
 fn query_error(path: &str, parts: &[&str]) -> Error {
@@ -126,12 +140,14 @@ fn query_error(path: &str, parts: &[&str]) -> Error {
         message.push_str(path);
         message.push_str("': ");
     }
-    message.push_str(&parts.concat());
+    for part in parts {
+        message.push_str(part);
+    }
     Error::Validation { class: ValidationClass::Query, message }
 }
 
 fn tx_error(parts: &[&str]) -> Error {
-    Error::Validation { class: ValidationClass::Transaction, message: parts.concat() }
+    Error::Validation { class: ValidationClass::Transaction, message: concat(parts) }
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -207,7 +223,7 @@ fn entity_in_query<J: JsonView>(part: &J, entity_name: &str, schema: &Schema, pa
 fn dollar<J: JsonView>(options: &J, entity_name: &str, schema: &Schema, path: &str, depth: usize) -> Result<()> {
     for (key, _) in js_entries(options) {
         if !DOLLAR_KEYS.contains(&key.as_str()) {
-            let valid = DOLLAR_KEYS.join(", ");
+            let valid = list(DOLLAR_KEYS.iter().copied());
             let parts = ["Invalid query parameter '", &key, "' in $ object. Valid parameters are: ", &valid, ". Found: ", &key];
             return Err(query_error(path, &parts));
         }
@@ -293,7 +309,7 @@ fn where_clause<J: JsonView>(clause: &J, entity_name: &str, schema: &Schema, pat
 
 /// `link 'label'`.
 fn link_subject(label: &str) -> String {
-    ["link '", label, "'"].concat()
+    concat(&["link '", label, "'"])
 }
 
 /// A string that is not a UUID where an id or a link is compared.
@@ -619,9 +635,12 @@ mod tests {
         }
     }
 
+    /// A check run on a case read as a [`crate::Value`] and as JSON text.
+    type Both = fn(&crate::Value, &crate::parse::Node<'_>, &Schema) -> (Result<()>, Result<()>);
+
     /// Every case, read from a [`crate::Value`] and from JSON text (as the npm build reads it).
     /// Read with the crate's own reader: key order matters (`Available entities: ...`).
-    fn each(area: &str, check: fn(&crate::Value, &crate::parse::Node<'_>, &Schema) -> (Result<()>, Result<()>)) {
+    fn each(area: &str, check: Both) {
         let official = parse(OFFICIAL).unwrap();
         let schema = Schema::from_json(&official.field("schema").unwrap()).unwrap();
         let cases = official.field(area).unwrap().items();
