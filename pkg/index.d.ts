@@ -12,10 +12,13 @@ export interface InstantConfig {
   /** The API base. Falls back to INSTANT_API_URI, then https://api.instantdb.com. */
   apiURI?: string;
   /**
-   * The app's schema (`i.schema(...)`). Any truthy value sends `inference?` and
-   * `throw-on-missing-attrs?` as @instantdb/admin does with a schema.
+   * The app's schema (`i.schema(...)` or its JSON): queries and transactions are checked against
+   * it before they are sent (throwing QueryValidationError / TransactionValidationError), and
+   * `inference?` / `throw-on-missing-attrs?` are sent as true, as @instantdb/admin does.
    */
   schema?: unknown;
+  /** With a schema: check nothing here (the server-side flags are still sent). */
+  disableValidation?: boolean;
   /**
    * `true`: `i.date()` attributes are `Date` objects in query and subscription results (typed so
    * when `init` gets a schema); otherwise they are what the server sends (an ISO string or epoch ms).
@@ -324,8 +327,27 @@ export interface UntypedAdminDatabase {
 
 export type ErrorKind = 'api' | 'network' | 'timeout' | 'aborted' | 'decode' | 'invalid-argument';
 
+/** The base of InstantAPIError, as in @instantdb/admin. */
+export declare class InstantError extends Error {
+  readonly hint?: unknown;
+  readonly traceId?: string;
+  constructor(message: string, hint?: unknown, traceId?: string);
+}
+
+/** Thrown (synchronously) by `query` / `subscribeQuery` when the schema refuses the query; message as @instantdb/admin's. */
+export declare class QueryValidationError extends Error {
+  readonly name: 'QueryValidationError';
+  constructor(message: string, path?: string);
+}
+
+/** Thrown (synchronously) by `transact` when the schema refuses a step; message as @instantdb/admin's. */
+export declare class TransactionValidationError extends Error {
+  readonly name: 'TransactionValidationError';
+  constructor(message: string);
+}
+
 /** Every rejection: compatible with @instantdb/admin's InstantAPIError, plus `kind`. */
-export declare class InstantAPIError extends Error {
+export declare class InstantAPIError extends InstantError {
   readonly name: 'InstantAPIError';
   readonly kind: ErrorKind;
   /** HTTP status, 0 when the server never answered. */

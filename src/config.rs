@@ -4,6 +4,7 @@ use crate::prelude::*;
 use core::fmt;
 
 use crate::error::{Error, Result};
+use crate::schema::Schema;
 use crate::uuid::is_uuid;
 
 /// The base URL of Instant Cloud, which shuts down on 2027-08-31. Used only when asked for by
@@ -68,6 +69,9 @@ pub struct Config {
     /// Sends `inference?: true` / `throw-on-missing-attrs?: true`, as `@instantdb/admin` does when
     /// it was given a schema.
     pub(crate) has_schema: bool,
+    /// The schema queries and transactions are checked against before they are sent, as
+    /// `@instantdb/admin` checks them (none: not checked, or `disableValidation`).
+    pub(crate) schema: Option<Schema>,
     /// Per-call timeout unless a call sets its own; 0 = none.
     pub(crate) timeout_ms: u32,
     /// Extra attempts for idempotent calls.
@@ -91,6 +95,7 @@ impl Config {
             api_uri: normalise_api_uri(api_uri)?,
             admin_token: None,
             has_schema: false,
+            schema: None,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             retries: DEFAULT_RETRIES,
         })
@@ -112,6 +117,22 @@ impl Config {
     pub fn with_schema(mut self, has_schema: bool) -> Config {
         self.has_schema = has_schema;
         self
+    }
+
+    /// With `schema`: queries and transactions are checked against it before they are sent
+    /// ([`crate::schema::check_query`], [`crate::schema::check_steps`]), and `inference?` /
+    /// `throw-on-missing-attrs?` are sent as `true`. `validate: false` is `disableValidation`:
+    /// only the flags.
+    #[must_use]
+    pub fn with_schema_def(mut self, schema: Schema, validate: bool) -> Config {
+        self.has_schema = true;
+        self.schema = validate.then_some(schema);
+        self
+    }
+
+    /// The schema calls are checked against, if any.
+    pub fn schema(&self) -> Option<&Schema> {
+        self.schema.as_ref()
     }
 
     /// Default per-call timeout in milliseconds (0 = none).

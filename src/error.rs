@@ -47,6 +47,33 @@ pub enum Error {
         /// is why: a JS error's `cause`.
         cause: Option<HostValue>,
     },
+    /// Refused before anything was sent by the client's schema ([`crate::schema`]), with the
+    /// message `@instantdb/admin` gives, word for word.
+    Validation {
+        /// Which official check refused it (the JS error class).
+        class: ValidationClass,
+        /// The official message.
+        message: String,
+    },
+}
+
+/// Which of the official client's checks refused a call: the JS error's class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidationClass {
+    /// A query (`QueryValidationError`).
+    Query,
+    /// A transaction (`TransactionValidationError`).
+    Transaction,
+}
+
+impl ValidationClass {
+    /// The JS class name: `QueryValidationError` or `TransactionValidationError`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValidationClass::Query => "QueryValidationError",
+            ValidationClass::Transaction => "TransactionValidationError",
+        }
+    }
 }
 
 /// What the server said when it answered with an error status.
@@ -67,7 +94,8 @@ pub struct ApiError {
 }
 
 impl Error {
-    /// The JS-facing `kind`: `api`, `network`, `timeout`, `aborted`, `decode` or `invalid-argument`.
+    /// The JS-facing `kind`: `api`, `network`, `timeout`, `aborted`, `decode`, `invalid-argument`,
+    /// `query-validation` or `transaction-validation`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Api(_) => "api",
@@ -76,6 +104,8 @@ impl Error {
             Error::Aborted => "aborted",
             Error::Decode { .. } => "decode",
             Error::InvalidArgument { .. } => "invalid-argument",
+            Error::Validation { class: ValidationClass::Query, .. } => "query-validation",
+            Error::Validation { class: ValidationClass::Transaction, .. } => "transaction-validation",
         }
     }
 
@@ -115,7 +145,7 @@ impl Error {
                 m
             }
             Error::Aborted => "the call was aborted".into(),
-            Error::Decode { message } => message.clone(),
+            Error::Decode { message } | Error::Validation { message, .. } => message.clone(),
             Error::InvalidArgument { what, message, .. } => {
                 let mut m = String::from("invalid ");
                 m.push_str(what);

@@ -64,6 +64,14 @@ pub trait JsonView: Sized {
     fn field(&self, key: &str) -> Option<Self>;
     /// The value as a request body part.
     fn payload(&self) -> Payload;
+    /// A number as JavaScript's `String(n)` writes it (messages quote values as the official
+    /// client does). [`crate::parse::Node`] has the text `JSON.stringify` wrote, which is that.
+    fn number_text(&self) -> Option<String> {
+        let n = self.number()?;
+        let mut out = String::new();
+        crate::Value::Number(n).write_json(&mut out);
+        Some(out)
+    }
 }
 
 impl<'a> JsonView for &'a Value {

@@ -33,7 +33,8 @@
 //! [`models`], [`Value`] (with the [`value!`] macro), [`http`] (plain request and response data,
 //! upload bodies, URL encoding) and [`error`]; the pure core: [`config`], [`json`] (one view of
 //! JSON whoever holds it), [`parse`] (JSON text read where it lies: how JS arguments, answers
-//! and events enter the wasm), [`validate`], [`tx`], [`uuid`], [`retry`], [`sse`],
+//! and events enter the wasm), [`validate`], [`schema`] (a schema and the official client's
+//! checks against it), [`tx`], [`uuid`], [`retry`], [`sse`],
 //! [`live_state`] (a live query's life as a state machine), [`request`] (exact requests per
 //! area), [`response`] (errors) and [`answer`] (what each call answers, picked once for the
 //! Rust API and the JS exports); [`host`], the only `cfg(target_arch)` switch (wasm32: `fetch` through
@@ -78,6 +79,7 @@ pub mod parse;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod schema;
 pub mod sse;
 pub mod tx;
 pub mod uuid;
@@ -87,11 +89,12 @@ mod value;
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 mod js;
 
-pub use client::{auth, live, perms_check, rooms, storage, CallOptions, DebugOptions, Instant, InstantBuilder};
+pub use client::{auth, live, perms_check, rooms, storage, CallOptions, DebugOptions, Instant, InstantBuilder, SchemaSetting};
 pub use config::{AdminToken, Config, CLOUD_API_URI};
-pub use error::{ApiError, Error, Result};
+pub use error::{ApiError, Error, Result, ValidationClass};
 pub use host::id;
 pub use request::Impersonation;
+pub use schema::Schema;
 pub use tx::{link_target, lookup, steps_of, tx, EntityId, TxChunk};
 pub use uuid::is_uuid;
 pub use value::{push_number, Value};

@@ -448,6 +448,10 @@ impl<'a> JsonView for Node<'a> {
         found
     }
 
+    fn number_text(&self) -> Option<String> {
+        (self.kind() == Kind::Number).then(|| self.source.to_owned())
+    }
+
     fn payload(&self) -> Payload {
         match self.whole {
             Some(whole) => Payload::Host(whole.clone()),

@@ -8,18 +8,46 @@ import { dateConverter } from './dates.js';
 // of the package's API (the entries re-export only the @instantdb/admin names).
 export { initSync } from '../dist/instant_edge.js';
 
-export class InstantAPIError extends Error {
+export class InstantError extends Error {
+  constructor(message, hint, traceId) {
+    super(message);
+    Object.assign(this, { name: 'InstantError', hint }, traceId && { traceId });
+  }
+}
+
+export class InstantAPIError extends InstantError {
   constructor({ status, body } = {}) {
     super(body?.message || `API Error (${status})`);
     Object.assign(this, { name: 'InstantAPIError', kind: 'api', status, body, hint: body?.hint, traceId: body?.['trace-id'] });
   }
 }
 
-// The bundle's minifier renames the class: its `name` (what an error prints as) is set here.
-Object.defineProperty(InstantAPIError, 'name', { value: 'InstantAPIError' });
+export class QueryValidationError extends Error {
+  constructor(message, path) {
+    super(path ? `At path '${path}': ${message}` : message);
+    this.name = 'QueryValidationError';
+  }
+}
+
+export class TransactionValidationError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'TransactionValidationError';
+  }
+}
+
+// The bundle's minifier renames the classes: their `name` (what an error prints as) is set here.
+for (const Class of [InstantError, InstantAPIError, QueryValidationError, TransactionValidationError])
+  Object.defineProperty(Class, 'name', { value: new Class({}).name });
+// Errors of the wasm by `kind`: the schema's refusals get the official classes.
+const CLASSES = { 'query-validation': QueryValidationError, 'transaction-validation': TransactionValidationError };
 
 const rethrow = (error) => {
-  if (error instanceof Error && error.name === 'InstantAPIError') Object.setPrototypeOf(error, InstantAPIError.prototype);
+  if (error instanceof Error && error.name === 'InstantAPIError') {
+    const Class = CLASSES[error.kind] ?? InstantAPIError;
+    Object.setPrototypeOf(error, Class.prototype);
+    error.name = Class.name;
+  }
   throw error;
 };
 
@@ -143,8 +171,8 @@ const wrap = (client, dates) => {
     storage: calls(client, 3, STORAGE),
     rooms: { getPresence: (type, id) => client.call(4, '', [type, id]).catch(rethrow) },
     subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts, dates)),
-    query: (query, opts) => client.call(0, '', [query, opts]).then(dates, rethrow),
-    transact: (chunks, opts) => client.call(1, '', [steps(chunks), opts]).catch(rethrow),
+    query: (query, opts) => call(() => client.call(0, '', [query, opts])).then(dates, rethrow),
+    transact: (chunks, opts) => call(() => client.call(1, '', [steps(chunks), opts])).catch(rethrow),
     debugQuery: (query, opts) =>
       client.call(8, '', [query, opts]).then((r) => ({ result: r?.result, checkResults: r?.['check-results'] }), rethrow),
     debugTransact: (chunks, opts) => client.call(9, '', [steps(chunks), opts]).catch(rethrow),

@@ -200,6 +200,7 @@ impl<T: Transport> Instant<T> {
 
     /// [`Instant::subscribe_query`] with rule params.
     pub fn subscribe_query_with(&self, query: &Value, rule_params: Option<&Value>) -> Result<Subscription> {
+        self.check_query(&query)?;
         let request = crate::request::subscribe(self.config(), self.who(), &query, rule_params.as_ref(), &host::id())?;
         let slot = Rc::new(RefCell::new(Slot::default()));
         let canceller = Canceller::new();

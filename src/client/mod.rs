@@ -20,6 +20,7 @@ use crate::json::JsonView;
 use crate::models::TransactResponse;
 use crate::request::{self, Impersonation};
 use crate::response;
+use crate::schema::Schema;
 use crate::tx::{steps_of, TxChunk};
 use crate::Value;
 use attempts::{Attempts, Next};
@@ -96,7 +97,38 @@ pub struct InstantBuilder {
     admin_token: Option<String>,
     timeout_ms: Option<u32>,
     retries: Option<u32>,
-    has_schema: bool,
+    schema: SchemaSetting,
+    disable_validation: bool,
+}
+
+/// What [`InstantBuilder::schema`] takes: a [`Schema`] (calls are checked against it, and the
+/// server infers cardinality and refuses unknown attributes), or, as before, `true` for the
+/// server-side flags only.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum SchemaSetting {
+    /// No schema.
+    #[default]
+    None,
+    /// `inference?` and `throw-on-missing-attrs?` only, nothing checked here.
+    Flags,
+    /// Checked against this schema, and the flags.
+    Schema(Schema),
+}
+
+impl From<bool> for SchemaSetting {
+    fn from(flags: bool) -> SchemaSetting {
+        if flags {
+            SchemaSetting::Flags
+        } else {
+            SchemaSetting::None
+        }
+    }
+}
+
+impl From<Schema> for SchemaSetting {
+    fn from(schema: Schema) -> SchemaSetting {
+        SchemaSetting::Schema(schema)
+    }
 }
 
 impl InstantBuilder {
@@ -124,9 +156,25 @@ impl InstantBuilder {
         self
     }
 
-    /// Behave as `@instantdb/admin` with a schema (`inference?`, `throw-on-missing-attrs?`).
-    pub fn schema(mut self, has_schema: bool) -> Self {
-        self.has_schema = has_schema;
+    /// Behave as `@instantdb/admin` with a schema: queries and transactions are checked
+    /// against it before they are sent ([`Error::Validation`] with the official message), and
+    /// `inference?` / `throw-on-missing-attrs?` are sent as `true`. `true` sets only the flags.
+    ///
+    /// ```
+    /// use instant_edge::{value, Instant, Schema};
+    /// let schema = Schema::parse(r#"{"entities": {"goals": {"attrs": {}, "links": {}}}}"#).unwrap();
+    /// let db = Instant::builder("8aa64e4c-64f9-472e-8a61-3fa28870e6cb").api_uri("http://127.0.0.1:8888").schema(schema).build().unwrap();
+    /// assert!(db.check_query(&&value!({ "todos": {} })).is_err());
+    /// ```
+    pub fn schema(mut self, schema: impl Into<SchemaSetting>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    /// `disableValidation`: with a schema, nothing is checked against it here (the flags are
+    /// still sent).
+    pub fn disable_validation(mut self, disable: bool) -> Self {
+        self.disable_validation = disable;
         self
     }
 
@@ -140,7 +188,12 @@ impl InstantBuilder {
         let Some(api_uri) = self.api_uri else {
             return Err(Error::invalid("apiURI", "is required (the emulator, your server, or CLOUD_API_URI)"));
         };
-        let mut config = Config::new(&self.app_id, &api_uri)?.with_schema(self.has_schema);
+        let mut config = Config::new(&self.app_id, &api_uri)?;
+        config = match self.schema {
+            SchemaSetting::None => config,
+            SchemaSetting::Flags => config.with_schema(true),
+            SchemaSetting::Schema(schema) => config.with_schema_def(schema, !self.disable_validation),
+        };
         if let Some(token) = self.admin_token {
             config = config.with_admin_token(token)?;
         }
@@ -162,7 +215,15 @@ impl Instant {
 
     /// Starts a builder for app `app_id`.
     pub fn builder(app_id: impl Into<String>) -> InstantBuilder {
-        InstantBuilder { app_id: app_id.into(), api_uri: None, admin_token: None, timeout_ms: None, retries: None, has_schema: false }
+        InstantBuilder {
+            app_id: app_id.into(),
+            api_uri: None,
+            admin_token: None,
+            timeout_ms: None,
+            retries: None,
+            schema: SchemaSetting::None,
+            disable_validation: false,
+        }
     }
 }
 
@@ -205,10 +266,23 @@ impl<T: Transport> Instant<T> {
 
     /// Runs a query and returns the host's parsed JSON as is.
     pub async fn query_json(&self, query: &Value, opts: &CallOptions) -> Result<Json> {
+        self.check_query(&query)?;
         self.call(self.query_request(&query, opts.rule_params.as_ref().as_ref())?, opts).await
     }
 
-    /// The checked `POST /admin/query` request for this handle.
+    /// Checks a query against the client's schema, as `@instantdb/admin` does before it
+    /// sends one (nothing without a schema, or with validation disabled).
+    pub fn check_query<J: JsonView>(&self, query: &J) -> Result<()> {
+        self.config.schema().map_or(Ok(()), |schema| crate::schema::check_query(query, schema))
+    }
+
+    /// Checks transaction steps against the client's schema, as [`Instant::check_query`].
+    pub fn check_steps<J: JsonView>(&self, steps: &J) -> Result<()> {
+        self.config.schema().map_or(Ok(()), |schema| crate::schema::check_steps(steps, schema))
+    }
+
+    /// The checked `POST /admin/query` request for this handle (not checked against the
+    /// schema: the storage and auth calls query system namespaces with it).
     pub fn query_request<J: JsonView>(&self, query: &J, rule_params: Option<&J>) -> Result<HttpRequest> {
         self.check_who()?;
         request::query(&self.config, self.who.as_ref(), query, rule_params)
@@ -228,6 +302,7 @@ impl<T: Transport> Instant<T> {
 
     /// Applies raw steps (`[[action, namespace, id, args, opts?], ...]`); returns the host's JSON.
     pub async fn transact_steps(&self, steps: &Value, opts: &CallOptions) -> Result<Json> {
+        self.check_steps(&steps)?;
         self.call(self.transact_request(&steps)?, opts).await
     }
 

@@ -120,6 +120,7 @@ impl<T: Transport> Instant<T> {
 
     /// The checked `POST /admin/query_perms_check` request for this handle.
     pub fn debug_query_request<J: JsonView>(&self, query: &J, rule_params: Option<&J>, checks: CheckOptions) -> Result<HttpRequest> {
+        self.check_query(query)?;
         self.check_who()?;
         query_perms_check(&self.config, self.who.as_ref(), query, rule_params, checks)
     }
@@ -148,6 +149,7 @@ impl<T: Transport> Instant<T> {
 
     /// The checked `POST /admin/transact_perms_check` request for this handle.
     pub fn debug_transact_request<J: JsonView>(&self, steps: &J, checks: CheckOptions) -> Result<HttpRequest> {
+        self.check_steps(steps)?;
         self.check_who()?;
         transact_perms_check(&self.config, self.who.as_ref(), steps, checks)
     }

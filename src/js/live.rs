@@ -104,6 +104,7 @@ impl Client {
             let text = read_argument(&query, "query")?;
             let query = super::argument_node(&text);
             let params = rule_params.as_ref().map(super::argument_node);
+            self.db.check_query(&query)?;
             self.db.query_request(&query, None)?; // the impersonation checks, before anything starts
             let request = crate::request::subscribe(self.db.config(), self.db.who(), &query, params.as_ref(), &crate::id())?;
             Ok(Live { db: self.db.clone(), request, state: LiveState::default() })

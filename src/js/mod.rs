@@ -166,8 +166,14 @@ impl Client {
         if let Some(token) = string_option(config, "adminToken")? {
             settings = settings.with_admin_token(token)?;
         }
+        // The schema's JSON, read once and kept; `disableValidation` keeps only the flags.
         let schema = get(config, "schema")?;
-        settings = settings.with_schema(schema.is_truthy());
+        if schema.is_truthy() {
+            settings = match get(config, "disableValidation")?.is_truthy() {
+                true => settings.with_schema(true),
+                false => settings.with_schema_def(crate::Schema::from_json(&argument_node(&read_argument(&schema, "schema")?))?, true),
+            };
+        }
         if let Some(ms) = number_option(config, "timeout", f64::from(u32::MAX))? {
             settings = settings.with_timeout_ms(ms as u32);
         }
@@ -182,10 +188,12 @@ impl Client {
     /// `db.storage.<method>(...args)` and `db.rooms.getPresence(type, id)`: `area` and `method`
     /// name the call. One export for all of them (each export costs a shim); the request is
     /// driven by `drive` in `host.js` through [`Pending::next`].
-    pub fn call(&self, area: u32, method: JsValue, args: JsValue) -> Promise {
+    /// A query or transaction its schema refuses throws here, before any promise, as
+    /// `@instantdb/admin` throws (`debugQuery` / `debugTransact` reject instead).
+    pub fn call(&self, area: u32, method: JsValue, args: JsValue) -> Result<Promise, JsValue> {
         let args: Array = if Array::is_array(&args) { args.unchecked_into() } else { Array::new() };
         let arg = |i: usize| args.get(i as u32);
-        match prepare(&self.db, area, method.as_string().unwrap_or_default().as_str(), &arg) {
+        Ok(match prepare(&self.db, area, method.as_string().unwrap_or_default().as_str(), &arg) {
             Ok(Prepared::Done(value)) => Promise::resolve(&value),
             Ok(Prepared::Send(request, options, answer)) => {
                 let now = js_sys::Date::now();
@@ -197,8 +205,9 @@ impl Client {
                     Err(error) => Promise::reject(&error),
                 }
             }
+            Err(error @ Error::Validation { .. }) if area & DEBUG == 0 => return Err(to_js_error(error)),
             Err(error) => Promise::reject(&to_js_error(error)),
-        }
+        })
     }
 
     /// `db.asUser({ email } | { token } | { guest: true })`.
@@ -327,6 +336,10 @@ fn data_request(db: &Instant, area: u32, arg: &dyn Fn(usize) -> JsValue) -> Resu
     // `pkg/src/api.js` flattens `tx` chunks into steps, as `@instantdb/admin` does.
     let text = read_argument(&arg(0), if is_query { "query" } else { "steps" })?;
     let data = argument_node(&text);
+    match is_query {
+        true => db.check_query(&data)?,
+        false => db.check_steps(&data)?,
+    }
     let mut request = match is_query {
         true => db.query_request(&data, rule_params.as_ref().map(argument_node).as_ref())?,
         false => db.transact_request(&data)?,

@@ -24,7 +24,7 @@ const SRC_LAYERS: &[&[&str]] = &[
     // a rule's raw result) as a `Value`.
     &["models", "value"],
     &["decode", "http", "error"],
-    &["config", "json", "parse", "live_state", "answer", "validate", "tx", "uuid", "retry", "sse", "request", "response"],
+    &["config", "json", "parse", "live_state", "answer", "validate", "schema", "tx", "uuid", "retry", "sse", "request", "response"],
     &["host"],
     &["client"],
     &["js"],
