@@ -19,7 +19,10 @@ const ESBUILD_VERSION: &str = "0.25.12";
 /// `name` (`InstantAPIError`, not `d`: Node prints an error by its class name) and the output
 /// is smaller too. es2022: top-level await and class fields, what Node 20, workerd, Deno, Bun
 /// and current browsers all run; esbuild must not use syntax newer than that.
-const MINIFY: [&str; 3] = ["--minify", "--target=es2022", "--log-level=warning"];
+// `--tsconfig-raw={}`: the JS is plain ES modules; without it esbuild reads any
+// `tsconfig.json` in a parent directory of the checkout, and a stray one (even empty) breaks
+// the build.
+const MINIFY: [&str; 4] = ["--minify", "--target=es2022", "--log-level=warning", "--tsconfig-raw={}"];
 /// The hand-written JS every entry re-exports; the build writes it minified to `dist/api.js`,
 /// with the modules beside it in `pkg/src/` that it imports (`./schema.js`).
 const API_SOURCE: &str = "pkg/src/api.js";
