@@ -95,13 +95,13 @@ fn js_string<J: JsonView>(value: Option<&J>, out: &mut String) {
         Kind::Object => out.push_str("[object Object]"),
         Kind::Array => {
             let mut first = true;
-            for item in value.items() {
+            for item in &value.items() {
                 if !first {
                     out.push(',');
                 }
                 first = false;
                 if item.kind() != Kind::Null {
-                    js_string(Some(&item), out);
+                    js_string(Some(item), out);
                 }
             }
         }
@@ -192,7 +192,7 @@ pub fn check_query<J: JsonView>(query: &J, schema: &Schema) -> Result<()> {
         let null = if kind == Kind::Null { " (null)" } else { "" };
         return Err(fail(Q, "", "Query must be an object, but received: \x01\x01", &[type_of(Some(query)), null]));
     }
-    for (key, part) in query.entries() {
+    for (key, part) in &query.entries() {
         if part.kind() == Kind::Array {
             return Err(fail(Q, &key, "Query keys must be strings, but found key of type: string", &[]));
         }
@@ -202,7 +202,7 @@ pub fn check_query<J: JsonView>(query: &J, schema: &Schema) -> Result<()> {
         if schema.entity(&key).is_none() {
             return Err(fail(Q, &key, NO_ENTITY, &[&key, &entity_names(schema)]));
         }
-        entity_in_query(&part, &key, schema, &key, 0)?;
+        entity_in_query(part, key, schema, &key, 0)?;
     }
     Ok(())
 }
@@ -214,22 +214,22 @@ fn entity_in_query<J: JsonView>(part: &J, entity_name: &str, schema: &Schema, pa
     }
     // A link to an entity the schema lacks: the official check fails with a TypeError here.
     let Some(entity) = schema.entity(entity_name).filter(|_| depth <= MAX_DEPTH) else { return Ok(()) };
-    for (key, value) in js_entries(part) {
+    for (key, value) in &js_entries(part) {
         let at = join(path, &key);
         if key != "$" {
             let Some(link) = entity.link(&key) else {
                 return Err(fail(Q, &at, NO_LINK, &[&key, entity_name, &link_names(entity)]));
             };
-            if is_object(&value) && !link.entity_name.is_empty() {
-                entity_in_query(&value, &link.entity_name, schema, &at, depth + 1)?;
+            if is_object(value) && !link.entity_name.is_empty() {
+                entity_in_query(value, &link.entity_name, schema, &at, depth + 1)?;
             }
             continue;
         }
-        if !is_object(&value) {
+        if !is_object(value) {
             let template = "Query parameter '$' must be an object in entity '\x01', but received: \x01";
-            return Err(fail(Q, &at, template, &[entity_name, type_of(Some(&value))]));
+            return Err(fail(Q, &at, template, &[entity_name, type_of(Some(value))]));
         }
-        for (key, _) in js_entries(&value) {
+        for (key, _) in &js_entries(value) {
             if !DOLLAR_KEYS.contains(&key.as_str()) {
                 let template = "Invalid query parameter '\x01' in $ object. Valid parameters are: \x01. Found: \x01";
                 return Err(fail(Q, &at, template, &[&key, DOLLAR_LIST, &key]));
@@ -268,21 +268,21 @@ fn where_clause<J: JsonView>(clause: &J, entity_name: &str, schema: &Schema, pat
     if depth > MAX_DEPTH {
         return Ok(());
     }
-    for (key, value) in js_entries(clause) {
+    for (key, value) in &js_entries(clause) {
         let at = join(path, &key);
         if key == "or" || key == "and" {
-            for item in value.items() {
-                if is_object(&item) {
+            for item in &value.items() {
+                if is_object(item) {
                     let mut at = at.clone();
                     at.push('[');
-                    js_string(Some(&item), &mut at);
+                    js_string(Some(item), &mut at);
                     at.push(']');
-                    where_clause(&item, entity_name, schema, &at, depth + 1)?;
+                    where_clause(item, entity_name, schema, &at, depth + 1)?;
                 }
             }
             continue;
         }
-        where_key(&key, &value, entity_name, schema, &at)?;
+        where_key(key, value, entity_name, schema, &at)?;
     }
     Ok(())
 }
@@ -409,9 +409,9 @@ fn where_value<J: JsonView>(value: &J, attr_name: &str, value_type: Option<&str>
 /// assert_eq!(err.to_string(), "Invalid value for attribute 'title' in entity 'goals'. Expected string, but received: number");
 /// ```
 pub fn check_steps<J: JsonView>(steps: &J, schema: &Schema) -> Result<()> {
-    for step in steps.items() {
+    for step in &steps.items() {
         if step.kind() != Kind::Array {
-            return Err(fail(T, "", "Transaction operation must be an array, but received: \x01", &[type_of(Some(&step))]));
+            return Err(fail(T, "", "Transaction operation must be an array, but received: \x01", &[type_of(Some(step))]));
         }
         let items = step.items();
         let (action, entity_name, id) = (items.first(), items.get(1), items.get(2));
@@ -436,12 +436,12 @@ pub fn check_steps<J: JsonView>(steps: &J, schema: &Schema) -> Result<()> {
             let template = "Arguments for \x01 operation on entity '\x01' must be an object, but received: \x01";
             return Err(fail(T, "", template, &[if is_data { "data" } else { "link" }, &name, type_of(Some(args))]));
         }
-        for (key, value) in js_entries(args) {
+        for (key, value) in &js_entries(args) {
             if is_data {
                 let Some(attr) = entity.attr(&key).filter(|_| key != "id") else { continue };
                 let expected = attr.value_type.as_deref().unwrap_or("undefined");
                 if expected != "json" && fits(value.kind(), expected) != Some(true) {
-                    return Err(fail(T, "", BAD_VALUE, &[&key, &name, expected, type_of(Some(&value))]));
+                    return Err(fail(T, "", BAD_VALUE, &[&key, &name, expected, type_of(Some(value))]));
                 }
                 continue;
             }
@@ -452,16 +452,16 @@ pub fn check_steps<J: JsonView>(steps: &J, schema: &Schema) -> Result<()> {
             match value.kind() {
                 Kind::Null => {}
                 Kind::Array => {
-                    for target in value.items() {
-                        if !is_id(&target) {
+                    for target in &value.items() {
+                        if !is_id(target) {
                             let template = "Invalid entity ID in link '\x01' for entity '\x01'. Expected a UUID or a lookup, but received: \x01";
-                            return Err(fail(T, "", template, &[&key, &name, &quoted(Some(&target))]));
+                            return Err(fail(T, "", template, &[&key, &name, &quoted(Some(target))]));
                         }
                     }
                 }
-                _ if !is_id(&value) => {
+                _ if !is_id(value) => {
                     let template = "Invalid UUID in link '\x01' for entity '\x01'. Expected a UUID, but received: \x01";
-                    return Err(fail(T, "", template, &[&key, &name, &quoted(Some(&value))]));
+                    return Err(fail(T, "", template, &[&key, &name, &quoted(Some(value))]));
                 }
                 _ => {}
             }
