@@ -379,8 +379,8 @@ fn where_value<J: JsonView>(value: &J, attr_name: &str, value_type: Option<&str>
                 return Err(fail(Q, &at, template, &[op, attr_name, entity_name]));
             }
         };
-        let items = if many { operand.items() } else { vec![operand] };
-        for item in &items {
+        let items = operand.items();
+        for item in if many { &items[..] } else { core::slice::from_ref(&operand) } {
             if fits(item.kind(), want) == Some(false) {
                 let template = "Invalid value for operator '\x01' on attribute '\x01' in entity '\x01'. Expected \x01, but received: \x01";
                 return Err(fail(Q, &at, template, &[op, attr_name, entity_name, want, type_of(Some(item))]));
