@@ -360,14 +360,14 @@ fn where_value<J: JsonView>(value: &J, attr_name: &str, value_type: Option<&str>
         }
         return Ok(());
     }
-    for (op, operand) in value.entries() {
+    for (op, operand) in &value.entries() {
         let at = join(path, &op);
         let op = op.as_str();
         let (want, many) = match op {
             "in" | "$in" => {
                 if operand.kind() != Kind::Array {
                     let template = "Operator '\x01' for attribute '\x01' in entity '\x01' must be an array, but received: \x01";
-                    return Err(fail(Q, &at, template, &[op, attr_name, entity_name, type_of(Some(&operand))]));
+                    return Err(fail(Q, &at, template, &[op, attr_name, entity_name, type_of(Some(operand))]));
                 }
                 (expected, true)
             }
@@ -380,7 +380,7 @@ fn where_value<J: JsonView>(value: &J, attr_name: &str, value_type: Option<&str>
             }
         };
         let items = operand.items();
-        for item in if many { &items[..] } else { core::slice::from_ref(&operand) } {
+        for item in if many { &items[..] } else { core::slice::from_ref(operand) } {
             if fits(item.kind(), want) == Some(false) {
                 let template = "Invalid value for operator '\x01' on attribute '\x01' in entity '\x01'. Expected \x01, but received: \x01";
                 return Err(fail(Q, &at, template, &[op, attr_name, entity_name, want, type_of(Some(item))]));
