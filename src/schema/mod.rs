@@ -117,35 +117,35 @@ impl Schema {
             return Err(Error::invalid("schema", "must be schema JSON: { entities, links }"));
         };
         let mut schema = Schema::default();
-        for (name, link) in objects(json.field("links")) {
-            schema.links.push(Link { name, forward: read_side(link.field("forward")), reverse: read_side(link.field("reverse")) });
+        for (name, link) in &objects(json.field("links")) {
+            schema.links.push(Link { name: name.clone(), forward: read_side(link.field("forward")), reverse: read_side(link.field("reverse")) });
         }
-        for (name, entity) in objects(Some(entities)) {
+        for (name, entity) in &objects(Some(entities)) {
             let mut attrs = Vec::new();
-            for (name, attr) in objects(entity.field("attrs")) {
+            for (name, attr) in &objects(entity.field("attrs")) {
                 let config = attr.field("config");
                 attrs.push(Attr {
-                    name,
-                    value_type: text(&attr, "valueType"),
-                    required: flag(Some(&attr), "required"),
-                    is_indexed: flag(Some(&attr), "isIndexed"),
+                    name: name.clone(),
+                    value_type: text(attr, "valueType"),
+                    required: flag(Some(attr), "required"),
+                    is_indexed: flag(Some(attr), "isIndexed"),
                     indexed: flag(config.as_ref(), "indexed"),
                     unique: flag(config.as_ref(), "unique"),
                 });
             }
             let mut links = Vec::new();
-            for (label, link) in objects(entity.field("links")) {
-                let (entity_name, cardinality) = (text(&link, "entityName"), text(&link, "cardinality"));
-                links.push(LinkLabel { label, entity_name: entity_name.unwrap_or_default(), cardinality: cardinality.unwrap_or_default() });
+            for (label, link) in &objects(entity.field("links")) {
+                let (entity_name, cardinality) = (text(link, "entityName"), text(link, "cardinality"));
+                links.push(LinkLabel { label: label.clone(), entity_name: entity_name.unwrap_or_default(), cardinality: cardinality.unwrap_or_default() });
             }
-            schema.entities.push(Entity { name, attrs, links });
+            schema.entities.push(Entity { name: name.clone(), attrs, links });
         }
         for link in &schema.links {
             for (side, other) in [(&link.forward, &link.reverse), (&link.reverse, &link.forward)] {
                 for entity in &mut schema.entities {
                     if entity.name == side.on && entity.link(&side.label).is_none() {
                         let (label, entity_name, cardinality) = (side.label.clone(), other.on.clone(), side.has.clone());
-                        entity.links.push(LinkLabel { label, entity_name, cardinality });
+                        entity.links.push(LinkLabel { label: label.clone(), entity_name, cardinality });
                     }
                     if entity.name == side.on {
                         break;
