@@ -194,15 +194,15 @@ pub fn check_query<J: JsonView>(query: &J, schema: &Schema) -> Result<()> {
     }
     for (key, part) in &query.entries() {
         if part.kind() == Kind::Array {
-            return Err(fail(Q, &key, "Query keys must be strings, but found key of type: string", &[]));
+            return Err(fail(Q, key, "Query keys must be strings, but found key of type: string", &[]));
         }
         if key == "$$ruleParams" {
             continue;
         }
-        if schema.entity(&key).is_none() {
-            return Err(fail(Q, &key, NO_ENTITY, &[&key, &entity_names(schema)]));
+        if schema.entity(key).is_none() {
+            return Err(fail(Q, key, NO_ENTITY, &[key, &entity_names(schema)]));
         }
-        entity_in_query(part, key, schema, &key, 0)?;
+        entity_in_query(part, key, schema, key, 0)?;
     }
     Ok(())
 }
@@ -215,10 +215,10 @@ fn entity_in_query<J: JsonView>(part: &J, entity_name: &str, schema: &Schema, pa
     // A link to an entity the schema lacks: the official check fails with a TypeError here.
     let Some(entity) = schema.entity(entity_name).filter(|_| depth <= MAX_DEPTH) else { return Ok(()) };
     for (key, value) in &js_entries(part) {
-        let at = join(path, &key);
+        let at = join(path, key);
         if key != "$" {
-            let Some(link) = entity.link(&key) else {
-                return Err(fail(Q, &at, NO_LINK, &[&key, entity_name, &link_names(entity)]));
+            let Some(link) = entity.link(key) else {
+                return Err(fail(Q, &at, NO_LINK, &[key, entity_name, &link_names(entity)]));
             };
             if is_object(value) && !link.entity_name.is_empty() {
                 entity_in_query(value, &link.entity_name, schema, &at, depth + 1)?;
@@ -232,7 +232,7 @@ fn entity_in_query<J: JsonView>(part: &J, entity_name: &str, schema: &Schema, pa
         for (key, _) in &js_entries(value) {
             if !DOLLAR_KEYS.contains(&key.as_str()) {
                 let template = "Invalid query parameter '\x01' in $ object. Valid parameters are: \x01. Found: \x01";
-                return Err(fail(Q, &at, template, &[&key, DOLLAR_LIST, &key]));
+                return Err(fail(Q, &at, template, &[key, DOLLAR_LIST, key]));
             }
         }
         if depth > 0 {
@@ -269,7 +269,7 @@ fn where_clause<J: JsonView>(clause: &J, entity_name: &str, schema: &Schema, pat
         return Ok(());
     }
     for (key, value) in &js_entries(clause) {
-        let at = join(path, &key);
+        let at = join(path, key);
         if key == "or" || key == "and" {
             for item in &value.items() {
                 if is_object(item) {
@@ -300,8 +300,7 @@ fn where_key<J: JsonView>(key: &str, value: &J, start: &str, schema: &Schema, pa
                 return Err(fail(Q, path, template, &[current, key]));
             };
             let Some(link) = entity.link(link_name) else {
-                let template =
-                    "Link '\x01' does not exist on entity '\x01' in dot notation path '\x01'. Available links: \x01";
+                let template = "Link '\x01' does not exist on entity '\x01' in dot notation path '\x01'. Available links: \x01";
                 return Err(fail(Q, path, template, &[link_name, current, key, &link_names(entity)]));
             };
             current = &link.entity_name;
@@ -349,7 +348,14 @@ fn fits(kind: Kind, expected: &str) -> Option<bool> {
     })
 }
 
-fn where_value<J: JsonView>(value: &J, attr_name: &str, value_type: Option<&str>, indexed: bool, entity_name: &str, path: &str) -> Result<()> {
+fn where_value<J: JsonView>(
+    value: &J,
+    attr_name: &str,
+    value_type: Option<&str>,
+    indexed: bool,
+    entity_name: &str,
+    path: &str,
+) -> Result<()> {
     let expected = value_type.filter(|t| !t.is_empty()).unwrap_or("unknown");
     if value_type == Some("json") {
         return Ok(());
@@ -361,7 +367,7 @@ fn where_value<J: JsonView>(value: &J, attr_name: &str, value_type: Option<&str>
         return Ok(());
     }
     for (op, operand) in &value.entries() {
-        let at = join(path, &op);
+        let at = join(path, op);
         let op = op.as_str();
         let (want, many) = match op {
             "in" | "$in" => {
@@ -438,15 +444,15 @@ pub fn check_steps<J: JsonView>(steps: &J, schema: &Schema) -> Result<()> {
         }
         for (key, value) in &js_entries(args) {
             if is_data {
-                let Some(attr) = entity.attr(&key).filter(|_| key != "id") else { continue };
+                let Some(attr) = entity.attr(key).filter(|_| key != "id") else { continue };
                 let expected = attr.value_type.as_deref().unwrap_or("undefined");
                 if expected != "json" && fits(value.kind(), expected) != Some(true) {
-                    return Err(fail(T, "", BAD_VALUE, &[&key, &name, expected, type_of(Some(value))]));
+                    return Err(fail(T, "", BAD_VALUE, &[key, &name, expected, type_of(Some(value))]));
                 }
                 continue;
             }
-            if entity.link(&key).is_none() {
-                return Err(fail(T, "", NO_LINK, &[&key, &name, &link_names(entity)]));
+            if entity.link(key).is_none() {
+                return Err(fail(T, "", NO_LINK, &[key, &name, &link_names(entity)]));
             }
             let is_id = |target: &J| target.text().is_some_and(|t| is_entity_id(&t));
             match value.kind() {
@@ -454,14 +460,15 @@ pub fn check_steps<J: JsonView>(steps: &J, schema: &Schema) -> Result<()> {
                 Kind::Array => {
                     for target in &value.items() {
                         if !is_id(target) {
-                            let template = "Invalid entity ID in link '\x01' for entity '\x01'. Expected a UUID or a lookup, but received: \x01";
-                            return Err(fail(T, "", template, &[&key, &name, &quoted(Some(target))]));
+                            let template =
+                                "Invalid entity ID in link '\x01' for entity '\x01'. Expected a UUID or a lookup, but received: \x01";
+                            return Err(fail(T, "", template, &[key, &name, &quoted(Some(target))]));
                         }
                     }
                 }
                 _ if !is_id(value) => {
                     let template = "Invalid UUID in link '\x01' for entity '\x01'. Expected a UUID, but received: \x01";
-                    return Err(fail(T, "", template, &[&key, &name, &quoted(Some(value))]));
+                    return Err(fail(T, "", template, &[key, &name, &quoted(Some(value))]));
                 }
                 _ => {}
             }

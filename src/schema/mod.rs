@@ -118,7 +118,11 @@ impl Schema {
         };
         let mut schema = Schema::default();
         for (name, link) in &objects(json.field("links")) {
-            schema.links.push(Link { name: name.clone(), forward: read_side(link.field("forward")), reverse: read_side(link.field("reverse")) });
+            schema.links.push(Link {
+                name: name.clone(),
+                forward: read_side(link.field("forward")),
+                reverse: read_side(link.field("reverse")),
+            });
         }
         for (name, entity) in &objects(Some(entities)) {
             let mut attrs = Vec::new();
@@ -136,7 +140,11 @@ impl Schema {
             let mut links = Vec::new();
             for (label, link) in &objects(entity.field("links")) {
                 let (entity_name, cardinality) = (text(link, "entityName"), text(link, "cardinality"));
-                links.push(LinkLabel { label: label.clone(), entity_name: entity_name.unwrap_or_default(), cardinality: cardinality.unwrap_or_default() });
+                links.push(LinkLabel {
+                    label: label.clone(),
+                    entity_name: entity_name.unwrap_or_default(),
+                    cardinality: cardinality.unwrap_or_default(),
+                });
             }
             schema.entities.push(Entity { name: name.clone(), attrs, links });
         }
