@@ -64,13 +64,13 @@ fn fill(out: &mut String, template: &str, args: &[&str]) {
 
 /// The error of `class` (a query's with `At path '...': ` unless `path` is empty).
 #[inline(never)]
-fn fail(class: ValidationClass, path: &str, template: &str, args: &[&str]) -> Error {
+fn fail(class: ValidationClass, path: &str, template: &str, args: &[&str]) -> Box<Error> {
     let mut message = String::new();
     if !path.is_empty() {
         fill(&mut message, "At path '\x01': ", &[path]);
     }
     fill(&mut message, template, args);
-    Error::Validation { class, message }
+    Box::new(Error::Validation { class, message })
 }
 
 /// `typeof` of the value JSON holds.
@@ -187,6 +187,13 @@ fn join(path: &str, key: &str) -> String {
 /// assert_eq!(err.to_string(), "At path 'goal': Entity 'goal' does not exist in schema. Available entities: goals");
 /// ```
 pub fn check_query<J: JsonView>(query: &J, schema: &Schema) -> Result<()> {
+    query_checked(query, schema).map_err(|error| *error)
+}
+
+/// A check's error, boxed: `?` then moves a pointer, not the whole [`Error`].
+type Checked = core::result::Result<(), Box<Error>>;
+
+fn query_checked<J: JsonView>(query: &J, schema: &Schema) -> Checked {
     let kind = query.kind();
     if kind != Kind::Object {
         let null = if kind == Kind::Null { " (null)" } else { "" };
@@ -207,7 +214,7 @@ pub fn check_query<J: JsonView>(query: &J, schema: &Schema) -> Result<()> {
     Ok(())
 }
 
-fn entity_in_query<J: JsonView>(part: &J, entity_name: &str, schema: &Schema, path: &str, depth: usize) -> Result<()> {
+fn entity_in_query<J: JsonView>(part: &J, entity_name: &str, schema: &Schema, path: &str, depth: usize) -> Checked {
     if !is_object(part) {
         let template = "Query part for entity '\x01' must be an object, but received: \x01";
         return Err(fail(Q, path, template, &[entity_name, type_of(Some(part))]));
@@ -264,7 +271,7 @@ fn truthy<J: JsonView>(value: &J) -> bool {
     }
 }
 
-fn where_clause<J: JsonView>(clause: &J, entity_name: &str, schema: &Schema, path: &str, depth: usize) -> Result<()> {
+fn where_clause<J: JsonView>(clause: &J, entity_name: &str, schema: &Schema, path: &str, depth: usize) -> Checked {
     if depth > MAX_DEPTH {
         return Ok(());
     }
@@ -288,7 +295,7 @@ fn where_clause<J: JsonView>(clause: &J, entity_name: &str, schema: &Schema, pat
 }
 
 /// One key of a `where` clause: an attribute, a link, `id`, or a dot path through links.
-fn where_key<J: JsonView>(key: &str, value: &J, start: &str, schema: &Schema, path: &str) -> Result<()> {
+fn where_key<J: JsonView>(key: &str, value: &J, start: &str, schema: &Schema, path: &str) -> Checked {
     let mut current = start;
     let mut last = key;
     let dotted = key.bytes().any(|b| b == b'.');
@@ -348,14 +355,7 @@ fn fits(kind: Kind, expected: &str) -> Option<bool> {
     })
 }
 
-fn where_value<J: JsonView>(
-    value: &J,
-    attr_name: &str,
-    value_type: Option<&str>,
-    indexed: bool,
-    entity_name: &str,
-    path: &str,
-) -> Result<()> {
+fn where_value<J: JsonView>(value: &J, attr_name: &str, value_type: Option<&str>, indexed: bool, entity_name: &str, path: &str) -> Checked {
     let expected = value_type.filter(|t| !t.is_empty()).unwrap_or("unknown");
     if value_type == Some("json") {
         return Ok(());
@@ -415,6 +415,10 @@ fn where_value<J: JsonView>(
 /// assert_eq!(err.to_string(), "Invalid value for attribute 'title' in entity 'goals'. Expected string, but received: number");
 /// ```
 pub fn check_steps<J: JsonView>(steps: &J, schema: &Schema) -> Result<()> {
+    steps_checked(steps, schema).map_err(|error| *error)
+}
+
+fn steps_checked<J: JsonView>(steps: &J, schema: &Schema) -> Checked {
     for step in &steps.items() {
         if step.kind() != Kind::Array {
             return Err(fail(T, "", "Transaction operation must be an array, but received: \x01", &[type_of(Some(step))]));
