@@ -2,6 +2,9 @@
 //! `validateTransactions` in `transactionValidation.ts` of `@instantdb/core`): the same rules,
 //! in the same order, with the same messages. Values are quoted as JavaScript would quote the
 //! caller's object (`typeof`, `String(value)`), read from the JSON the caller's object became.
+//!
+//! Written for size (every byte is in the npm wasm): each message is one template whose `\x01`s
+//! take the arguments in turn ([`fail`]), one function walks `where` keys, dotted or not.
 
 use super::Schema;
 use crate::error::{Error, Result, ValidationClass};
@@ -12,10 +15,21 @@ use crate::uuid::is_uuid;
 /// What `$` may hold.
 const DOLLAR_KEYS: [&str; 12] =
     ["where", "order", "limit", "last", "first", "offset", "after", "afterInclusive", "before", "beforeInclusive", "fields", "aggregate"];
+/// [`DOLLAR_KEYS`] as the message lists them.
+const DOLLAR_LIST: &str = "where, order, limit, last, first, offset, after, afterInclusive, before, beforeInclusive, fields, aggregate";
 /// `$` options refused below the top level.
 const PAGINATION: [&str; 7] = ["offset", "before", "beforeInclusive", "after", "afterInclusive", "first", "last"];
 /// Deeper than this the checks stop (the structural checks of [`crate::validate`] refuse it).
 const MAX_DEPTH: usize = crate::validate::MAX_DEPTH;
+/// A value of the wrong type for an attribute (queries and transactions).
+const BAD_VALUE: &str = "Invalid value for attribute '\x01' in entity '\x01'. Expected \x01, but received: \x01";
+/// A namespace the schema lacks (queries and transactions).
+const NO_ENTITY: &str = "Entity '\x01' does not exist in schema. Available entities: \x01";
+/// A link label the entity lacks (queries and transactions).
+const NO_LINK: &str = "Link '\x01' does not exist on entity '\x01'. Available links: \x01";
+
+const Q: ValidationClass = ValidationClass::Query;
+const T: ValidationClass = ValidationClass::Transaction;
 
 /// Whether `text` is a UUID as the `uuid` package's `validate` accepts it: version 1 to 8 and
 /// the RFC variant, or the nil or max UUID.
@@ -38,6 +52,27 @@ pub fn is_entity_id(text: &str) -> bool {
     text.starts_with("lookup__") || is_strict_uuid(text)
 }
 
+/// `template` with each `\x01` replaced by the next of `args`.
+fn fill(out: &mut String, template: &str, args: &[&str]) {
+    for (i, piece) in template.split('\x01').enumerate() {
+        if i > 0 {
+            out.push_str(args[i - 1]);
+        }
+        out.push_str(piece);
+    }
+}
+
+/// The error of `class` (a query's with `At path '...': ` unless `path` is empty).
+#[inline(never)]
+fn fail(class: ValidationClass, path: &str, template: &str, args: &[&str]) -> Box<Error> {
+    let mut message = String::new();
+    if !path.is_empty() {
+        fill(&mut message, "At path '\x01': ", &[path]);
+    }
+    fill(&mut message, template, args);
+    Box::new(Error::Validation { class, message })
+}
+
 /// `typeof` of the value JSON holds.
 fn type_of<J: JsonView>(value: Option<&J>) -> &'static str {
     match value.map(JsonView::kind) {
@@ -45,7 +80,7 @@ fn type_of<J: JsonView>(value: Option<&J>) -> &'static str {
         Some(Kind::Bool) => "boolean",
         Some(Kind::Number) => "number",
         Some(Kind::String) => "string",
-        Some(Kind::Null | Kind::Array | Kind::Object) => "object",
+        Some(_) => "object",
     }
 }
 
@@ -59,10 +94,12 @@ fn js_string<J: JsonView>(value: Option<&J>, out: &mut String) {
         Kind::String => out.push_str(&value.text().unwrap_or_default()),
         Kind::Object => out.push_str("[object Object]"),
         Kind::Array => {
-            for (i, item) in value.items().iter().enumerate() {
-                if i > 0 {
+            let mut first = true;
+            for item in &value.items() {
+                if !first {
                     out.push(',');
                 }
+                first = false;
                 if item.kind() != Kind::Null {
                     js_string(Some(item), out);
                 }
@@ -79,29 +116,16 @@ fn quoted<J: JsonView>(value: Option<&J>) -> String {
 
 /// `Object.entries(value)` of an object or an array.
 fn js_entries<J: JsonView>(value: &J) -> Vec<(String, J)> {
-    match value.kind() {
-        Kind::Array => value
-            .items()
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let mut key = String::new();
-                crate::value::push_number(&mut key, i as u64);
-                (key, item)
-            })
-            .collect(),
-        _ => value.entries(),
+    if value.kind() != Kind::Array {
+        return value.entries();
     }
-}
-
-fn truthy<J: JsonView>(value: &J) -> bool {
-    match value.kind() {
-        Kind::Null => false,
-        Kind::Bool => value.boolean() == Some(true),
-        Kind::Number => value.number().is_some_and(|n| n != 0.0),
-        Kind::String => value.text().is_some_and(|t| !t.is_empty()),
-        Kind::Array | Kind::Object => true,
+    let mut entries = Vec::new();
+    for item in value.items() {
+        let mut key = String::new();
+        crate::value::push_number(&mut key, entries.len() as u64);
+        entries.push((key, item));
     }
+    entries
 }
 
 /// `typeof value === 'object' && value !== null`.
@@ -109,14 +133,22 @@ fn is_object<J: JsonView>(value: &J) -> bool {
     matches!(value.kind(), Kind::Array | Kind::Object)
 }
 
-/// `names.join(', ')`, or `none`.
-fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+/// The names of `items` joined with `, `, then `tail` if any; `none` for nothing.
+fn list<T>(items: &[T], name: fn(&T) -> &str, tail: &str) -> String {
     let mut out = String::new();
-    for name in names {
-        if !out.is_empty() {
+    let mut first = true;
+    for item in items {
+        if !first {
             out.push_str(", ");
         }
-        out.push_str(name);
+        first = false;
+        out.push_str(name(item));
+    }
+    if !tail.is_empty() {
+        if !first {
+            out.push_str(", ");
+        }
+        out.push_str(tail);
     }
     if out.is_empty() {
         out.push_str("none");
@@ -124,30 +156,16 @@ fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
     out
 }
 
-/// `parts.concat()`, without the generic joining code.
-fn concat(parts: &[&str]) -> String {
-    let mut out = String::new();
-    for part in parts {
-        out.push_str(part);
-    }
-    out
+fn entity_names(schema: &Schema) -> String {
+    list(&schema.entities, |e| &e.name, "")
 }
 
-fn query_error(path: &str, parts: &[&str]) -> Error {
-    let mut message = String::new();
-    if !path.is_empty() {
-        message.push_str("At path '");
-        message.push_str(path);
-        message.push_str("': ");
-    }
-    for part in parts {
-        message.push_str(part);
-    }
-    Error::Validation { class: ValidationClass::Query, message }
+fn link_names(entity: &super::Entity) -> String {
+    list(&entity.links, |l| &l.label, "")
 }
 
-fn tx_error(parts: &[&str]) -> Error {
-    Error::Validation { class: ValidationClass::Transaction, message: concat(parts) }
+fn attr_names(entity: &super::Entity, tail: &str) -> String {
+    list(&entity.attrs, |a| &a.name, tail)
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -169,322 +187,217 @@ fn join(path: &str, key: &str) -> String {
 /// assert_eq!(err.to_string(), "At path 'goal': Entity 'goal' does not exist in schema. Available entities: goals");
 /// ```
 pub fn check_query<J: JsonView>(query: &J, schema: &Schema) -> Result<()> {
-    match query.kind() {
-        Kind::Object => {}
-        Kind::Null => return Err(query_error("", &["Query must be an object, but received: object (null)"])),
-        _ => return Err(query_error("", &["Query must be an object, but received: ", type_of(Some(query))])),
+    query_checked(query, schema).map_err(|error| *error)
+}
+
+/// A check's error, boxed: `?` then moves a pointer, not the whole [`Error`].
+type Checked = core::result::Result<(), Box<Error>>;
+
+fn query_checked<J: JsonView>(query: &J, schema: &Schema) -> Checked {
+    let kind = query.kind();
+    if kind != Kind::Object {
+        let null = if kind == Kind::Null { " (null)" } else { "" };
+        return Err(fail(Q, "", "Query must be an object, but received: \x01\x01", &[type_of(Some(query)), null]));
     }
-    for (key, part) in query.entries() {
+    for (key, part) in &query.entries() {
         if part.kind() == Kind::Array {
-            return Err(query_error(&key, &["Query keys must be strings, but found key of type: string"]));
+            return Err(fail(Q, key, "Query keys must be strings, but found key of type: string", &[]));
         }
         if key == "$$ruleParams" {
             continue;
         }
-        if schema.entity(&key).is_none() {
-            let available = list(schema.entities.iter().map(|e| e.name.as_str()));
-            return Err(query_error(&key, &["Entity '", &key, "' does not exist in schema. Available entities: ", &available]));
+        if schema.entity(key).is_none() {
+            return Err(fail(Q, key, NO_ENTITY, &[key, &entity_names(schema)]));
         }
-        entity_in_query(&part, &key, schema, &key, 0)?;
+        entity_in_query(part, key, schema, key, 0)?;
     }
     Ok(())
 }
 
-fn entity_in_query<J: JsonView>(part: &J, entity_name: &str, schema: &Schema, path: &str, depth: usize) -> Result<()> {
-    if !truthy(part) || !is_object(part) {
-        let parts = ["Query part for entity '", entity_name, "' must be an object, but received: ", type_of(Some(part))];
-        return Err(query_error(path, &parts));
+fn entity_in_query<J: JsonView>(part: &J, entity_name: &str, schema: &Schema, path: &str, depth: usize) -> Checked {
+    if !is_object(part) {
+        let template = "Query part for entity '\x01' must be an object, but received: \x01";
+        return Err(fail(Q, path, template, &[entity_name, type_of(Some(part))]));
     }
     // A link to an entity the schema lacks: the official check fails with a TypeError here.
     let Some(entity) = schema.entity(entity_name).filter(|_| depth <= MAX_DEPTH) else { return Ok(()) };
-    for (key, value) in js_entries(part) {
-        let at = join(path, &key);
+    for (key, value) in &js_entries(part) {
+        let at = join(path, key);
         if key != "$" {
-            let Some(link) = entity.link(&key) else {
-                let available = list(entity.links.iter().map(|l| l.label.as_str()));
-                return Err(query_error(
-                    &at,
-                    &["Link '", &key, "' does not exist on entity '", entity_name, "'. Available links: ", &available],
-                ));
+            let Some(link) = entity.link(key) else {
+                return Err(fail(Q, &at, NO_LINK, &[key, entity_name, &link_names(entity)]));
             };
-            if is_object(&value) && !link.entity_name.is_empty() {
-                entity_in_query(&value, &link.entity_name, schema, &at, depth + 1)?;
+            if is_object(value) && !link.entity_name.is_empty() {
+                entity_in_query(value, &link.entity_name, schema, &at, depth + 1)?;
             }
-        } else if !is_object(&value) {
-            let parts = ["Query parameter '$' must be an object in entity '", entity_name, "', but received: ", type_of(Some(&value))];
-            return Err(query_error(&at, &parts));
-        } else {
-            dollar(&value, entity_name, schema, &at, depth)?;
+            continue;
         }
+        if !is_object(value) {
+            let template = "Query parameter '$' must be an object in entity '\x01', but received: \x01";
+            return Err(fail(Q, &at, template, &[entity_name, type_of(Some(value))]));
+        }
+        for (key, _) in &js_entries(value) {
+            if !DOLLAR_KEYS.contains(&key.as_str()) {
+                let template = "Invalid query parameter '\x01' in $ object. Valid parameters are: \x01. Found: \x01";
+                return Err(fail(Q, &at, template, &[key, DOLLAR_LIST, key]));
+            }
+        }
+        if depth > 0 {
+            for param in PAGINATION {
+                if value.field(param).is_some() {
+                    let template = "'\x01' can only be used on top-level namespaces. It cannot be used in nested queries.";
+                    return Err(fail(Q, &at, template, &[param]));
+                }
+            }
+        }
+        let Some(clause) = value.field("where").filter(truthy) else { continue };
+        let at = join(&at, "where");
+        if !is_object(&clause) {
+            let template = "'where' clause must be an object in entity '\x01', but received: \x01";
+            return Err(fail(Q, &at, template, &[entity_name, type_of(Some(&clause))]));
+        }
+        where_clause(&clause, entity_name, schema, &at, 0)?;
     }
     Ok(())
 }
 
-fn dollar<J: JsonView>(options: &J, entity_name: &str, schema: &Schema, path: &str, depth: usize) -> Result<()> {
-    for (key, _) in js_entries(options) {
-        if !DOLLAR_KEYS.contains(&key.as_str()) {
-            let valid = list(DOLLAR_KEYS.iter().copied());
-            let parts = ["Invalid query parameter '", &key, "' in $ object. Valid parameters are: ", &valid, ". Found: ", &key];
-            return Err(query_error(path, &parts));
-        }
-    }
-    if depth > 0 {
-        if let Some(param) = PAGINATION.iter().find(|param| options.field(param).is_some()) {
-            return Err(query_error(
-                path,
-                &["'", param, "' can only be used on top-level namespaces. It cannot be used in nested queries."],
-            ));
-        }
-    }
-    match options.field("where") {
-        Some(clause) if truthy(&clause) => {
-            let at = join(path, "where");
-            if !is_object(&clause) {
-                let parts = ["'where' clause must be an object in entity '", entity_name, "', but received: ", type_of(Some(&clause))];
-                return Err(query_error(&at, &parts));
-            }
-            where_clause(&clause, entity_name, schema, &at, 0)
-        }
-        _ => Ok(()),
+fn truthy<J: JsonView>(value: &J) -> bool {
+    match value.kind() {
+        Kind::Null => false,
+        Kind::Bool => value.boolean() == Some(true),
+        Kind::Number => value.number().is_some_and(|n| n != 0.0),
+        Kind::String => value.text().is_some_and(|t| !t.is_empty()),
+        Kind::Array | Kind::Object => true,
     }
 }
 
-/// The attribute a `where` value is checked against: an id or a link compares as an indexed string.
-#[derive(Clone, Copy)]
-struct Typed<'a> {
-    value_type: Option<&'a str>,
-    is_indexed: bool,
-}
-
-const ID: Typed<'static> = Typed { value_type: Some("string"), is_indexed: true };
-
-fn where_clause<J: JsonView>(clause: &J, entity_name: &str, schema: &Schema, path: &str, depth: usize) -> Result<()> {
+fn where_clause<J: JsonView>(clause: &J, entity_name: &str, schema: &Schema, path: &str, depth: usize) -> Checked {
     if depth > MAX_DEPTH {
         return Ok(());
     }
-    for (key, value) in js_entries(clause) {
-        let at = join(path, &key);
+    for (key, value) in &js_entries(clause) {
+        let at = join(path, key);
         if key == "or" || key == "and" {
-            for item in value.items().iter().filter(|item| is_object(*item)) {
-                let mut at = at.clone();
-                at.push('[');
-                js_string(Some(item), &mut at);
-                at.push(']');
-                where_clause(item, entity_name, schema, &at, depth + 1)?;
+            for item in &value.items() {
+                if is_object(item) {
+                    let mut at = at.clone();
+                    at.push('[');
+                    js_string(Some(item), &mut at);
+                    at.push(']');
+                    where_clause(item, entity_name, schema, &at, depth + 1)?;
+                }
             }
             continue;
         }
-        if key == "id" {
-            where_value(&value, "id", ID, entity_name, &at)?;
-            continue;
-        }
-        if key.contains('.') {
-            dot_path(&key, &value, entity_name, schema, &at)?;
-            continue;
-        }
-        let Some(entity) = schema.entity(entity_name) else { continue };
-        if let Some(attr) = entity.attr(&key) {
-            where_value(&value, &key, Typed { value_type: attr.value_type.as_deref(), is_indexed: attr.is_indexed }, entity_name, &at)?;
-        } else if entity.link(&key).is_some() {
-            not_a_uuid(&value, &link_subject(&key), entity_name, &at)?;
-            where_value(&value, &key, ID, entity_name, &at)?;
-        } else {
-            let attrs = list(entity.attrs.iter().map(|a| a.name.as_str()));
-            let links = list(entity.links.iter().map(|l| l.label.as_str()));
-            let parts = [
-                "Attribute or link '",
-                &key,
-                "' does not exist on entity '",
-                entity_name,
-                "'. Available attributes: ",
-                &attrs,
-                ". Available links: ",
-                &links,
-            ];
-            return Err(query_error(&at, &parts));
-        }
+        where_key(key, value, entity_name, schema, &at)?;
     }
     Ok(())
 }
 
-/// `link 'label'`.
-fn link_subject(label: &str) -> String {
-    concat(&["link '", label, "'"])
-}
-
-/// A string that is not a UUID where an id or a link is compared.
-fn not_a_uuid<J: JsonView>(value: &J, subject: &str, entity_name: &str, path: &str) -> Result<()> {
-    match value.text() {
-        Some(text) if !is_strict_uuid(&text) => {
-            let parts = ["Invalid value for ", subject, " in entity '", entity_name, "'. Expected a UUID, but received: ", &text];
-            Err(query_error(path, &parts))
-        }
-        _ => Ok(()),
-    }
-}
-
-fn dot_path<J: JsonView>(dot_path: &str, value: &J, start: &str, schema: &Schema, path: &str) -> Result<()> {
-    let parts: Vec<&str> = dot_path.split('.').collect();
-    let (last, links) = parts.split_last().unwrap_or((&"", &[]));
+/// One key of a `where` clause: an attribute, a link, `id`, or a dot path through links.
+fn where_key<J: JsonView>(key: &str, value: &J, start: &str, schema: &Schema, path: &str) -> Checked {
     let mut current = start;
-    for link_name in links {
-        let Some(entity) = schema.entity(current) else {
-            let parts = ["Entity '", current, "' does not exist in schema while traversing dot notation path '", dot_path, "'."];
-            return Err(query_error(path, &parts));
-        };
-        let Some(link) = entity.link(link_name) else {
-            let available = list(entity.links.iter().map(|l| l.label.as_str()));
-            let parts = [
-                "Link '",
-                link_name,
-                "' does not exist on entity '",
-                current,
-                "' in dot notation path '",
-                dot_path,
-                "'. Available links: ",
-                &available,
-            ];
-            return Err(query_error(path, &parts));
-        };
-        current = &link.entity_name;
+    let mut last = key;
+    let dotted = key.bytes().any(|b| b == b'.');
+    if dotted {
+        while let Some((link_name, rest)) = last.split_once('.') {
+            last = rest;
+            let Some(entity) = schema.entity(current) else {
+                let template = "Entity '\x01' does not exist in schema while traversing dot notation path '\x01'.";
+                return Err(fail(Q, path, template, &[current, key]));
+            };
+            let Some(link) = entity.link(link_name) else {
+                let template = "Link '\x01' does not exist on entity '\x01' in dot notation path '\x01'. Available links: \x01";
+                return Err(fail(Q, path, template, &[link_name, current, key, &link_names(entity)]));
+            };
+            current = &link.entity_name;
+        }
+    } else if key == "id" {
+        return where_value(value, key, Some("string"), true, start, path);
     }
     let Some(entity) = schema.entity(current) else {
-        return Err(query_error(path, &["Target entity '", current, "' does not exist in schema for dot notation path '", dot_path, "'."]));
-    };
-    if *last == "id" {
-        not_a_uuid(value, "id field", current, path)?;
-        return where_value(value, dot_path, ID, start, path);
-    }
-    if entity.link(last).is_some() {
-        not_a_uuid(value, &link_subject(last), current, path)?;
-        return where_value(value, dot_path, ID, start, path);
-    }
-    let Some(attr) = entity.attr(last) else {
-        let mut available = String::new();
-        for attr in &entity.attrs {
-            available.push_str(&attr.name);
-            available.push_str(", ");
-        }
-        available.push_str("id");
-        let parts = [
-            "Attribute '",
-            last,
-            "' does not exist on entity '",
-            current,
-            "' in dot notation path '",
-            dot_path,
-            "'. Available attributes: ",
-            &available,
-        ];
-        return Err(query_error(path, &parts));
-    };
-    where_value(value, dot_path, Typed { value_type: attr.value_type.as_deref(), is_indexed: attr.is_indexed }, start, path)
-}
-
-/// `isValidValueForType`.
-fn fits<J: JsonView>(value: &J, expected: &str) -> bool {
-    match (value.kind(), expected) {
-        (Kind::Null, _) => true,
-        (kind, "string") => kind == Kind::String,
-        (kind, "number") => kind == Kind::Number,
-        (kind, "boolean") => kind == Kind::Bool,
-        (kind, "date") => matches!(kind, Kind::String | Kind::Number),
-        _ => true,
-    }
-}
-
-fn where_value<J: JsonView>(value: &J, attr_name: &str, attr: Typed<'_>, entity_name: &str, path: &str) -> Result<()> {
-    let expected = attr.value_type.filter(|t| !t.is_empty()).unwrap_or("unknown");
-    let is_any = attr.value_type == Some("json");
-    if value.kind() == Kind::Object {
-        if is_any {
+        if !dotted {
             return Ok(());
         }
-        for (op, operand) in value.entries() {
-            operator(&op, &operand, expected, attr_name, entity_name, attr.is_indexed, &join(path, &op))?;
+        let template = "Target entity '\x01' does not exist in schema for dot notation path '\x01'.";
+        return Err(fail(Q, path, template, &[current, key]));
+    };
+    let attr = entity.attr(last);
+    let is_id = dotted && last == "id";
+    if is_id || entity.link(last).is_some() && (dotted || attr.is_none()) {
+        if let Some(text) = value.text().filter(|t| !is_strict_uuid(t)) {
+            let (a, b, c) = if is_id { ("id field", "", "") } else { ("link '", last, "'") };
+            let template = "Invalid value for \x01\x01\x01 in entity '\x01'. Expected a UUID, but received: \x01";
+            return Err(fail(Q, path, template, &[a, b, c, current, &text]));
+        }
+        return where_value(value, key, Some("string"), true, start, path);
+    }
+    if let Some(attr) = attr {
+        return where_value(value, key, attr.value_type.as_deref(), attr.is_indexed, start, path);
+    }
+    if dotted {
+        let template = "Attribute '\x01' does not exist on entity '\x01' in dot notation path '\x01'. Available attributes: \x01";
+        return Err(fail(Q, path, template, &[last, current, key, &attr_names(entity, "id")]));
+    }
+    let template = "Attribute or link '\x01' does not exist on entity '\x01'. Available attributes: \x01. Available links: \x01";
+    Err(fail(Q, path, template, &[key, current, &attr_names(entity, ""), &link_names(entity)]))
+}
+
+/// `isValidValueForType` of a known type (`string`, `number`, `boolean`, `date`); none for others.
+fn fits(kind: Kind, expected: &str) -> Option<bool> {
+    Some(match expected {
+        _ if kind == Kind::Null => true,
+        "string" => kind == Kind::String,
+        "number" => kind == Kind::Number,
+        "boolean" => kind == Kind::Bool,
+        "date" => matches!(kind, Kind::String | Kind::Number),
+        _ => return None,
+    })
+}
+
+fn where_value<J: JsonView>(value: &J, attr_name: &str, value_type: Option<&str>, indexed: bool, entity_name: &str, path: &str) -> Checked {
+    let expected = value_type.filter(|t| !t.is_empty()).unwrap_or("unknown");
+    if value_type == Some("json") {
+        return Ok(());
+    }
+    if value.kind() != Kind::Object {
+        if fits(value.kind(), expected) == Some(false) {
+            return Err(fail(Q, path, BAD_VALUE, &[attr_name, entity_name, expected, type_of(Some(value))]));
         }
         return Ok(());
     }
-    if !is_any && !fits(value, expected) {
-        let parts = [
-            "Invalid value for attribute '",
-            attr_name,
-            "' in entity '",
-            entity_name,
-            "'. Expected ",
-            expected,
-            ", but received: ",
-            type_of(Some(value)),
-        ];
-        return Err(query_error(path, &parts));
+    for (op, operand) in &value.entries() {
+        let at = join(path, op);
+        let op = op.as_str();
+        let (want, many) = match op {
+            "in" | "$in" => {
+                if operand.kind() != Kind::Array {
+                    let template = "Operator '\x01' for attribute '\x01' in entity '\x01' must be an array, but received: \x01";
+                    return Err(fail(Q, &at, template, &[op, attr_name, entity_name, type_of(Some(operand))]));
+                }
+                (expected, true)
+            }
+            "$not" | "$ne" | "$gt" | "$lt" | "$gte" | "$lte" => (expected, false),
+            "$like" | "$ilike" => ("string", false),
+            "$isNull" => ("boolean", false),
+            _ => {
+                let template = "Unknown operator '\x01' for attribute '\x01' in entity '\x01'";
+                return Err(fail(Q, &at, template, &[op, attr_name, entity_name]));
+            }
+        };
+        let items = operand.items();
+        for item in if many { &items[..] } else { core::slice::from_ref(operand) } {
+            if fits(item.kind(), want) == Some(false) {
+                let template = "Invalid value for operator '\x01' on attribute '\x01' in entity '\x01'. Expected \x01, but received: \x01";
+                return Err(fail(Q, &at, template, &[op, attr_name, entity_name, want, type_of(Some(item))]));
+            }
+        }
+        if op == "$ilike" && !indexed {
+            let template = "Operator '\x01' can only be used with indexed attributes, but '\x01' in entity '\x01' is not indexed";
+            return Err(fail(Q, &at, template, &[op, attr_name, entity_name]));
+        }
     }
     Ok(())
-}
-
-fn operator<J: JsonView>(
-    op: &str,
-    operand: &J,
-    expected: &str,
-    attr_name: &str,
-    entity_name: &str,
-    indexed: bool,
-    path: &str,
-) -> Result<()> {
-    let check = |expected: &str, value: &J| {
-        if fits(value, expected) {
-            return Ok(());
-        }
-        let parts = [
-            "Invalid value for operator '",
-            op,
-            "' on attribute '",
-            attr_name,
-            "' in entity '",
-            entity_name,
-            "'. Expected ",
-            expected,
-            ", but received: ",
-            type_of(Some(value)),
-        ];
-        Err(query_error(path, &parts))
-    };
-    match op {
-        "in" | "$in" => {
-            if operand.kind() != Kind::Array {
-                let parts = [
-                    "Operator '",
-                    op,
-                    "' for attribute '",
-                    attr_name,
-                    "' in entity '",
-                    entity_name,
-                    "' must be an array, but received: ",
-                    type_of(Some(operand)),
-                ];
-                return Err(query_error(path, &parts));
-            }
-            operand.items().iter().try_for_each(|item| check(expected, item))
-        }
-        "$not" | "$ne" | "$gt" | "$lt" | "$gte" | "$lte" => check(expected, operand),
-        "$like" | "$ilike" => {
-            check("string", operand)?;
-            if op == "$ilike" && !indexed {
-                let parts = [
-                    "Operator '",
-                    op,
-                    "' can only be used with indexed attributes, but '",
-                    attr_name,
-                    "' in entity '",
-                    entity_name,
-                    "' is not indexed",
-                ];
-                return Err(query_error(path, &parts));
-            }
-            Ok(())
-        }
-        "$isNull" => check("boolean", operand),
-        _ => Err(query_error(path, &["Unknown operator '", op, "' for attribute '", attr_name, "' in entity '", entity_name, "'"])),
-    }
 }
 
 /// Checks transaction steps (`[[action, namespace, id, args], ...]`, the flat form of `tx`
@@ -502,118 +415,67 @@ fn operator<J: JsonView>(
 /// assert_eq!(err.to_string(), "Invalid value for attribute 'title' in entity 'goals'. Expected string, but received: number");
 /// ```
 pub fn check_steps<J: JsonView>(steps: &J, schema: &Schema) -> Result<()> {
-    for step in steps.items() {
+    steps_checked(steps, schema).map_err(|error| *error)
+}
+
+fn steps_checked<J: JsonView>(steps: &J, schema: &Schema) -> Checked {
+    for step in &steps.items() {
         if step.kind() != Kind::Array {
-            return Err(tx_error(&["Transaction operation must be an array, but received: ", type_of(Some(&step))]));
+            return Err(fail(T, "", "Transaction operation must be an array, but received: \x01", &[type_of(Some(step))]));
         }
         let items = step.items();
         let (action, entity_name, id) = (items.first(), items.get(1), items.get(2));
         if id.is_none_or(|id| id.kind() != Kind::Array && !id.text().is_some_and(|id| is_strict_uuid(&id))) {
-            let parts = ["Invalid id for entity '", &quoted(entity_name), "'. Expected a UUID, but received: ", &quoted(id)];
-            return Err(tx_error(&parts));
+            let template = "Invalid id for entity '\x01'. Expected a UUID, but received: \x01";
+            return Err(fail(T, "", template, &[&quoted(entity_name), &quoted(id)]));
         }
         let Some(name) = entity_name.and_then(JsonView::text) else {
-            return Err(tx_error(&["Entity name must be a string, but received: ", type_of(entity_name)]));
+            return Err(fail(T, "", "Entity name must be a string, but received: \x01", &[type_of(entity_name)]));
         };
         // `undefined` args are skipped; JSON writes them as `null`.
         let Some(args) = items.get(3).filter(|args| args.kind() != Kind::Null) else { continue };
-        match action.and_then(JsonView::text).as_deref() {
-            Some("create" | "update" | "merge") => data(&name, args, schema)?,
-            Some("link" | "unlink") => links(&name, args, schema)?,
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-fn entity_of<'s>(name: &str, schema: &'s Schema) -> Result<&'s super::Entity> {
-    schema.entity(name).ok_or_else(|| {
-        let available = list(schema.entities.iter().map(|e| e.name.as_str()));
-        tx_error(&["Entity '", name, "' does not exist in schema. Available entities: ", &available])
-    })
-}
-
-fn data<J: JsonView>(name: &str, args: &J, schema: &Schema) -> Result<()> {
-    let entity = entity_of(name, schema)?;
-    if !is_object(args) {
-        return Err(tx_error(&[
-            "Arguments for data operation on entity '",
-            name,
-            "' must be an object, but received: ",
-            type_of(Some(args)),
-        ]));
-    }
-    for (attr_name, value) in js_entries(args) {
-        let Some(attr) = entity.attr(&attr_name).filter(|_| attr_name != "id") else { continue };
-        let valid = match (value.kind(), attr.value_type.as_deref()) {
-            (Kind::Null, _) | (_, Some("json")) => true,
-            (kind, Some("date")) => matches!(kind, Kind::String | Kind::Number),
-            (kind, Some("string")) => kind == Kind::String,
-            (kind, Some("number")) => kind == Kind::Number,
-            (kind, Some("boolean")) => kind == Kind::Bool,
-            _ => false,
+        let is_data = match action.and_then(JsonView::text).as_deref() {
+            Some("create" | "update" | "merge") => true,
+            Some("link" | "unlink") => false,
+            _ => continue,
         };
-        if !valid {
-            let expected = attr.value_type.as_deref().unwrap_or("undefined");
-            let parts = [
-                "Invalid value for attribute '",
-                &attr_name,
-                "' in entity '",
-                name,
-                "'. Expected ",
-                expected,
-                ", but received: ",
-                type_of(Some(&value)),
-            ];
-            return Err(tx_error(&parts));
+        let Some(entity) = schema.entity(&name) else {
+            return Err(fail(T, "", NO_ENTITY, &[&name, &entity_names(schema)]));
+        };
+        if !is_object(args) {
+            let template = "Arguments for \x01 operation on entity '\x01' must be an object, but received: \x01";
+            return Err(fail(T, "", template, &[if is_data { "data" } else { "link" }, &name, type_of(Some(args))]));
         }
-    }
-    Ok(())
-}
-
-fn links<J: JsonView>(name: &str, args: &J, schema: &Schema) -> Result<()> {
-    let entity = entity_of(name, schema)?;
-    if !is_object(args) {
-        return Err(tx_error(&[
-            "Arguments for link operation on entity '",
-            name,
-            "' must be an object, but received: ",
-            type_of(Some(args)),
-        ]));
-    }
-    let is_id = |target: &J| target.text().is_some_and(|t| is_entity_id(&t));
-    for (label, targets) in js_entries(args) {
-        if entity.link(&label).is_none() {
-            let available = list(entity.links.iter().map(|l| l.label.as_str()));
-            return Err(tx_error(&["Link '", &label, "' does not exist on entity '", name, "'. Available links: ", &available]));
-        }
-        match targets.kind() {
-            Kind::Null => {}
-            Kind::Array => {
-                if let Some(bad) = targets.items().iter().find(|t| !is_id(t)) {
-                    let parts = [
-                        "Invalid entity ID in link '",
-                        &label,
-                        "' for entity '",
-                        name,
-                        "'. Expected a UUID or a lookup, but received: ",
-                        &quoted(Some(bad)),
-                    ];
-                    return Err(tx_error(&parts));
+        for (key, value) in &js_entries(args) {
+            if is_data {
+                let Some(attr) = entity.attr(key).filter(|_| key != "id") else { continue };
+                let expected = attr.value_type.as_deref().unwrap_or("undefined");
+                if expected != "json" && fits(value.kind(), expected) != Some(true) {
+                    return Err(fail(T, "", BAD_VALUE, &[key, &name, expected, type_of(Some(value))]));
                 }
+                continue;
             }
-            _ if !is_id(&targets) => {
-                let parts = [
-                    "Invalid UUID in link '",
-                    &label,
-                    "' for entity '",
-                    name,
-                    "'. Expected a UUID, but received: ",
-                    &quoted(Some(&targets)),
-                ];
-                return Err(tx_error(&parts));
+            if entity.link(key).is_none() {
+                return Err(fail(T, "", NO_LINK, &[key, &name, &link_names(entity)]));
             }
-            _ => {}
+            let is_id = |target: &J| target.text().is_some_and(|t| is_entity_id(&t));
+            match value.kind() {
+                Kind::Null => {}
+                Kind::Array => {
+                    for target in &value.items() {
+                        if !is_id(target) {
+                            let template =
+                                "Invalid entity ID in link '\x01' for entity '\x01'. Expected a UUID or a lookup, but received: \x01";
+                            return Err(fail(T, "", template, &[key, &name, &quoted(Some(target))]));
+                        }
+                    }
+                }
+                _ if !is_id(value) => {
+                    let template = "Invalid UUID in link '\x01' for entity '\x01'. Expected a UUID, but received: \x01";
+                    return Err(fail(T, "", template, &[key, &name, &quoted(Some(value))]));
+                }
+                _ => {}
+            }
         }
     }
     Ok(())

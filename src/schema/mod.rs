@@ -110,27 +110,54 @@ pub struct Link {
 impl Schema {
     /// Reads schema JSON: `{ entities, links?, rooms? }`. Only `entities` must be an object;
     /// anything else unreadable is left out.
+    #[inline(never)]
     pub fn from_json<J: JsonView>(json: &J) -> Result<Schema> {
         let entities = json.field("entities").filter(|e| e.kind() == Kind::Object);
         let Some(entities) = entities.filter(|_| json.kind() == Kind::Object) else {
             return Err(Error::invalid("schema", "must be schema JSON: { entities, links }"));
         };
-        let links: Vec<Link> = objects(json.field("links")).into_iter().map(|(name, link)| read_link(name, &link)).collect();
-        let mut schema = Schema { entities: Vec::new(), links };
-        for (name, entity) in objects(Some(entities)) {
-            let attrs = objects(entity.field("attrs")).into_iter().map(|(name, attr)| read_attr(name, &attr)).collect();
-            let links = objects(entity.field("links"))
-                .into_iter()
-                .map(|(label, link)| LinkLabel { label, entity_name: text(&link, "entityName"), cardinality: text(&link, "cardinality") })
-                .collect();
-            schema.entities.push(Entity { name, attrs, links });
+        let mut schema = Schema::default();
+        for (name, link) in &objects(json.field("links")) {
+            schema.links.push(Link {
+                name: name.clone(),
+                forward: read_side(link.field("forward")),
+                reverse: read_side(link.field("reverse")),
+            });
+        }
+        for (name, entity) in &objects(Some(entities)) {
+            let mut attrs = Vec::new();
+            for (name, attr) in &objects(entity.field("attrs")) {
+                let config = attr.field("config");
+                attrs.push(Attr {
+                    name: name.clone(),
+                    value_type: text(attr, "valueType"),
+                    required: flag(Some(attr), "required"),
+                    is_indexed: flag(Some(attr), "isIndexed"),
+                    indexed: flag(config.as_ref(), "indexed"),
+                    unique: flag(config.as_ref(), "unique"),
+                });
+            }
+            let mut links = Vec::new();
+            for (label, link) in &objects(entity.field("links")) {
+                let (entity_name, cardinality) = (text(link, "entityName"), text(link, "cardinality"));
+                links.push(LinkLabel {
+                    label: label.clone(),
+                    entity_name: entity_name.unwrap_or_default(),
+                    cardinality: cardinality.unwrap_or_default(),
+                });
+            }
+            schema.entities.push(Entity { name: name.clone(), attrs, links });
         }
         for link in &schema.links {
             for (side, other) in [(&link.forward, &link.reverse), (&link.reverse, &link.forward)] {
-                let Some(entity) = schema.entities.iter_mut().find(|e| e.name == side.on) else { continue };
-                if entity.link(&side.label).is_none() {
-                    let (label, entity_name, cardinality) = (side.label.clone(), other.on.clone(), side.has.clone());
-                    entity.links.push(LinkLabel { label, entity_name, cardinality });
+                for entity in &mut schema.entities {
+                    if entity.name == side.on && entity.link(&side.label).is_none() {
+                        let (label, entity_name, cardinality) = (side.label.clone(), other.on.clone(), side.has.clone());
+                        entity.links.push(LinkLabel { label: label.clone(), entity_name, cardinality });
+                    }
+                    if entity.name == side.on {
+                        break;
+                    }
                 }
             }
         }
@@ -174,40 +201,27 @@ impl Entity {
 
 /// An object's entries; nothing for anything else.
 fn objects<J: JsonView>(json: Option<J>) -> Vec<(String, J)> {
-    json.filter(|j| j.kind() == Kind::Object).map(|j| j.entries()).unwrap_or_default()
-}
-
-fn text<J: JsonView>(json: &J, key: &str) -> String {
-    json.field(key).and_then(|v| v.text().map(|t| t.into_owned())).unwrap_or_default()
-}
-
-fn flag<J: JsonView>(json: &J, key: &str) -> bool {
-    json.field(key).and_then(|v| v.boolean()) == Some(true)
-}
-
-fn read_attr<J: JsonView>(name: String, attr: &J) -> Attr {
-    let value_type = attr.field("valueType").and_then(|v| v.text().map(|t| t.into_owned()));
-    let config = attr.field("config");
-    Attr {
-        name,
-        value_type,
-        required: flag(attr, "required"),
-        is_indexed: flag(attr, "isIndexed"),
-        indexed: config.as_ref().is_some_and(|c| flag(c, "indexed")),
-        unique: config.as_ref().is_some_and(|c| flag(c, "unique")),
+    match json {
+        Some(json) if json.kind() == Kind::Object => json.entries(),
+        _ => Vec::new(),
     }
 }
 
-fn read_link<J: JsonView>(name: String, link: &J) -> Link {
-    let side = |key: &str| {
-        let Some(side) = link.field(key) else { return LinkSide::default() };
-        LinkSide {
-            on: text(&side, "on"),
-            has: text(&side, "has"),
-            label: text(&side, "label"),
-            required: flag(&side, "required"),
-            on_delete: side.field("onDelete").and_then(|v| v.text().map(|t| t.into_owned())),
-        }
-    };
-    Link { name, forward: side("forward"), reverse: side("reverse") }
+fn text<J: JsonView>(json: &J, key: &str) -> Option<String> {
+    Some(json.field(key)?.text()?.into_owned())
+}
+
+fn flag<J: JsonView>(json: Option<&J>, key: &str) -> bool {
+    json.and_then(|json| json.field(key)).and_then(|v| v.boolean()) == Some(true)
+}
+
+fn read_side<J: JsonView>(side: Option<J>) -> LinkSide {
+    let Some(side) = side else { return LinkSide::default() };
+    LinkSide {
+        on: text(&side, "on").unwrap_or_default(),
+        has: text(&side, "has").unwrap_or_default(),
+        label: text(&side, "label").unwrap_or_default(),
+        required: flag(Some(&side), "required"),
+        on_delete: text(&side, "onDelete"),
+    }
 }
