@@ -96,3 +96,27 @@ export async function rejectsWithApiError(promise, { status, type, message }) {
 
 /** Resolves after `ms` milliseconds: transactions apart in time get distinct serverCreatedAt (§5.5). */
 export const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The version headers name each client; everything else of a request is compared.
+const VERSION_HEADERS = ['Instant-Admin-Version', 'Instant-Core-Version'];
+
+/**
+ * Runs `call` with `fetch` recording every request (and still sending it): `{ method, url,
+ * headers, body }` without the version headers; a streamed body is recorded as its kind.
+ */
+export async function recordRequests(call) {
+  const realFetch = globalThis.fetch;
+  const sent = [];
+  globalThis.fetch = async (url, init = {}) => {
+    const headers = Object.entries(init.headers ?? {}).filter(([name]) => !VERSION_HEADERS.includes(name));
+    const body = typeof init.body?.getReader === 'function' ? '<ReadableStream>' : init.body;
+    sent.push({ method: init.method, url: String(url), headers, body });
+    return realFetch(url, init);
+  };
+  try {
+    await call();
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  return sent;
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as official from '@instantdb/admin';
 import * as edge from '../../pkg/node.js';
-import { apiURI, freshApp } from './helpers.mjs';
+import { apiURI, freshApp, recordRequests } from './helpers.mjs';
 
 /** A realistic schema: system-entity extensions, every attribute kind and modifier, links both ways, rooms. */
 const build = (i) =>
@@ -132,22 +132,6 @@ test('i.graph, i.schema without links or rooms, asType, withRoomSchema match @in
 });
 
 // init({ schema }): the schema makes both clients send `inference?` and `throw-on-missing-attrs?`.
-const VERSION_HEADERS = ['Instant-Admin-Version', 'Instant-Core-Version'];
-async function recorded(call) {
-  const realFetch = globalThis.fetch;
-  const sent = [];
-  globalThis.fetch = async (url, init = {}) => {
-    const headers = Object.entries(init.headers ?? {}).filter(([name]) => !VERSION_HEADERS.includes(name));
-    sent.push({ method: init.method, url: String(url), headers, body: init.body });
-    return realFetch(url, init);
-  };
-  try {
-    await call();
-  } finally {
-    globalThis.fetch = realFetch;
-  }
-  return sent;
-}
 
 const app = await freshApp(ours);
 const dbs = {
@@ -178,8 +162,8 @@ const calls = {
 };
 for (const [name, call] of Object.entries(calls)) {
   test(`init({ schema }) with our i: ${name} is sent exactly as @instantdb/admin sends it with its i`, async () => {
-    const theirs = await recorded(() => call(dbs.official));
-    const mine = await recorded(() => call(dbs.edge));
+    const theirs = await recordRequests(() => call(dbs.official));
+    const mine = await recordRequests(() => call(dbs.edge));
     assert.equal(theirs.length, 1, 'the official client sent one request');
     assert.deepEqual(mine, theirs);
     // debugTransact sends neither flag, schema or not (as there).

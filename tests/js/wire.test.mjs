@@ -5,29 +5,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as official from '@instantdb/admin';
 import * as edge from '../../pkg/node.js';
-import { freshApp, apiURI } from './helpers.mjs';
+import { freshApp, apiURI, recordRequests } from './helpers.mjs';
 
-// The only intended difference: the version headers name our client.
-const VERSION_HEADERS = ['Instant-Admin-Version', 'Instant-Core-Version'];
-
-/** Runs `call` with `fetch` recording every request (and still sending it). */
-async function recorded(call) {
-  const realFetch = globalThis.fetch;
-  const sent = [];
-  globalThis.fetch = async (url, init = {}) => {
-    const headers = Object.entries(init.headers ?? {}).filter(([name]) => !VERSION_HEADERS.includes(name));
-    // A stream is compared by kind: one side reads it, the other may not get that far.
-    const body = typeof init.body?.getReader === 'function' ? '<ReadableStream>' : init.body;
-    sent.push({ method: init.method, url: String(url), headers, body });
-    return realFetch(url, init);
-  };
-  try {
-    await call().catch(() => {});
-  } finally {
-    globalThis.fetch = realFetch;
-  }
-  return sent;
-}
+// The only intended difference: the version headers name our client. A call may fail (the
+// requests are what is compared), so its error is dropped.
+const recorded = (call) => recordRequests(() => call().catch(() => {}));
 
 const { appId, adminToken } = await freshApp();
 const dbs = {
