@@ -47,14 +47,28 @@ fn rules_override(request: &JsonRequest) -> ApiResult<Option<Arc<Rules>>> {
     Ok(Some(Arc::new(Rules::new(document.clone()))))
 }
 
-fn checking_access(access: Access, request: &JsonRequest, rules: Option<Arc<Rules>>) -> ApiResult<Access> {
-    let ip = override_text(request, "ip-override")?.or_else(|| Some(access.asker.ip.clone()));
-    let origin = override_text(request, "origin-override")?.or_else(|| Some(access.asker.origin.clone()));
-    let access = access.with_request(ip, origin).showing_errors();
-    Ok(match rules {
-        Some(rules) => access.with_rules(rules),
-        None => access,
-    })
+/// `request.ip` / `request.origin` as the body overrides them, read once where the server
+/// reads them.
+struct Overrides {
+    ip: Option<String>,
+    origin: Option<String>,
+}
+
+impl Overrides {
+    fn read(request: &JsonRequest) -> ApiResult<Overrides> {
+        Ok(Overrides { ip: override_text(request, "ip-override")?, origin: override_text(request, "origin-override")? })
+    }
+
+    /// `access` under the overrides and `rules`, showing CEL errors as the perms-check routes do.
+    fn apply(self, access: Access, rules: Option<Arc<Rules>>) -> Access {
+        let ip = self.ip.unwrap_or_else(|| access.asker.ip.clone());
+        let origin = self.origin.unwrap_or_else(|| access.asker.origin.clone());
+        let access = access.with_request(Some(ip), Some(origin)).showing_errors();
+        match rules {
+            Some(rules) => access.with_rules(rules),
+            None => access,
+        }
+    }
 }
 
 /// `POST /admin/query_perms_check` → `{"check-results", "result", "rule-wheres": null}`.
@@ -69,12 +83,11 @@ pub async fn query_perms_check(
         let caller = impersonated(&emulator, &request)?;
         let inference = truthy(request.field("inference?"));
         let rules = rules_override(&request)?;
-        override_text(&request, "ip-override")?;
-        override_text(&request, "origin-override")?;
+        let overrides = Overrides::read(&request)?;
         let query = request.required("query", Value::is_object)?.clone();
         let store = emulator.store();
         let app = app_or_empty(&store, caller.app_id);
-        let access = checking_access(super::access(&app, &caller, store.now_ms(), &request.headers), &request, rules)?;
+        let access = overrides.apply(super::access(&app, &caller, store.now_ms(), &request.headers), rules);
         let (result, checks) = instaql::run_checked(&app, &query, inference, &access, &origin(&request.headers))?;
         Ok(json!({"check-results": checks, "result": result, "rule-wheres": null}))
     })
@@ -91,8 +104,7 @@ pub async fn transact_perms_check(
         let request = JsonRequest::new(&emulator, headers, params, body)?;
         let caller = impersonated(&emulator, &request)?;
         let commit = truthy(request.field("dangerously-commit-tx"));
-        override_text(&request, "ip-override")?;
-        override_text(&request, "origin-override")?;
+        let overrides = Overrides::read(&request)?;
         let steps = request.required("steps", |v| v.is_array() || v.is_object())?.clone();
         let throw_on_missing_attrs = truthy(request.field("throw-on-missing-attrs?"));
         let rules = rules_override(&request)?;
@@ -103,7 +115,7 @@ pub async fn transact_perms_check(
         let (tx_id, now) = store.next_tx();
         let app = store.apps.get_mut(&caller.app_id).ok_or_else(ApiError::unknown)?;
         let mut draft = app.clone();
-        let access = checking_access(super::access(&draft, &caller, now, &request.headers), &request, rules)?;
+        let access = overrides.apply(super::access(&draft, &caller, now, &request.headers), rules);
         let report = instaml::apply_checked(&mut draft, &steps, throw_on_missing_attrs, &access, now)?;
         let committed = commit && report.all_ok;
         if committed {
