@@ -37,7 +37,15 @@ export interface CallOptions {
   timeout?: number;
 }
 
-export interface QueryOptions extends CallOptions {
+/** `fetchOpts` of the data calls (query, subscribeQuery, transact, debugQuery, debugTransact):
+ * `headers` are added to the request (a header the client sets itself — the admin token,
+ * impersonation, app id, content type — is refused with an `InstantAPIError`, never replaced),
+ * `signal` applies when the options have none, the rest goes to every `fetch` of the call. */
+export interface FetchOptions {
+  fetchOpts?: Omit<RequestInit, 'method' | 'body'> & Record<string, unknown>;
+}
+
+export interface QueryOptions extends CallOptions, FetchOptions {
   /** Rule params for permission rules (sent as `$$ruleParams` inside the query). */
   ruleParams?: Record<string, JSONValue>;
 }
@@ -232,7 +240,7 @@ export interface DebugCheckResult {
 }
 
 /** `debugQuery`'s options: rules, rule params, `request.ip` / `request.origin` as the rules see them. */
-export interface DebugQueryOptions extends CallOptions {
+export interface DebugQueryOptions extends CallOptions, FetchOptions {
   /** A whole rules document used instead of the app's stored rules. */
   rules?: any;
   /** Rule params (sent as `$$ruleParams` inside the query). */
@@ -244,7 +252,7 @@ export interface DebugQueryOptions extends CallOptions {
 }
 
 /** `debugTransact`'s options. */
-export interface DebugTransactOptions extends CallOptions {
+export interface DebugTransactOptions extends CallOptions, FetchOptions {
   /** A whole rules document used instead of the app's stored rules. */
   rules?: any;
   ip?: string | null | undefined;
@@ -290,12 +298,12 @@ export interface UntypedAdminDatabase {
   subscribeQuery<R = any>(
     query: Record<string, unknown>,
     callback?: (payload: SubscriptionPayload<R>) => void,
-    opts?: { ruleParams?: Record<string, unknown> },
+    opts?: { ruleParams?: Record<string, unknown> } & FetchOptions,
   ): Subscription<R>;
   /** Runs an InstaQL query. */
   query<R = any>(query: Record<string, unknown>, opts?: QueryOptions): Promise<R>;
   /** Applies chunks as one transaction; resolves `{ "tx-id": number }`. */
-  transact(chunks: TransactionChunk<any, any> | TransactionChunk<any, any>[], opts?: CallOptions): Promise<{ 'tx-id': number }>;
+  transact(chunks: TransactionChunk<any, any> | TransactionChunk<any, any>[], opts?: CallOptions & FetchOptions): Promise<{ 'tx-id': number }>;
   /**
    * Runs a query as the `asUser` user and answers every permission check with the result.
    * Needs `asUser` (the server answers 400 otherwise) and the admin token.
@@ -886,7 +894,7 @@ export interface TypedAdminDatabase<Schema extends InstantSchemaDef<any, any, an
   subscribeQuery<Q extends ValidQuery<Q, Schema>>(
     query: Q,
     callback?: SubscribeQueryCallback<Schema, Q, UseDates>,
-    opts?: { ruleParams?: Record<string, unknown> },
+    opts?: { ruleParams?: Record<string, unknown> } & FetchOptions,
   ): SubscribeQueryResponse<Schema, Q, UseDates>;
   /** As `UntypedAdminDatabase.debugQuery`; `cardinalityInference: false` makes every link an array. */
   debugQuery<Q extends ValidQuery<Q, Schema>>(

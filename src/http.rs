@@ -159,6 +159,11 @@ pub struct HttpRequest {
     pub url: String,
     /// Header names as the official client spells them, in its order.
     pub headers: Vec<(&'static str, String)>,
+    /// The caller's own headers for this call (`fetchOpts.headers`, [`crate::CallOptions::header`]),
+    /// sent after `headers` and never replacing one of them (see
+    /// [`crate::request::add_headers`]). Their values are not shown by `Debug`: a proxy's key
+    /// travels here.
+    pub extra_headers: Vec<(String, String)>,
     /// The JSON body, if any.
     pub body: Option<Payload>,
     /// An upload's body, sent as is instead of `body`.
@@ -173,7 +178,7 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// A request without a body.
     pub fn new(method: &'static str, url: String, headers: Vec<(&'static str, String)>) -> HttpRequest {
-        HttpRequest { method, url, headers, body: None, upload: None, idempotent: method != "POST", secret: None }
+        HttpRequest { method, url, headers, extra_headers: Vec::new(), body: None, upload: None, idempotent: method != "POST", secret: None }
     }
 
     /// The value of header `name`, if set.
@@ -188,6 +193,7 @@ impl fmt::Debug for HttpRequest {
             .headers
             .iter()
             .map(|(name, value)| (*name, if matches!(*name, "authorization" | "as-token") { "***" } else { value.as_str() }))
+            .chain(self.extra_headers.iter().map(|(name, _)| (name.as_str(), "***")))
             .collect();
         let mut url = self.url.clone();
         if let Some(secret) = &self.secret {

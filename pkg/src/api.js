@@ -113,6 +113,34 @@ const steps = (chunks) => {
   }
 };
 
+// Headers the client sets (`fetchOpts` may not replace them: that would change whom a call acts
+// as without a word) and those the transport owns.
+const OWN = /^(authorization|app-id|as-(email|token|guest)|content-(type|length)|instant-(admin|core)-version|host|transfer-encoding|connection)$/;
+
+// `opts.fetchOpts` (as @instantdb/admin takes it) → `[opts, init]`: `init` goes to every `fetch`
+// of the call (`Call` in host.js adds its headers, checked here, to the client's); its signal is
+// the call's when `opts` has none. Read once; bad input (or what reading it throws) is the
+// wasm's invalid-argument error.
+const fetchInit = (opts) => {
+  const fetchOpts = opts?.fetchOpts;
+  if (fetchOpts == null) return [opts];
+  let why, cause, init, signal;
+  try {
+    let headers;
+    ({ headers, signal, ...init } = fetchOpts);
+    headers = Object.fromEntries(new Headers(headers ?? {}));
+    const own = Object.keys(headers).find((name) => OWN.test(name));
+    why = typeof fetchOpts !== 'object' ? 'must be an object'
+      : 'method' in init || 'body' in init ? 'cannot set method or body: the call sets them'
+      : own && `header \`${own}\` is set by the client and cannot be replaced per call`;
+    init.headers = headers;
+  } catch (error) {
+    [why, cause] = [`could not be read: ${error?.message ?? error}`, error];
+  }
+  if (why) throw Object.assign(new InstantAPIError({ body: { type: 'invalid-argument', message: `invalid fetchOpts: ${why}` } }), { status: 0, kind: 'invalid-argument', cause });
+  return [signal && opts.signal == null ? { ...opts, signal } : opts, init];
+};
+
 // A Request is a host object: its cookie header is read here; what reading it throws goes to
 // the wasm, which rejects with a typed error (never a synchronous throw).
 const cookie = (request) => {
@@ -140,7 +168,8 @@ const live = (client, query, cb, opts, dates) => {
       console.error('Error in subscribeQuery callback', error);
     }
   };
-  const handle = client.subscribeQuery(query, cb, opts, push);
+  const [options, init] = fetchInit(opts);
+  const handle = client.subscribeQuery(query, cb, options, push, init);
   const close = () => {
     handle.close();
     wake?.();
@@ -162,6 +191,16 @@ const live = (client, query, cb, opts, dates) => {
 
 // `dates`: converts `i.date()` attributes of results to `Date`s (`useDateObjects`), or undefined.
 const wrap = (client, dates) => {
+  // A data call: what the schema refuses throws (as @instantdb/admin throws), the rest rejects.
+  const data = (area, arg, opts) => {
+    let init;
+    try {
+      [opts, init] = fetchInit(opts);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return call(() => client.call(area, '', [arg, opts, init]));
+  };
   const auth = calls(client, 2, AUTH);
   auth.getUserFromRequest = (request, opts) =>
     client.call(2, 'getUserFromRequest', [cookie(request), opts?.disableValidation === true]).catch(rethrow);
@@ -171,11 +210,11 @@ const wrap = (client, dates) => {
     storage: calls(client, 3, STORAGE),
     rooms: { getPresence: (type, id) => client.call(4, '', [type, id]).catch(rethrow) },
     subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts, dates)),
-    query: (query, opts) => call(() => client.call(0, '', [query, opts])).then(dates, rethrow),
-    transact: (chunks, opts) => call(() => client.call(1, '', [steps(chunks), opts])).catch(rethrow),
+    query: (query, opts) => data(0, query, opts).then(dates, rethrow),
+    transact: (chunks, opts) => data(1, steps(chunks), opts).catch(rethrow),
     debugQuery: (query, opts) =>
-      client.call(8, '', [query, opts]).then((r) => ({ result: r?.result, checkResults: r?.['check-results'] }), rethrow),
-    debugTransact: (chunks, opts) => client.call(9, '', [steps(chunks), opts]).catch(rethrow),
+      data(8, query, opts).then((r) => ({ result: r?.result, checkResults: r?.['check-results'] }), rethrow),
+    debugTransact: (chunks, opts) => data(9, steps(chunks), opts).catch(rethrow),
     asUser: (who) => call(() => wrap(client.asUser(who), dates)),
   };
 };

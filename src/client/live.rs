@@ -11,7 +11,7 @@ use core::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
 
-use super::Instant;
+use super::{CallOptions, Instant};
 use crate::error::{Error, Result};
 use crate::host::{self, CallControl, Canceller, ChunkReader, Json, Opened, Signal, Transport};
 use crate::http::{HttpRequest, TransportError};
@@ -195,13 +195,28 @@ impl<T: Transport> Instant<T> {
     /// Subscribes to `query`: a [`Subscription`] of whole results, kept up to date by the
     /// server and reconnecting on its own (see the module docs). Bad queries fail here.
     pub fn subscribe_query(&self, query: &Value) -> Result<Subscription> {
-        self.subscribe_query_with(query, None)
+        self.subscribe_query_with(query, &CallOptions::default())
     }
 
-    /// [`Instant::subscribe_query`] with rule params.
-    pub fn subscribe_query_with(&self, query: &Value, rule_params: Option<&Value>) -> Result<Subscription> {
+    /// [`Instant::subscribe_query`] with rule params and headers. A subscription has no
+    /// deadline and ends when closed or dropped, so `timeout_ms` and `signal` are refused
+    /// rather than ignored.
+    ///
+    /// ```no_run
+    /// # fn run(db: instant_edge::Instant) -> instant_edge::Result<()> {
+    /// use instant_edge::{value, CallOptions};
+    /// let opts = CallOptions::default().rule_params(value!({ "team": "a" })).header("x-proxy-key", "k1");
+    /// let goals = db.subscribe_query_with(&value!({ "goals": {} }), &opts)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn subscribe_query_with(&self, query: &Value, opts: &CallOptions) -> Result<Subscription> {
+        if opts.timeout_ms.is_some() || opts.signal.is_some() {
+            return Err(Error::invalid("options", "a subscription takes no timeout or signal: close or drop it to end it"));
+        }
         self.check_query(&query)?;
-        let request = crate::request::subscribe(self.config(), self.who(), &query, rule_params.as_ref(), &host::id())?;
+        let mut request = crate::request::subscribe(self.config(), self.who(), &query, opts.rule_params.as_ref().as_ref(), &host::id())?;
+        opts.headers.iter().try_for_each(|(name, value)| crate::request::check_header(name, value))?;
+        crate::request::add_headers(&mut request, &opts.headers)?;
         let slot = Rc::new(RefCell::new(Slot::default()));
         let canceller = Canceller::new();
         let shared = slot.clone();

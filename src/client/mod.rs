@@ -29,11 +29,12 @@ pub use perms_check::DebugOptions;
 /// Per-call options: all optional.
 ///
 /// ```
-/// use instant_edge::{CallOptions, Value};
-/// let opts = CallOptions::default().timeout_ms(5_000).rule_params(Value::object([("k", "v".into())]));
+/// use instant_edge::{value, CallOptions};
+/// let opts = CallOptions::default().timeout_ms(5_000).rule_params(value!({ "k": "v" })).header("x-proxy-key", "k1");
 /// assert_eq!(opts.timeout_ms, Some(5_000));
+/// assert!(!format!("{opts:?}").contains("k1"));
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 #[must_use]
 pub struct CallOptions {
     /// Overrides the client's timeout for this call (0 = none).
@@ -43,6 +44,22 @@ pub struct CallOptions {
     pub signal: Option<Signal>,
     /// Rule params for the permission rules of impersonated queries.
     pub rule_params: Option<Value>,
+    /// Headers added to this call's request (a proxy's key, a trace id): checked and added by
+    /// [`crate::request::add_headers`], which refuses any header the client sets itself.
+    pub headers: Vec<(String, String)>,
+}
+
+impl core::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Header values may be credentials (a proxy's key): names only.
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("CallOptions")
+            .field("timeout_ms", &self.timeout_ms)
+            .field("signal", &self.signal.as_ref().map(|_| "signal"))
+            .field("rule_params", &self.rule_params)
+            .field("headers", &headers)
+            .finish()
+    }
 }
 
 impl CallOptions {
@@ -61,6 +78,12 @@ impl CallOptions {
     /// Sets rule params.
     pub fn rule_params(mut self, params: Value) -> CallOptions {
         self.rule_params = Some(params);
+        self
+    }
+
+    /// Adds a header to the call's request (see [`CallOptions::headers`]).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> CallOptions {
+        self.headers.push((name.into(), value.into()));
         self
     }
 }
@@ -332,7 +355,9 @@ impl<T: Transport> Instant<T> {
     }
 
     /// Sends with the timeout, cancellation and retry rules (see [`attempts`]).
-    pub(crate) async fn call(&self, request: HttpRequest, opts: &CallOptions) -> Result<Json> {
+    pub(crate) async fn call(&self, mut request: HttpRequest, opts: &CallOptions) -> Result<Json> {
+        opts.headers.iter().try_for_each(|(name, value)| request::check_header(name, value))?;
+        request::add_headers(&mut request, &opts.headers)?;
         let mut attempts = Attempts::new(&self.config, opts, self.transport.now_ms());
         loop {
             let aborted = opts.signal.as_ref().is_some_and(Signal::aborted);

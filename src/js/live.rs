@@ -21,6 +21,9 @@ pub struct Live {
     db: Instant,
     request: HttpRequest,
     state: LiveState,
+    /// The `fetch` init `pkg/src/api.js` made of the caller's `fetchOpts`, for every
+    /// connection (or `undefined`).
+    init: JsValue,
 }
 
 #[wasm_bindgen(module = "/src/host/wasm/host.js")]
@@ -44,11 +47,10 @@ fn ok_payload(result: &ResultText) -> String {
 
 #[wasm_bindgen]
 impl Live {
-    /// The request to open: `[url, method, headers, body]`.
+    /// The request to open: `[url, method, headers, body, init]`.
     pub fn request(&self) -> Result<Array, JsValue> {
         let parts = host::parts(&self.request).map_err(to_js_error)?;
-        let request = Array::of4(&parts.url, &parts.method, &parts.headers, &parts.body);
-        Ok(request)
+        Ok(Array::of5(&parts.url, &parts.method, &parts.headers, &parts.body, &self.init))
     }
 
     /// A 200 stream began.
@@ -91,11 +93,11 @@ impl Live {
 
 #[wasm_bindgen]
 impl Client {
-    /// `db.subscribeQuery(query, callback, opts)` with the payload sink: the handle `follow`
-    /// returns (`close()`, `isClosed`); throws on a bad query or a callback that is not a
-    /// function.
+    /// `db.subscribeQuery(query, callback, opts)` with the payload sink and the `fetch` init of
+    /// `opts.fetchOpts`: the handle `follow` returns (`close()`, `isClosed`); throws on a bad
+    /// query or a callback that is not a function.
     #[wasm_bindgen(js_name = subscribeQuery)]
-    pub fn subscribe_query(&self, query: JsValue, callback: JsValue, opts: JsValue, sink: Function) -> Result<JsValue, JsValue> {
+    pub fn subscribe_query(&self, query: JsValue, callback: JsValue, opts: JsValue, sink: Function, init: JsValue) -> Result<JsValue, JsValue> {
         let start = || -> Result<Live, Error> {
             if !callback.is_function() && !callback.is_undefined() && !callback.is_null() {
                 return Err(Error::invalid("callback", "must be a function"));
@@ -107,7 +109,7 @@ impl Client {
             self.db.check_query(&query)?;
             self.db.query_request(&query, None)?; // the impersonation checks, before anything starts
             let request = crate::request::subscribe(self.db.config(), self.db.who(), &query, params.as_ref(), &crate::id())?;
-            Ok(Live { db: self.db.clone(), request, state: LiveState::default() })
+            Ok(Live { db: self.db.clone(), request, state: LiveState::default(), init })
         };
         let live = start().map_err(to_js_error)?;
         Ok(follow(live, &sink))

@@ -195,10 +195,10 @@ impl Client {
         let arg = |i: usize| args.get(i as u32);
         Ok(match prepare(&self.db, area, method.as_string().unwrap_or_default().as_str(), &arg) {
             Ok(Prepared::Done(value)) => Promise::resolve(&value),
-            Ok(Prepared::Send(request, options, answer)) => {
+            Ok(Prepared::Send(request, options, answer, init)) => {
                 let now = js_sys::Date::now();
                 let attempts = Attempts::new(self.db.config(), &options, now);
-                let mut pending = Pending { db: self.db.clone(), request, options, answer, attempts };
+                let mut pending = Pending { db: self.db.clone(), request, options, answer, attempts, init };
                 // The first step is decided here: one crossing fewer per call.
                 match pending.advance(JsValue::UNDEFINED, now) {
                     Ok(step) => drive(pending, step),
@@ -237,6 +237,8 @@ pub struct Pending {
     options: CallOptions,
     answer: Answer,
     attempts: Attempts,
+    /// The `fetch` init of the caller's `fetchOpts` for every attempt (or `undefined`).
+    init: JsValue,
 }
 
 #[wasm_bindgen(module = "/src/host/wasm/host.js")]
@@ -258,7 +260,7 @@ extern "C" {
     /// `[kind, ...parts]` in one host call.
     #[wasm_bindgen(js_name = step)]
     #[allow(clippy::too_many_arguments)]
-    fn make_step(kind: u32, a: &JsValue, b: &JsValue, c: &JsValue, d: &JsValue, e: &JsValue, f: &JsValue, g: &JsValue, h: bool) -> Array;
+    fn make_step(kind: u32, a: &JsValue, b: &JsValue, c: &JsValue, d: &JsValue, e: &JsValue, f: &JsValue, g: &JsValue, h: bool, i: &JsValue) -> Array;
 }
 
 #[wasm_bindgen]
@@ -283,8 +285,8 @@ impl Pending {
             let result = host::answer(answer.unchecked_ref());
             if let Ok(HttpResponse { status: 200, body: Reply::Text(text), .. }) = &result {
                 return match self.answer.shape(text, self.db.config().app_id()) {
-                    Ok(Some(json)) => Ok(make_step(3, &JsValue::from_str(&json), none, none, none, none, none, none, false)),
-                    Ok(None) => Ok(make_step(0, none, none, none, none, none, none, none, false)),
+                    Ok(Some(json)) => Ok(make_step(3, &JsValue::from_str(&json), none, none, none, none, none, none, false, none)),
+                    Ok(None) => Ok(make_step(0, none, none, none, none, none, none, none, false, none)),
                     Err(error) => Err(to_js_error(error)),
                 };
             }
@@ -292,25 +294,28 @@ impl Pending {
         };
         match next {
             // A 200 the host parsed (a Rust-driven request): not asked for by `drive`.
-            Next::Done(Ok(json)) => Ok(make_step(0, &json, none, none, none, none, none, none, false)),
+            Next::Done(Ok(json)) => Ok(make_step(0, &json, none, none, none, none, none, none, false, none)),
             Next::Done(Err(error)) => Err(to_js_error(error)),
-            Next::Wait(ms) => Ok(make_step(1, &JsValue::from(ms), none, none, none, none, none, none, false)),
+            Next::Wait(ms) => Ok(make_step(1, &JsValue::from(ms), none, none, none, none, none, none, false, none)),
             Next::Send(timeout_ms) => {
                 let parts = host::parts(&self.request).map_err(to_js_error)?;
                 let signal = self.options.signal.as_ref().map_or(JsValue::UNDEFINED, JsValue::from);
                 let whole = matches!(self.answer, Answer::Whole);
                 let timeout = JsValue::from(timeout_ms);
-                Ok(make_step(2, &timeout, &parts.url, &parts.method, &parts.headers, &parts.body, &parts.upload, &signal, whole))
+                Ok(make_step(2, &timeout, &parts.url, &parts.method, &parts.headers, &parts.body, &parts.upload, &signal, whole, &self.init))
             }
         }
     }
 }
 
+// Made once per call and moved straight into `Pending`: boxing the large variant would add an
+// allocation per call for nothing.
+#[allow(clippy::large_enum_variant)]
 enum Prepared {
     /// Answered without a request.
     Done(JsValue),
-    /// Send this, then shape the answer.
-    Send(HttpRequest, CallOptions, Answer),
+    /// Send this (with the `fetch` init of the caller's `fetchOpts`), then shape the answer.
+    Send(HttpRequest, CallOptions, Answer, JsValue),
 }
 
 fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue) -> Result<Prepared, Error> {
@@ -323,7 +328,7 @@ fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue
             (crate::rooms::presence_request(config, &text_arg(&kind, "roomType")?, &text_arg(&id, "roomId")?)?, Answer::Sessions)
         }
     };
-    Ok(Prepared::Send(request, CallOptions::default(), answer))
+    Ok(Prepared::Send(request, CallOptions::default(), answer, JsValue::UNDEFINED))
 }
 
 /// `query(q, opts)` and `transact(steps, opts)`, and with [`DEBUG`] their permission checks
@@ -348,8 +353,9 @@ fn data_request(db: &Instant, area: u32, arg: &dyn Fn(usize) -> JsValue) -> Resu
         request = perms_check::checked(db.config(), request, is_query, check_options(&opts)?);
     }
     // Whole: `debugQuery`'s `{ result, checkResults }` is made by `pkg/src/api.js`, so the
-    // result never enters wasm memory, as for `query`.
-    Ok(Prepared::Send(request, options, Answer::Whole))
+    // result never enters wasm memory, as for `query`. `arg(2)`: the `fetch` init `api.js`
+    // made of the caller's `fetchOpts` (checked there).
+    Ok(Prepared::Send(request, options, Answer::Whole, arg(2)))
 }
 
 /// `"a@b.co"` (when `email_string`), `{ email }`, `{ id }` or `{ refresh_token }`: exactly one.
@@ -430,7 +436,7 @@ fn auth_request(db: &Instant, method: &str, arg: &dyn Fn(usize) -> JsValue) -> R
         }
         _ => return Err(Error::invalid("auth", "unknown auth method")),
     };
-    Ok(Prepared::Send(request, CallOptions::default(), answer))
+    Ok(Prepared::Send(request, CallOptions::default(), answer, JsValue::UNDEFINED))
 }
 
 fn impersonation(opts: &JsValue) -> Result<Impersonation, Error> {

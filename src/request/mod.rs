@@ -85,6 +85,61 @@ pub(crate) fn admin_url(config: &Config, route: &str) -> String {
     url
 }
 
+/// Headers no call may set: the transport owns them (a browser's `fetch` drops them silently).
+const TRANSPORT_HEADERS: [&str; 4] = ["host", "content-length", "transfer-encoding", "connection"];
+
+/// Adds the caller's headers for one call (`fetchOpts.headers` in JS, [`crate::CallOptions::header`]
+/// in Rust), e.g. a key for a proxy in front of a self-hosted server. A header the request
+/// already sets (the admin token, impersonation, app id, content type, versions) is refused,
+/// never replaced: `@instantdb/admin` lets its own win without a word, and a per-call header
+/// that silently changed whom a call acts as would be worse. Names and values must be valid
+/// (the JS host's `Headers` has checked them already; [`check_header`] checks them for Rust).
+///
+/// ```
+/// use instant_edge::{request, value, Config};
+/// let config = Config::new("8aa64e4c-64f9-472e-8a61-3fa28870e6cb", "http://127.0.0.1:8888").unwrap()
+///     .with_admin_token("0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0").unwrap();
+/// let mut req = request::query(&config, None, &&value!({ "goals": {} }), None).unwrap();
+/// request::add_headers(&mut req, &[("x-proxy-key".into(), "k1".into())]).unwrap();
+/// assert_eq!(req.extra_headers, [("x-proxy-key".to_owned(), "k1".to_owned())]);
+/// assert!(request::add_headers(&mut req, &[("Authorization".into(), "Bearer x".into())]).is_err());
+/// ```
+pub fn add_headers(request: &mut HttpRequest, headers: &[(String, String)]) -> Result<()> {
+    for (name, value) in headers {
+        if request.header(name).is_some() || TRANSPORT_HEADERS.iter().any(|own| own.eq_ignore_ascii_case(name)) {
+            return Err(header_error(name, "` is set by the client and cannot be replaced per call"));
+        }
+        request.extra_headers.push((name.clone(), value.clone()));
+    }
+    Ok(())
+}
+
+/// Checks a header's name (RFC 9110 token characters) and value (no line break or NUL), as
+/// the JS host's `Headers` does: a bad one fails here, typed, before anything is sent.
+///
+/// ```
+/// use instant_edge::request::check_header;
+/// assert!(check_header("x-proxy-key", "k1").is_ok());
+/// assert!(check_header("x proxy", "k1").is_err());
+/// assert!(check_header("x-proxy-key", "k1\r\nx-evil: 1").is_err());
+/// ```
+pub fn check_header(name: &str, value: &str) -> Result<()> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+        return Err(header_error(name, "` is not a header name"));
+    }
+    if value.bytes().any(|b| matches!(b, b'\0' | b'\r' | b'\n')) {
+        return Err(header_error(name, "` has a line break or NUL in its value"));
+    }
+    Ok(())
+}
+
+fn header_error(name: &str, why: &str) -> Error {
+    let mut message = String::from("`");
+    message.push_str(name);
+    message.push_str(why);
+    Error::invalid("headers", message)
+}
+
 /// Checks an impersonation's own argument before anything is sent.
 pub fn check_impersonation(who: &Impersonation) -> Result<()> {
     match who {

@@ -173,17 +173,20 @@ pub fn from_value(value: &Value) -> Json {
     }
 }
 
-/// `headers` as a host object: one string crosses (`name\nvalue\n...`) and `headersFor` in
-/// `host.js` keeps the objects of the last few lists (a client sends the same headers with every
-/// call; making the object costs a host call per header otherwise).
-fn headers_object(headers: &[(&'static str, String)]) -> JsValue {
+/// The request's headers as a host object: one string crosses (`name\nvalue\n...`) and
+/// `headersFor` in `host.js` keeps the objects of the last few lists (a client sends the same
+/// headers with every call; making the object costs a host call per header otherwise).
+fn headers_object(request: &HttpRequest) -> JsValue {
     let mut flat = String::new();
-    for (name, value) in headers {
+    let mut add = |name: &str, value: &str| {
         flat.push_str(name);
         flat.push('\n');
         flat.push_str(value);
         flat.push('\n');
-    }
+    };
+    request.headers.iter().for_each(|(name, value)| add(name, value));
+    // The Rust API's per-call headers (the npm build's are added by `Call` in host.js).
+    request.extra_headers.iter().for_each(|(name, value)| add(name, value));
     headers_for(&flat)
 }
 
@@ -339,7 +342,7 @@ pub struct Parts {
 
 /// A request as `Call.send` takes it.
 pub fn parts(request: &HttpRequest) -> Result<Parts> {
-    let headers = headers_object(&request.headers);
+    let headers = headers_object(request);
     let body = request.body.as_ref().map_or(JsValue::UNDEFINED, body_text);
     let upload = match &request.upload {
         Some(upload) => upload::arguments(upload)?,
