@@ -31,7 +31,8 @@
 //!   the data means: schemas, permission rules evaluated against the store, transactions (with
 //!   their permission checks), users and tokens, files, InstaQL (view and field rules), presence
 //!   answers;
-//! - [`live`], [`faults`]: the subscriptions to refresh after writes, and injected faults;
+//! - [`live`], [`faults`], [`request_log`]: the subscriptions to refresh after writes, injected
+//!   faults, and the log of what reached the emulator;
 //! - [`http`]: routes, which derive a [`caller::Caller`] from the headers and render
 //!   [`error::ApiError`]s as the server does.
 #![forbid(unsafe_code)]
@@ -45,6 +46,7 @@ pub mod http;
 pub mod live;
 pub mod presence;
 pub mod query;
+pub mod request_log;
 pub mod rules;
 pub mod ruleset;
 pub mod schema;
@@ -166,6 +168,7 @@ struct Inner {
     default_app: (Uuid, Uuid),
     live: live::Live,
     faults: Mutex<faults::Faults>,
+    requests: Mutex<request_log::RequestLog>,
     machine_id: Uuid,
 }
 
@@ -240,6 +243,7 @@ impl Emulator {
                 default_app: (app_id, admin_token),
                 live: live::Live::default(),
                 faults: Mutex::new(faults::Faults::default()),
+                requests: Mutex::new(request_log::RequestLog::default()),
                 machine_id: Uuid::new_v4(),
             }),
         })
@@ -277,6 +281,12 @@ impl Emulator {
         self.inner.faults.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The log of requests that reached the emulator (`/__emulator/requests`). Every
+    /// operation on it leaves it whole, so a poisoned lock is taken over.
+    pub fn requests(&self) -> MutexGuard<'_, request_log::RequestLog> {
+        self.inner.requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// This emulator's `machine-id` (spec §4.2 `sse-init`): one per process, as one server
     /// machine holds every session.
     pub fn machine_id(&self) -> Uuid {
@@ -284,9 +294,9 @@ impl Emulator {
     }
 
     /// Drops every app (with its auth settings, rate-limit buckets and presence rooms) and
-    /// recreates the default one as it was at start, and disarms every fault. Open
-    /// subscriptions stay open and are refreshed with what they now see. The clock keeps its
-    /// offset: time never runs backwards.
+    /// recreates the default one as it was at start, disarms every fault and clears the request
+    /// log. Open subscriptions stay open and are refreshed with what they now see. The clock
+    /// keeps its offset: time never runs backwards.
     pub fn reset(&self) -> Result<(), String> {
         let (app_id, admin_token) = self.inner.default_app;
         let mut app = App::new(app_id, admin_token);
@@ -303,6 +313,7 @@ impl Emulator {
             store.apps.insert(app_id, app);
         }
         self.faults().clear();
+        self.requests().clear();
         self.inner.live.changed_all();
         Ok(())
     }

@@ -30,8 +30,10 @@ Besides the Instant Admin routes, tests can drive the emulator under /__emulator
   POST   /__emulator/sse/drop                   {\"app-id\"?}: cut open subscribe-query streams off
   POST   /__emulator/faults                     {\"path-prefix\", \"status\", \"for-ms\"?, \"count\"?}: fail requests
   DELETE /__emulator/faults                     disarm every fault
+  GET    /__emulator/requests                   {\"requests\"}: the newest 256 requests (?app-id=, ?path-prefix=)
+  DELETE /__emulator/requests                   clear the request log
   POST   /__emulator/apps/{app}/presence        {\"room-type\", \"room-id\", \"peers\"}: seed a presence room
-  POST   /__emulator/reset                      drop all data, rooms and faults
+  POST   /__emulator/reset                      drop all data, rooms, faults and the request log
 ";
 
 struct Args {

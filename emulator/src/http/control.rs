@@ -19,6 +19,8 @@
 //! | `POST /__emulator/faults` | `{"path-prefix", "status", "for-ms"?, "count"?, "method"?, "type"?, "message"?}` | the fault as armed (below) |
 //! | `GET /__emulator/faults` | — | `{"faults": [...]}`: the faults still armed, `for-ms`/`count` being what is left |
 //! | `DELETE /__emulator/faults` | — | `{"cleared": n}` |
+//! | `GET /__emulator/requests?app-id=&path-prefix=` | — | `{"requests": [{"seq", "method", "path", "query", "app-id", "headers": {name: value}, "status"}]}`: the newest 256 requests (of that app, under that path), oldest first (below) |
+//! | `DELETE /__emulator/requests` | — | `{"cleared": n}` |
 //! | `PUT /__emulator/bench/static` | any bytes | `{"bytes": n}`: what `POST /__emulator/bench/static` answers from now on |
 //! | `POST /__emulator/bench/static` | — | those bytes as `application/json`: a bare handler on the same server stack, the baseline of `cargo xtask bench`'s throughput |
 //! | `POST /__emulator/apps/{app_id}/presence` | `{"room-type", "room-id", "peers": [{"peer-id"?, "user-id"?, "data"?}]}` | the room as stored, `{"room-type", "room-id", "peers": [{"peer-id", "user-id", "data"}]}` (`http/rooms.rs`) |
@@ -40,12 +42,20 @@
 //! 503 `service-unavailable`, 504 `gateway-timeout`, else `injected-fault`; `type` and
 //! `message` override them. `/__emulator/` itself is never faulted.
 //!
+//! Requests (`crate::request_log`, `http/request_log.rs`): every request outside `/__emulator/`
+//! is recorded once answered, faulted ones too, bodies never. `app-id` is the `app-id` header or
+//! else the `app_id`/`app-id` query parameter (null when none); header names are lower case, a
+//! repeated one's values joined with `", "`; `authorization`, `as-token`, `cookie` and
+//! `proxy-authorization` read `"[redacted]"`. Both query parameters are optional; any other is
+//! refused.
+//!
 //! Presence (`crate::presence`): a room's peers replace the previous ones; a missing `peer-id`
 //! is generated, `data` defaults to `{}`, `user-id` may be null. `GET /admin/rooms/presence`
 //! looks the users up when it is asked. Rooms are keyed by `room-id` alone, as on the server.
 //!
-//! `/__emulator/reset` also drops every presence room and disarms every fault. Open
-//! subscriptions stay open and are refreshed with what they see after the reset.
+//! `/__emulator/reset` also drops every presence room, disarms every fault and clears the
+//! request log. Open subscriptions stay open and are refreshed with what they see after the
+//! reset.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -55,7 +65,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{faults, not_found, ok_json, rooms};
+use super::{faults, not_found, ok_json, request_log, rooms};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{App, AuthSettings, TestUser};
 use crate::{schema, users, Emulator};
@@ -74,6 +84,7 @@ pub fn routes() -> Router<Emulator> {
         .route("/__emulator/sse", get(stream_counts).fallback(not_found))
         .route("/__emulator/sse/drop", post(drop_streams).fallback(not_found))
         .route("/__emulator/faults", get(faults::list).post(faults::arm).delete(faults::clear).fallback(not_found))
+        .route("/__emulator/requests", get(request_log::list).delete(request_log::clear).fallback(not_found))
         .route("/__emulator/bench/static", post(bench_static).put(set_bench_static).fallback(not_found))
 }
 

@@ -7,6 +7,7 @@ mod control;
 mod cors;
 mod faults;
 mod perms_check;
+mod request_log;
 mod rooms;
 mod schema;
 mod sse;
@@ -28,8 +29,11 @@ use serde_json::{json, Value};
 use crate::error::ApiError;
 use crate::Emulator;
 
-/// Builds the router: admin routes, the control surface, injected faults, CORS and the 404
-/// fallback.
+/// Builds the router: admin routes, the control surface, injected faults, CORS, the request
+/// log and the 404 fallback.
+///
+/// The request log is the outermost layer, so it sees each request with the status it was
+/// finally answered, by a fault or by CORS included.
 ///
 /// `DefaultBodyLimit` only caps the extractors that buffer a body (`Bytes`). The upload route
 /// takes the raw `Body` instead and streams it under the same limit itself (`http/storage.rs`),
@@ -62,6 +66,7 @@ pub fn router(emulator: Emulator) -> Router {
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(emulator.clone(), faults::inject))
         .layer(axum::middleware::from_fn(cors::cors))
+        .layer(axum::middleware::from_fn_with_state(emulator.clone(), request_log::record))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(emulator)
 }
