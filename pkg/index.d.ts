@@ -9,7 +9,7 @@ export interface InstantConfig {
   appId?: string;
   /** The admin token. Falls back to INSTANT_APP_ADMIN_TOKEN. Never logged, never put in URLs. */
   adminToken?: string;
-  /** The API base. Falls back to INSTANT_API_URI, then https://api.instantdb.com. */
+  /** The API base. Falls back to INSTANT_API_URI, then (with a warning) https://api.instantdb.com. */
   apiURI?: string;
   /**
    * The app's schema (`i.schema(...)` or its JSON): queries and transactions are checked against
@@ -28,7 +28,22 @@ export interface InstantConfig {
   timeout?: number;
   /** Retries of queries on network errors, 408, 429 and 5xx (default 3). */
   retries?: number;
+  /** `true`: `logger.info` gets a line for each request sent and answered, each retry wait and
+   * each live-query open, drop and close (method and path only: never a header or a body). */
+  verbose?: boolean;
+  /** Where `verbose` lines go (default `console`). */
+  logger?: Logger;
 }
+
+/** `init`'s `logger`, as @instantdb/admin's. */
+export interface Logger {
+  info: (...args: any[]) => void;
+  debug: (...args: any[]) => void;
+  error: (...args: any[]) => void;
+}
+
+/** Turns the package's warnings (each printed once with `console.warn`) off or on. */
+export declare function setInstantWarningsEnabled(enabled: boolean): void;
 
 /** Per-call options every call takes. */
 export interface CallOptions {
@@ -42,7 +57,7 @@ export interface CallOptions {
  * impersonation, app id, content type — is refused with an `InstantAPIError`, never replaced),
  * `signal` applies when the options have none, the rest goes to every `fetch` of the call. */
 export interface FetchOptions {
-  fetchOpts?: Omit<RequestInit, 'method' | 'body'> & Record<string, unknown>;
+  fetchOpts?: Omit<RequestInit, 'method' | 'body'> & { method?: never; body?: never; [key: string]: unknown };
 }
 
 export interface QueryOptions extends CallOptions, FetchOptions {

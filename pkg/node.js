@@ -1,5 +1,5 @@
 // Node's fetch cannot read file: URLs, so the glue's default loader fails: read the bytes.
-export { InstantError, QueryValidationError, TransactionValidationError } from './dist/api.js';
+export { InstantError, QueryValidationError, TransactionValidationError, setInstantWarningsEnabled } from './dist/api.js';
 import { readFileSync } from 'node:fs';
 import { initSync } from './dist/api.js';
 initSync({ module: readFileSync(new URL('./dist/instant_edge_bg.wasm', import.meta.url)) });

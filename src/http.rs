@@ -178,7 +178,16 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// A request without a body.
     pub fn new(method: &'static str, url: String, headers: Vec<(&'static str, String)>) -> HttpRequest {
-        HttpRequest { method, url, headers, extra_headers: Vec::new(), body: None, upload: None, idempotent: method != "POST", secret: None }
+        HttpRequest {
+            method,
+            url,
+            headers,
+            extra_headers: Vec::new(),
+            body: None,
+            upload: None,
+            idempotent: method != "POST",
+            secret: None,
+        }
     }
 
     /// The value of header `name`, if set.

@@ -259,3 +259,28 @@ fn timeouts_and_aborts() {
     assert_eq!(err.status(), 503);
     assert!(mock.slept().is_empty());
 }
+
+#[test]
+fn per_call_headers_are_added_after_the_clients_own_and_never_replace_them() {
+    let (db, mock) = db();
+    mock.answer(200, r#"{"goals":[]}"#);
+    let opts = CallOptions::default().header("x-proxy-key", "k1").header("X-Trace", " t ");
+    block_on(db.query_with::<Value>(&v(json!({"goals": {}})), &opts)).unwrap();
+    let sent = &mock.sent()[0];
+    assert_eq!(sent.extra_headers, [("x-proxy-key".to_owned(), "k1".to_owned()), ("X-Trace".to_owned(), " t ".to_owned())]);
+    assert_eq!(sent.header("authorization"), Some(&*format!("Bearer {TOKEN}")));
+    assert!(!format!("{sent:?}").contains("k1"), "Debug hides header values: {sent:?}");
+
+    for (name, value, says) in [
+        ("Authorization", "Bearer other", "is set by the client"),
+        ("as-email", "someone@example.com", "is set by the client"),
+        ("content-length", "1", "is set by the client"),
+        ("x bad", "1", "is not a header name"),
+        ("x-ok", "a\r\nb: c", "line break"),
+    ] {
+        let error = block_on(db.query_with::<Value>(&v(json!({"goals": {}})), &CallOptions::default().header(name, value))).unwrap_err();
+        assert!(matches!(error, Error::InvalidArgument { .. }), "{name}: {error:?}");
+        assert!(error.message().contains(says), "{name}: {}", error.message());
+    }
+    assert_eq!(mock.sent().len(), 1, "a refused header sends nothing");
+}

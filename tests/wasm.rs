@@ -364,3 +364,18 @@ async fn debug_transact_is_a_dry_run_and_bad_calls_are_400s() {
     let not_rules = DebugOptions::default().rules(Value::from("not an object"));
     assert!(matches!(guest.debug_transact([], &not_rules).await.unwrap_err(), Error::InvalidArgument { .. }));
 }
+
+#[wasm_bindgen_test]
+async fn per_call_headers_reach_the_emulator() {
+    let db = db();
+    let key = id();
+    let opts = CallOptions::default().header("x-proxy-key", key.clone());
+    let _: Value = db.query_with(&obj([("goals", Value::empty_object())]), &opts).await.unwrap();
+    let log = download(&format!("{}/__emulator/requests?app-id={}&path-prefix=/admin/query", URL.unwrap(), APP.unwrap())).await;
+    let log: serde_json::Value = serde_json::from_slice(&log).unwrap();
+    let last = log["requests"].as_array().and_then(|requests| requests.last()).cloned().unwrap_or_default();
+    assert_eq!(last["headers"]["x-proxy-key"], key.as_str(), "{last}");
+    let refused =
+        db.query_with::<Value>(&obj([("goals", Value::empty_object())]), &CallOptions::default().header("as-guest", "true")).await;
+    assert!(matches!(refused, Err(Error::InvalidArgument { .. })));
+}

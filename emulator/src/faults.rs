@@ -13,6 +13,9 @@ pub struct Fault {
     pub path_prefix: String,
     /// Only requests with this method (upper case) fail; any when `None`.
     pub method: Option<String>,
+    /// Only requests naming this app fail (see [`crate::request_log::app_id_of`]); any when
+    /// `None`. Lets tests running side by side fault their own app only.
+    pub app_id: Option<String>,
     /// The HTTP status answered.
     pub status: u16,
     /// The body's `type`.
@@ -43,11 +46,11 @@ pub fn default_error(status: u16) -> (&'static str, &'static str) {
 
 impl Fault {
     /// Parses a `POST /__emulator/faults` body: `{"path-prefix", "status", "for-ms"?, "count"?,
-    /// "method"?, "type"?, "message"?}`. Without `for-ms` and `count` the fault lasts until
+    /// "method"?, "app-id"?, "type"?, "message"?}`. Without `for-ms` and `count` the fault lasts until
     /// cleared; with both it ends at whichever comes first.
     pub fn parse(body: &Value, now: Instant) -> Result<Fault, String> {
         let Some(fields) = body.as_object() else { return Err("the body must be a JSON object".into()) };
-        const KEYS: [&str; 7] = ["path-prefix", "status", "for-ms", "count", "method", "type", "message"];
+        const KEYS: [&str; 8] = ["path-prefix", "status", "for-ms", "count", "method", "app-id", "type", "message"];
         if let Some(unknown) = fields.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(format!("unknown fault field `{unknown}`"));
         }
@@ -83,6 +86,7 @@ impl Fault {
         Ok(Fault {
             path_prefix,
             method: text("method")?.map(|m| m.to_ascii_uppercase()),
+            app_id: text("app-id")?,
             status,
             error_type: text("type")?.unwrap_or_else(|| default_type.to_owned()),
             message: text("message")?.unwrap_or_else(|| default_message.to_owned()),
@@ -100,6 +104,7 @@ impl Fault {
         json!({
             "path-prefix": self.path_prefix,
             "method": self.method,
+            "app-id": self.app_id,
             "status": self.status,
             "type": self.error_type,
             "message": self.message,
@@ -133,15 +138,16 @@ impl Faults {
     }
 
     /// The fault a request to `method path` runs into, if any (spending one of its `count`).
-    pub fn hit(&mut self, method: &str, path: &str, now: Instant) -> Option<Fault> {
+    pub fn hit(&mut self, method: &str, path: &str, app_id: Option<&str>, now: Instant) -> Option<Fault> {
         self.list.retain(|f| !f.expired(now));
         if path.starts_with("/__emulator/") {
             return None;
         }
-        let fault = self
-            .list
-            .iter_mut()
-            .find(|f| path.starts_with(&f.path_prefix) && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method)))?;
+        let fault = self.list.iter_mut().find(|f| {
+            path.starts_with(&f.path_prefix)
+                && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && f.app_id.as_deref().is_none_or(|id| app_id.is_some_and(|app| app.eq_ignore_ascii_case(id)))
+        })?;
         if let Some(left) = fault.remaining.as_mut() {
             *left -= 1;
         }
@@ -159,13 +165,24 @@ mod tests {
         let mut faults = Faults::default();
         faults.add(Fault::parse(&json!({"path-prefix": "/admin/query", "status": 401, "count": 2}), now).unwrap());
         faults.add(Fault::parse(&json!({"path-prefix": "/admin/", "status": 503, "for-ms": 100}), now).unwrap());
-        let hit = |faults: &mut Faults, path, at| faults.hit("POST", path, at).map(|f| (f.status, f.error_type));
+        let hit = |faults: &mut Faults, path, at| faults.hit("POST", path, None, at).map(|f| (f.status, f.error_type));
         assert_eq!(hit(&mut faults, "/admin/query", now), Some((401, "unauthorized".into())));
         assert_eq!(hit(&mut faults, "/admin/query", now), Some((401, "unauthorized".into())));
         assert_eq!(hit(&mut faults, "/admin/query", now), Some((503, "service-unavailable".into())));
         assert_eq!(hit(&mut faults, "/admin/transact", now + Duration::from_millis(99)).map(|f| f.0), Some(503));
         assert_eq!(hit(&mut faults, "/admin/transact", now + Duration::from_millis(100)), None);
         assert!(faults.active(now).is_empty());
+    }
+
+    #[test]
+    fn app_scoped_faults_hit_only_their_app() {
+        let now = Instant::now();
+        let mut faults = Faults::default();
+        let app = "8aa64e4c-64f9-472e-8a61-3fa28870e6cb";
+        faults.add(Fault::parse(&json!({"path-prefix": "/admin/", "status": 503, "app-id": app}), now).unwrap());
+        assert!(faults.hit("POST", "/admin/query", None, now).is_none());
+        assert!(faults.hit("POST", "/admin/query", Some("0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0"), now).is_none());
+        assert!(faults.hit("POST", "/admin/query", Some(&app.to_uppercase()), now).is_some());
     }
 
     #[test]
@@ -189,7 +206,7 @@ mod tests {
         let now = Instant::now();
         let mut faults = Faults::default();
         faults.add(Fault::parse(&json!({"path-prefix": "/", "status": 500}), now).unwrap());
-        assert!(faults.hit("POST", "/__emulator/faults", now).is_none());
-        assert!(faults.hit("GET", "/admin/users", now).is_some());
+        assert!(faults.hit("POST", "/__emulator/faults", None, now).is_none());
+        assert!(faults.hit("GET", "/admin/users", None, now).is_some());
     }
 }

@@ -28,7 +28,7 @@ Besides the Instant Admin routes, tests can drive the emulator under /__emulator
 
   GET    /__emulator/sse                        {\"connections\", \"subscriptions\"} of subscribe-query
   POST   /__emulator/sse/drop                   {\"app-id\"?}: cut open subscribe-query streams off
-  POST   /__emulator/faults                     {\"path-prefix\", \"status\", \"for-ms\"?, \"count\"?}: fail requests
+  POST   /__emulator/faults                     {\"path-prefix\", \"status\", \"for-ms\"?, \"count\"?, \"app-id\"?}: fail requests
   DELETE /__emulator/faults                     disarm every fault
   GET    /__emulator/requests                   {\"requests\"}: the newest 256 requests (?app-id=, ?path-prefix=)
   DELETE /__emulator/requests                   clear the request log

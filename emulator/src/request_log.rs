@@ -69,9 +69,7 @@ impl RequestRecord {
             })
             .collect();
         let from_header = headers.iter().find(|(name, _)| name == "app-id").map(|(_, value)| value.as_str());
-        let app_id = non_blank(from_header)
-            .or_else(|| non_blank(query_param(query, "app_id").as_deref()))
-            .or_else(|| non_blank(query_param(query, "app-id").as_deref()));
+        let app_id = app_id_of(from_header, query);
         RequestRecord { seq: 0, method: method.to_owned(), path: path.to_owned(), query: query.to_owned(), app_id, headers, status }
     }
 
@@ -141,6 +139,14 @@ impl RequestLog {
     pub fn clear(&mut self) -> usize {
         std::mem::take(&mut self.records).len()
     }
+}
+
+/// The app a request names: its `app-id` header, else its `app_id` (or `app-id`) query
+/// parameter. Faults scoped to an app match on it too.
+pub fn app_id_of(header: Option<&str>, query: &str) -> Option<String> {
+    non_blank(header)
+        .or_else(|| non_blank(query_param(query, "app_id").as_deref()))
+        .or_else(|| non_blank(query_param(query, "app-id").as_deref()))
 }
 
 fn non_blank(text: Option<&str>) -> Option<String> {

@@ -121,9 +121,9 @@ const OWN = /^(authorization|app-id|as-(email|token|guest)|content-(type|length)
 // of the call (`Call` in host.js adds its headers, checked here, to the client's); its signal is
 // the call's when `opts` has none. Read once; bad input (or what reading it throws) is the
 // wasm's invalid-argument error.
-const fetchInit = (opts) => {
+const fetchInit = (opts, log) => {
   const fetchOpts = opts?.fetchOpts;
-  if (fetchOpts == null) return [opts];
+  if (fetchOpts == null) return [opts, log && { [LOG]: log }];
   let why, cause, init, signal;
   try {
     let headers;
@@ -138,7 +138,24 @@ const fetchInit = (opts) => {
     [why, cause] = [`could not be read: ${error?.message ?? error}`, error];
   }
   if (why) throw Object.assign(new InstantAPIError({ body: { type: 'invalid-argument', message: `invalid fetchOpts: ${why}` } }), { status: 0, kind: 'invalid-argument', cause });
-  return [signal && opts.signal == null ? { ...opts, signal } : opts, init];
+  return [signal && opts.signal == null ? { ...opts, signal } : opts, { ...init, [LOG]: log }];
+};
+
+// `init({ verbose, logger })`: the logger rides on the `fetch` init of each call (see `say` in
+// src/host/wasm/host.js), under a key `fetch` never reads.
+const LOG = Symbol.for('instant-edge.log');
+
+// Warnings (`setInstantWarningsEnabled(false)` silences them), each once per process.
+let warnings = true;
+const warned = new Set();
+export const setInstantWarningsEnabled = (enabled) => {
+  warnings = !!enabled;
+};
+const warn = (text) => {
+  if (warnings && !warned.has(text)) {
+    warned.add(text);
+    console.warn(`instant-edge: ${text}`);
+  }
 };
 
 // A Request is a host object: its cookie header is read here; what reading it throws goes to
@@ -154,7 +171,7 @@ const cookie = (request) => {
 // `db.subscribeQuery`: the wasm calls `push` with every payload; the async iterator keeps the
 // newest result (a slow reader skips to it) and never drops an error. A throwing callback is
 // reported as the official client reports it, and the subscription goes on.
-const live = (client, query, cb, opts, dates) => {
+const live = (client, query, cb, opts, dates, log) => {
   let queue = [];
   let wake;
   const push = (payload) => {
@@ -168,7 +185,7 @@ const live = (client, query, cb, opts, dates) => {
       console.error('Error in subscribeQuery callback', error);
     }
   };
-  const [options, init] = fetchInit(opts);
+  const [options, init] = fetchInit(opts, log);
   const handle = client.subscribeQuery(query, cb, options, push, init);
   const close = () => {
     handle.close();
@@ -190,12 +207,12 @@ const live = (client, query, cb, opts, dates) => {
 };
 
 // `dates`: converts `i.date()` attributes of results to `Date`s (`useDateObjects`), or undefined.
-const wrap = (client, dates) => {
+const wrap = (client, dates, log) => {
   // A data call: what the schema refuses throws (as @instantdb/admin throws), the rest rejects.
   const data = (area, arg, opts) => {
     let init;
     try {
-      [opts, init] = fetchInit(opts);
+      [opts, init] = fetchInit(opts, log);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -209,25 +226,31 @@ const wrap = (client, dates) => {
     auth,
     storage: calls(client, 3, STORAGE),
     rooms: { getPresence: (type, id) => client.call(4, '', [type, id]).catch(rethrow) },
-    subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts, dates)),
+    subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts, dates, log)),
     query: (query, opts) => data(0, query, opts).then(dates, rethrow),
     transact: (chunks, opts) => data(1, steps(chunks), opts).catch(rethrow),
     debugQuery: (query, opts) =>
       data(8, query, opts).then((r) => ({ result: r?.result, checkResults: r?.['check-results'] }), rethrow),
     debugTransact: (chunks, opts) => data(9, steps(chunks), opts).catch(rethrow),
-    asUser: (who) => call(() => wrap(client.asUser(who), dates)),
+    asUser: (who) => call(() => wrap(client.asUser(who), dates, log)),
   };
 };
 
 export const init = (config = {}) =>
-  call(() =>
-    wrap(
-      new Client({
-        ...config,
-        appId: config.appId ?? env('INSTANT_APP_ID'),
-        adminToken: config.adminToken ?? env('INSTANT_APP_ADMIN_TOKEN'),
-        apiURI: config.apiURI ?? env('INSTANT_API_URI') ?? 'https://api.instantdb.com',
-      }),
+  call(() => {
+    const apiURI = config.apiURI ?? env('INSTANT_API_URI');
+    // The official default, kept for drop-in users; said out loud, as Instant Cloud closes.
+    if (apiURI == null) warn('no apiURI or INSTANT_API_URI: using Instant Cloud, which closes on 2027-08-31');
+    if (config.useDateObjects === true && !config.schema) warn('useDateObjects without a schema converts nothing');
+    const client = new Client({
+      ...config,
+      appId: config.appId ?? env('INSTANT_APP_ID'),
+      adminToken: config.adminToken ?? env('INSTANT_APP_ADMIN_TOKEN'),
+      apiURI: apiURI ?? 'https://api.instantdb.com',
+    });
+    return wrap(
+      client,
       config.useDateObjects === true ? dateConverter(config.schema) : undefined,
-    ),
-  );
+      config.verbose ? (config.logger ?? console) : undefined,
+    );
+  });

@@ -97,7 +97,14 @@ impl Client {
     /// `opts.fetchOpts`: the handle `follow` returns (`close()`, `isClosed`); throws on a bad
     /// query or a callback that is not a function.
     #[wasm_bindgen(js_name = subscribeQuery)]
-    pub fn subscribe_query(&self, query: JsValue, callback: JsValue, opts: JsValue, sink: Function, init: JsValue) -> Result<JsValue, JsValue> {
+    pub fn subscribe_query(
+        &self,
+        query: JsValue,
+        callback: JsValue,
+        opts: JsValue,
+        sink: Function,
+        init: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let start = || -> Result<Live, Error> {
             if !callback.is_function() && !callback.is_undefined() && !callback.is_null() {
                 return Err(Error::invalid("callback", "must be a function"));

@@ -260,7 +260,18 @@ extern "C" {
     /// `[kind, ...parts]` in one host call.
     #[wasm_bindgen(js_name = step)]
     #[allow(clippy::too_many_arguments)]
-    fn make_step(kind: u32, a: &JsValue, b: &JsValue, c: &JsValue, d: &JsValue, e: &JsValue, f: &JsValue, g: &JsValue, h: bool, i: &JsValue) -> Array;
+    fn make_step(
+        kind: u32,
+        a: &JsValue,
+        b: &JsValue,
+        c: &JsValue,
+        d: &JsValue,
+        e: &JsValue,
+        f: &JsValue,
+        g: &JsValue,
+        h: bool,
+        i: &JsValue,
+    ) -> Array;
 }
 
 #[wasm_bindgen]
@@ -302,7 +313,18 @@ impl Pending {
                 let signal = self.options.signal.as_ref().map_or(JsValue::UNDEFINED, JsValue::from);
                 let whole = matches!(self.answer, Answer::Whole);
                 let timeout = JsValue::from(timeout_ms);
-                Ok(make_step(2, &timeout, &parts.url, &parts.method, &parts.headers, &parts.body, &parts.upload, &signal, whole, &self.init))
+                Ok(make_step(
+                    2,
+                    &timeout,
+                    &parts.url,
+                    &parts.method,
+                    &parts.headers,
+                    &parts.body,
+                    &parts.upload,
+                    &signal,
+                    whole,
+                    &self.init,
+                ))
             }
         }
     }

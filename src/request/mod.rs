@@ -85,8 +85,11 @@ pub(crate) fn admin_url(config: &Config, route: &str) -> String {
     url
 }
 
-/// Headers no call may set: the transport owns them (a browser's `fetch` drops them silently).
-const TRANSPORT_HEADERS: [&str; 4] = ["host", "content-length", "transfer-encoding", "connection"];
+/// Headers no call may add even when the request has none of them: who the call acts as (an
+/// `as-email` added to an admin call would impersonate without `asUser`) and what the
+/// transport owns (a browser's `fetch` drops those silently).
+const OWN_HEADERS: [&str; 9] =
+    ["authorization", "app-id", "as-email", "as-token", "as-guest", "host", "content-length", "transfer-encoding", "connection"];
 
 /// Adds the caller's headers for one call (`fetchOpts.headers` in JS, [`crate::CallOptions::header`]
 /// in Rust), e.g. a key for a proxy in front of a self-hosted server. A header the request
@@ -106,7 +109,7 @@ const TRANSPORT_HEADERS: [&str; 4] = ["host", "content-length", "transfer-encodi
 /// ```
 pub fn add_headers(request: &mut HttpRequest, headers: &[(String, String)]) -> Result<()> {
     for (name, value) in headers {
-        if request.header(name).is_some() || TRANSPORT_HEADERS.iter().any(|own| own.eq_ignore_ascii_case(name)) {
+        if request.header(name).is_some() || OWN_HEADERS.iter().any(|own| own.eq_ignore_ascii_case(name)) {
             return Err(header_error(name, "` is set by the client and cannot be replaced per call"));
         }
         request.extra_headers.push((name.clone(), value.clone()));

@@ -21,7 +21,9 @@ use crate::Emulator;
 
 /// The middleware: a request that runs into an armed fault gets its answer instead.
 pub async fn inject(State(emulator): State<Emulator>, request: Request<Body>, next: Next) -> Response {
-    let fault = emulator.faults().hit(request.method().as_str(), request.uri().path(), Instant::now());
+    let header = request.headers().get("app-id").and_then(|v| v.to_str().ok());
+    let app_id = crate::request_log::app_id_of(header, request.uri().query().unwrap_or(""));
+    let fault = emulator.faults().hit(request.method().as_str(), request.uri().path(), app_id.as_deref(), Instant::now());
     let Some(fault) = fault else { return next.run(request).await };
     let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     json_response(status, &json!({"type": fault.error_type, "message": fault.message, "hint": null, "trace-id": trace_id()}))

@@ -268,15 +268,20 @@ export class Call {
  * error; this only awaits. No Rust future is involved, so a call costs one promise chain, as a
  * plain `fetch` does. */
 export async function drive(pending, step) {
+  let log;
   try {
     for (;;) {
       if (step[0] === 0) return step[1];
       if (step[0] === 1) {
+        say(log, 'retrying in', step[1], 'ms');
         await sleep(step[1]);
         step = pending.next(undefined);
       } else {
         // An upload must stop at its deadline: it gets a controller.
+        log = step[9]?.[LOG] && [step[9][LOG], step[3], new URL(step[2]).pathname];
+        say(log, 'sent');
         const answer = await new Call(step[1], step[7], step[6] !== undefined, step[9]).send(step[2], step[3], step[4], step[5], false, step[6], step[8]);
+        say(log, 'answered', answer[0] || `${answer[1]} ${answer[2]}`);
         // A 200 with JSON, when Rust said it is the value as it is.
         if (step[8] && answer[0] === 200 && answer.length === 3) return answer[2];
         step = pending.next(answer);
@@ -288,6 +293,18 @@ export async function drive(pending, step) {
   }
 }
 
+// The logger of `init({ verbose, logger })`, on the `fetch` init `api.js` makes (a symbol key:
+// `fetch` reads only its own keys).
+const LOG = Symbol.for('instant-edge.log');
+
+/** `verbose`: one line of what a call does (`log`: `[logger, method, path]`; never a header, a
+ * body or the query string). A throwing logger never fails the call. */
+function say(log, ...what) {
+  try {
+    log?.[0].info('[instant-edge]', log[1], log[2], ...what);
+  } catch {}
+}
+
 /** Runs a live query (`live`: the wasm `Live`, which decides what each event means) and hands
  * `sink` each payload: `{ type: 'ok', ... }` results, then `{ type: 'error', error }` if it
  * fails for good. Returns the handle: `close()` (aborts the stream; nothing follows) and
@@ -297,7 +314,9 @@ export function follow(live, sink) {
   let call;
   let timer;
   let wake;
+  let log;
   const end = () => {
+    if (!closed) say(log, 'live: closed');
     closed = true;
     call?.finish(true);
     clearTimeout(timer);
@@ -313,11 +332,13 @@ export function follow(live, sink) {
     try {
       while (!closed) {
         const [url, method, headers, body, init] = live.request();
+        log = init?.[LOG] && [init[LOG], method, new URL(url).pathname];
         call = new Call(0, undefined, true, init);
         const answer = await call.send(url, method, headers, body, true, undefined);
         if (closed) return;
         let wait;
         if (answer[0] === 200 && answer[4]) {
+          say(log, 'live: open');
           live.opened();
           for (;;) {
             const chunk = await call.read();
@@ -343,6 +364,7 @@ export function follow(live, sink) {
           if (typeof wait !== 'number') return fail(wait);
         }
         call.finish(true);
+        say(log, 'live: reconnecting in', wait, 'ms after', answer[0] || `${answer[1]} ${answer[2]}`);
         await new Promise((resolve) => ((wake = resolve), (timer = setTimeout(resolve, wait))));
       }
     } catch (error) {

@@ -436,6 +436,23 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
     assert(first.value.data.goals[0].due instanceof Date, 'live payloads are converted too');
   });
 
+  await check('fetchOpts: headers reach the emulator on query and live; the client\'s own cannot be replaced', async () => {
+    const requests = async (path) => {
+      const response = await fetch(`${apiURI}/__emulator/requests?app-id=${appId}&path-prefix=${path}`);
+      return (await response.json()).requests;
+    };
+    const key = `k-${id()}`;
+    await db.query({ goals: {} }, { fetchOpts: { headers: { 'X-Proxy-Key': key } } });
+    eq((await requests('/admin/query')).at(-1).headers['x-proxy-key'], key, 'query header');
+    const sub = db.subscribeQuery({ goals: {} }, undefined, { fetchOpts: { headers: [['x-proxy-key', key]] } });
+    await sub[Symbol.asyncIterator]().next();
+    sub.close();
+    eq((await requests('/admin/subscribe-query')).at(-1).headers['x-proxy-key'], key, 'live header');
+    const before = (await requests('/admin/')).length;
+    await rejects(db.query({ goals: {} }, { fetchOpts: { headers: { Authorization: 'Bearer someone-else' } } }), 'invalid-argument');
+    eq((await requests('/admin/')).length, before, 'nothing sent');
+  });
+
   await check('rooms.getPresence: seeded sessions with users, {} for an empty room, encoded ids', async () => {
     const email = `presence-${id()}@example.com`;
     await db.auth.createToken(email);

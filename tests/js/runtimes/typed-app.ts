@@ -2,7 +2,7 @@
 // of `init({ schema })` writes it. Every `@ts-expect-error` marks code that must not compile; the
 // `Expect<Equal<...>>` lines pin result types exactly.
 import {
-  init, id, i, lookup,
+  init, id, i, lookup, setInstantWarningsEnabled,
   type InstaQLEntity, type InstaQLParams, type InstaQLResult, type InstaQLResponse, type InstaQLFields,
   type InstantAdminDatabase, type InstantRules, type InstantSchemaDef, type UpdateParams, type CreateParams,
   type LinkParams, type TransactionChunk, type ValidQuery, type ResolveAttrs, type RoomsOf, type PresenceOf,
@@ -227,8 +227,18 @@ export async function app(userId: string): Promise<string[]> {
   // @ts-expect-error: the result has no namespace that was not queried
   plain.tasks;
 
+  // Per-call fetchOpts and the init options of @instantdb/admin.
+  await db.query({ projects: {} }, { fetchOpts: { headers: { 'x-proxy-key': 'k' }, cache: 'no-store' } });
+  await db.transact([], { fetchOpts: { headers: [['x-trace', 't']] } });
+  // @ts-expect-error: fetchOpts cannot set the method
+  await db.query({ projects: {} }, { fetchOpts: { method: 'GET' } });
+  const logged = init({ appId: id(), schema, verbose: true, logger: console });
+  // @ts-expect-error: a logger has info, debug and error
+  init({ appId: id(), verbose: true, logger: { info: () => {} } });
+  setInstantWarningsEnabled(false);
+
   console.log(titles, handles, handle, email, budget, ownerBio, userHandle, when, due, raw, debugProject, arrayProject, annotatedDates);
-  console.log(txId, patch, fresh, links, query, schemaDef, payloadType);
+  console.log(txId, patch, fresh, links, query, schemaDef, payloadType, logged);
   return titles;
 }
 
