@@ -313,7 +313,7 @@ export interface UntypedAdminDatabase {
   subscribeQuery<R = any>(
     query: Record<string, unknown>,
     callback?: (payload: SubscriptionPayload<R>) => void,
-    opts?: { ruleParams?: Record<string, unknown> } & FetchOptions,
+    opts?: { ruleParams?: Record<string, unknown>; signal?: AbortSignal } & FetchOptions,
   ): Subscription<R>;
   /** Runs an InstaQL query. */
   query<R = any>(query: Record<string, unknown>, opts?: QueryOptions): Promise<R>;
@@ -909,7 +909,7 @@ export interface TypedAdminDatabase<Schema extends InstantSchemaDef<any, any, an
   subscribeQuery<Q extends ValidQuery<Q, Schema>>(
     query: Q,
     callback?: SubscribeQueryCallback<Schema, Q, UseDates>,
-    opts?: { ruleParams?: Record<string, unknown> } & FetchOptions,
+    opts?: { ruleParams?: Record<string, unknown>; signal?: AbortSignal } & FetchOptions,
   ): SubscribeQueryResponse<Schema, Q, UseDates>;
   /** As `UntypedAdminDatabase.debugQuery`; `cardinalityInference: false` makes every link an array. */
   debugQuery<Q extends ValidQuery<Q, Schema>>(

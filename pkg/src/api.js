@@ -191,6 +191,10 @@ const live = (client, query, cb, opts, dates, log) => {
     handle.close();
     wake?.();
   };
+  // `signal` (or `fetchOpts.signal`) ends the subscription, as `close()` does.
+  const signal = options?.signal;
+  if (signal?.aborted) close();
+  else signal?.addEventListener?.('abort', close, { once: true });
   return {
     close,
     get isClosed() {

@@ -110,3 +110,18 @@ test('the rest of fetchOpts goes to every fetch; its signal cancels the call', a
   const error = await ours.query({ goals: {} }, { fetchOpts: { signal: AbortSignal.abort() } }).then(() => null, (e) => e);
   assert.equal(error?.kind, 'aborted');
 });
+
+test("a live query's signal (or fetchOpts.signal) closes it", async () => {
+  for (const opts of [(signal) => ({ signal }), (signal) => ({ fetchOpts: { signal } })]) {
+    const controller = new AbortController();
+    const sub = ours.subscribeQuery({ goals: {} }, undefined, opts(controller.signal));
+    const first = await sub[Symbol.asyncIterator]().next();
+    assert.equal(first.value.type, 'ok');
+    assert.equal(sub.isClosed, false);
+    controller.abort();
+    assert.equal(sub.isClosed, true);
+    assert.deepEqual(await sub[Symbol.asyncIterator]().next(), { value: undefined, done: true });
+  }
+  const already = ours.subscribeQuery({ goals: {} }, undefined, { signal: AbortSignal.abort() });
+  assert.equal(already.isClosed, true);
+});
