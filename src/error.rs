@@ -47,8 +47,9 @@ pub enum Error {
         /// is why: a JS error's `cause`.
         cause: Option<HostValue>,
     },
-    /// Refused before anything was sent by the client's schema ([`crate::schema`]), with the
-    /// message `@instantdb/admin` gives, word for word.
+    /// Refused before anything was sent by the client's schema
+    /// ([`crate::schema`](mod@crate::schema)), with the message `@instantdb/admin` gives, word
+    /// for word.
     Validation {
         /// Which official check refused it (the JS error class).
         class: ValidationClass,

@@ -33,8 +33,9 @@
 //! [`models`], [`Value`] (with the [`value!`] macro), [`http`] (plain request and response data,
 //! upload bodies, URL encoding) and [`error`]; the pure core: [`config`], [`json`] (one view of
 //! JSON whoever holds it), [`parse`] (JSON text read where it lies: how JS arguments, answers
-//! and events enter the wasm), [`validate`], [`schema`] (a schema and the official client's
-//! checks against it), [`tx`], [`uuid`], [`retry`], [`sse`],
+//! and events enter the wasm), [`validate`], [`schema`](mod@schema) (a schema and the official client's
+//! checks against it), [`typed`] (queries checked at compile time against a schema declared
+//! with [`schema!`]), [`tx`], [`uuid`], [`retry`], [`sse`],
 //! [`live_state`] (a live query's life as a state machine), [`request`] (exact requests per
 //! area), [`response`] (errors) and [`answer`] (what each call answers, picked once for the
 //! Rust API and the JS exports); [`host`], the only `cfg(target_arch)` switch (wasm32: `fetch` through
@@ -55,6 +56,9 @@ extern crate alloc;
 pub use alloc::string::String as __String;
 #[doc(hidden)]
 pub use alloc::vec as __vec;
+// For `schema!`, whose `Row`s derive serde's `Deserialize` in the caller's crate.
+#[doc(hidden)]
+pub use serde as __serde;
 
 /// What std's prelude gives and `no_std` does not: every module that needs it imports it.
 mod prelude {
@@ -82,6 +86,7 @@ pub mod retry;
 pub mod schema;
 pub mod sse;
 pub mod tx;
+pub mod typed;
 pub mod uuid;
 pub mod validate;
 mod value;
