@@ -166,7 +166,7 @@ impl Config {
 }
 
 /// `http(s)://host[:port][/path]` without trailing slashes, query or fragment.
-fn normalise_api_uri(raw: &str) -> Result<String> {
+pub(crate) fn normalise_api_uri(raw: &str) -> Result<String> {
     let uri = raw.trim().trim_end_matches('/');
     let rest = uri.strip_prefix("https://").or_else(|| uri.strip_prefix("http://"));
     let host_ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'));

@@ -80,6 +80,8 @@ pub mod json;
 pub mod live_state;
 pub mod models;
 pub mod parse;
+#[cfg(feature = "platform")]
+pub mod platform;
 pub mod request;
 pub mod response;
 pub mod retry;

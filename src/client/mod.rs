@@ -7,6 +7,8 @@ pub mod attempts;
 pub mod auth;
 pub mod live;
 pub mod perms_check;
+#[cfg(feature = "platform")]
+pub mod platform;
 pub mod rooms;
 pub mod storage;
 

@@ -60,7 +60,8 @@ pub trait Transport: Clone + 'static {
 pub mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{
-    decode, from_value, id, json_text, parse, to_value, Canceller, FetchTransport, FetchTransport as DefaultTransport, Json, Signal,
+    decode, epoch_ms, from_value, id, json_text, parse, to_value, Canceller, FetchTransport, FetchTransport as DefaultTransport, Json,
+    Signal,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -69,7 +70,7 @@ pub mod native;
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::mock::MockTransport as DefaultTransport;
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{decode, from_value, id, json_text, mock, parse, to_value, Canceller, Json, Signal};
+pub use native::{decode, epoch_ms, from_value, id, json_text, mock, parse, to_value, Canceller, Json, Signal};
 
 /// The host JSON a 200 answer carried (`null` for a text body).
 pub fn reply_json(reply: &crate::http::Reply) -> Json {

@@ -373,7 +373,8 @@ fn rust_layer(root: &Path) -> Layer {
     println!("==> cargo test --workspace --no-fail-fast");
     let mut layer = Layer::new("rust", "cargo test --workspace: unit, doc, emulator HTTP");
     let mut command = Command::new(cargo());
-    command.args(["test", "--workspace", "--no-fail-fast"]).current_dir(root);
+    // With the optional Platform API, so its tests run too.
+    command.args(["test", "--workspace", "--no-fail-fast", "--features", "instant-edge/platform"]).current_dir(root);
     match run_counted(&mut command, Runner::Cargo) {
         Ok((status, counts)) => {
             layer.counts = counts;

@@ -64,6 +64,11 @@ pub fn body_text(request: &HttpRequest) -> Option<String> {
     request.body.as_ref().map(Payload::to_json)
 }
 
+/// The wall clock: ms since the Unix epoch (expiries; the transport's clock is monotonic).
+pub fn epoch_ms() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
 /// A new random (v4) UUID: `RandomState` is seeded from the OS once per thread and differs per
 /// call.
 pub fn id() -> String {

@@ -96,6 +96,11 @@ impl Default for Canceller {
     }
 }
 
+/// The wall clock: ms since the Unix epoch (`Date.now()`).
+pub fn epoch_ms() -> f64 {
+    js_sys::Date::now()
+}
+
 /// A new random (v4) UUID, from the host's Web Crypto.
 pub fn id() -> String {
     random_id()
