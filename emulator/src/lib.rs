@@ -31,6 +31,8 @@
 //!   the data means: schemas, permission rules evaluated against the store, transactions (with
 //!   their permission checks), users and tokens, files, InstaQL (view and field rules), presence
 //!   answers;
+//! - [`platform`]: the Platform side: Instant users, orgs, tokens and roles, each app's `apps`
+//!   row, and who may manage which app;
 //! - [`live`], [`faults`], [`request_log`]: the subscriptions to refresh after writes, injected
 //!   faults, and the log of what reached the emulator;
 //! - [`http`]: routes, which derive a [`caller::Caller`] from the headers and render
@@ -44,6 +46,7 @@ pub mod error;
 pub mod faults;
 pub mod http;
 pub mod live;
+pub mod platform;
 pub mod presence;
 pub mod query;
 pub mod request_log;
@@ -85,6 +88,9 @@ pub struct Config {
     /// How often an open `subscribe-query` stream gets a `:` keep-alive comment (spec §4.1:
     /// 15 s on the real server).
     pub sse_keepalive_ms: u64,
+    /// Personal access tokens (`per_` + 64 lowercase hex digits, or legacy UUIDs) of the
+    /// default Instant user, `dev@example.com`, valid from the start and after every reset.
+    pub platform_tokens: Vec<String>,
 }
 
 /// The real server's SSE keep-alive interval (spec §4.1).
@@ -99,6 +105,7 @@ impl Default for Config {
             rules: None,
             max_body_bytes: 64 * 1024 * 1024,
             sse_keepalive_ms: DEFAULT_SSE_KEEPALIVE_MS,
+            platform_tokens: Vec::new(),
         }
     }
 }
@@ -111,6 +118,8 @@ pub const MAX_CLOCK_MS: i64 = 253_402_300_799_999;
 pub struct Store {
     /// Apps by id.
     pub apps: HashMap<Uuid, App>,
+    /// Instant users, orgs and tokens, and each app's `apps` row (the Platform API's view).
+    pub platform: platform::Platform,
     last_tx_id: u64,
     last_tx_ms: i64,
     /// How far the emulator's clock runs ahead of the system's, so tests can expire magic codes
@@ -120,7 +129,13 @@ pub struct Store {
 
 impl Store {
     fn new() -> Store {
-        Store { apps: HashMap::new(), last_tx_id: 0, last_tx_ms: 0, clock_offset_ms: 0 }
+        Store {
+            apps: HashMap::new(),
+            platform: platform::Platform::new(&platform::Seed::default(), 0),
+            last_tx_id: 0,
+            last_tx_ms: 0,
+            clock_offset_ms: 0,
+        }
     }
 
     /// The emulator's now, ms since the epoch: system time plus the clock offset. Every time the
@@ -166,6 +181,7 @@ struct Inner {
     store: Mutex<Store>,
     config: Config,
     default_app: (Uuid, Uuid),
+    platform_seed: platform::Seed,
     live: live::Live,
     faults: Mutex<faults::Faults>,
     requests: Mutex<request_log::RequestLog>,
@@ -217,12 +233,29 @@ fn start_rules(document: &Value) -> Result<Arc<ruleset::Rules>, String> {
     Ok(Arc::new(ruleset::Rules::new(document.clone())))
 }
 
+/// The title the default app has on the Platform API.
+const DEFAULT_APP_TITLE: &str = "Default app";
+
+/// The platform state at start (and after a reset): the seeded users and tokens, and the
+/// default app's row.
+fn start_platform(seed: &platform::Seed, default_app: Uuid, now: i64) -> platform::Platform {
+    let mut state = platform::Platform::new(seed, now);
+    state.register_app(default_app, platform::AppMeta::unowned(DEFAULT_APP_TITLE, now));
+    state
+}
+
 impl Emulator {
     /// Builds the emulator with its default app (and the start-up schema, if any).
     pub fn new(config: Config) -> Result<Emulator, String> {
         let app_id = config.app_id.unwrap_or_else(Uuid::new_v4);
         let admin_token = config.admin_token.unwrap_or_else(Uuid::new_v4);
+        // The token itself stays out of the message: it is a secret, even when mistyped.
+        if let Some(position) = config.platform_tokens.iter().position(|t| !platform::identity::is_personal_token_shape(t)) {
+            return Err(format!("platform token #{} is neither `per_` + 64 lowercase hex digits nor a UUID", position + 1));
+        }
+        let platform_seed = platform::Seed { tokens: config.platform_tokens.clone(), ..platform::Seed::default() };
         let mut store = Store::new();
+        store.platform = start_platform(&platform_seed, app_id, store.now_ms());
         let mut app = App::new(app_id, admin_token);
         if let Some(schema) = &config.schema {
             let (_, now) = store.next_tx();
@@ -241,6 +274,7 @@ impl Emulator {
                 store: Mutex::new(store),
                 config,
                 default_app: (app_id, admin_token),
+                platform_seed,
                 live: live::Live::default(),
                 faults: Mutex::new(faults::Faults::default()),
                 requests: Mutex::new(request_log::RequestLog::default()),
@@ -294,7 +328,8 @@ impl Emulator {
     }
 
     /// Drops every app (with its auth settings, rate-limit buckets and presence rooms) and
-    /// recreates the default one as it was at start, disarms every fault and clears the request
+    /// recreates the default one as it was at start, forgets every Instant user, org and token
+    /// but those the configuration gives, disarms every fault and clears the request
     /// log. Open subscriptions stay open and are refreshed with what they now see. The clock
     /// keeps its offset: time never runs backwards.
     pub fn reset(&self) -> Result<(), String> {
@@ -311,6 +346,7 @@ impl Emulator {
             }
             store.apps.clear();
             store.apps.insert(app_id, app);
+            store.platform = start_platform(&self.inner.platform_seed, app_id, store.now_ms());
         }
         self.faults().clear();
         self.requests().clear();

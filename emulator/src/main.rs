@@ -7,7 +7,7 @@ use instant_emulator::{Config, Emulator};
 use uuid::Uuid;
 
 const USAGE: &str = "\
-instant-emulator: a local emulator of the InstantDB Admin API
+instant-emulator: a local emulator of the InstantDB Admin API and the Platform API's app routes
 
 USAGE: instant-emulator [OPTIONS]
 
@@ -21,6 +21,11 @@ USAGE: instant-emulator [OPTIONS]
   --rules FILE         permission rules JSON (what instant.perms.ts exports) for the default app
   --max-body-bytes N   largest request body accepted, uploads included (default 67108864)
   --sse-keepalive-ms N how often open subscribe-query streams get a `:` keep-alive comment (default 15000)
+  --platform-token TOKEN
+                       a personal access token (per_ + 64 lowercase hex digits, or a legacy UUID) of
+                       the Instant user dev@example.com, for the Platform API (/superadmin/...);
+                       repeatable; kept across resets. Without it, make users and tokens with
+                       POST /__emulator/platform/users
   -h, --help           this text
 
 Besides the Instant Admin routes, tests can drive the emulator under /__emulator/
@@ -33,7 +38,11 @@ Besides the Instant Admin routes, tests can drive the emulator under /__emulator
   GET    /__emulator/requests                   {\"requests\"}: the newest 256 requests (?app-id=, ?path-prefix=)
   DELETE /__emulator/requests                   clear the request log
   POST   /__emulator/apps/{app}/presence        {\"room-type\", \"room-id\", \"peers\"}: seed a presence room
-  POST   /__emulator/reset                      drop all data, rooms, faults and the request log
+  POST   /__emulator/platform/users             {\"email\"}: an Instant user and a fresh personal access token
+  POST   /__emulator/platform/orgs              {\"title\", \"members\": [{\"email\", \"role\"}]}: an org
+  POST   /__emulator/platform/oauth-tokens      {\"email\", \"scopes\", \"expires-in-s\"?}: a pat_ OAuth access token
+  POST   /__emulator/reset                      drop all data, rooms, faults, the request log and platform
+                                                users (but --platform-token's)
 ";
 
 struct Args {
@@ -73,6 +82,7 @@ fn parse_args() -> Result<Args, String> {
                 let json = serde_json::from_str(&text).map_err(|e| format!("--schema: {value} is not JSON: {e}"))?;
                 args.config.schema = Some(json);
             }
+            "--platform-token" => args.config.platform_tokens.push(value.trim().to_owned()),
             "--rules" => {
                 let text = std::fs::read_to_string(&value).map_err(|e| format!("--rules: cannot read {value}: {e}"))?;
                 let json = serde_json::from_str(&text).map_err(|e| format!("--rules: {value} is not JSON: {e}"))?;

@@ -4,7 +4,7 @@
 //! | Route | Body | Answer |
 //! |---|---|---|
 //! | `GET /__emulator/health` | — | `{"ok": true, "app-id": <default app>}` |
-//! | `POST /__emulator/apps` | `{"app-id"?, "admin-token"?, "schema"?}` | `{"app-id", "admin-token"}` |
+//! | `POST /__emulator/apps` | `{"app-id"?, "admin-token"?, "schema"?, "title"?}` | `{"app-id", "admin-token"}` (the title is what the Platform API shows; no owner) |
 //! | `POST /__emulator/apps/{app_id}/schema` | schema JSON (`i.schema(...)`) | `{"ok": true}` |
 //! | `POST /__emulator/reset` | — | `{"ok": true}`: every app dropped, the default one recreated |
 //! | `GET /__emulator/apps/{app_id}/outbox` | — | `{"messages": [{"email", "code", "sent-at"}]}`: what `send_magic_code` would have mailed |
@@ -24,6 +24,7 @@
 //! | `PUT /__emulator/bench/static` | any bytes | `{"bytes": n}`: what `POST /__emulator/bench/static` answers from now on |
 //! | `POST /__emulator/bench/static` | — | those bytes as `application/json`: a bare handler on the same server stack, the baseline of `cargo xtask bench`'s throughput |
 //! | `POST /__emulator/apps/{app_id}/presence` | `{"room-type", "room-id", "peers": [{"peer-id"?, "user-id"?, "data"?}]}` | the room as stored, `{"room-type", "room-id", "peers": [{"peer-id", "user-id", "data"}]}` (`http/rooms.rs`) |
+//! | `POST /__emulator/platform/...` | | Instant users, orgs, app collaborators and OAuth tokens (`http/platform_control.rs`) |
 //!
 //! Auth settings: `{"magic-code-expiry-minutes": 1440, "magic-code-rate-limit-per-hour": 20,
 //! "test-users": [{"email", "code"}]}` (defaults shown; a rate limit of 0 turns it off; posted
@@ -164,11 +165,22 @@ async fn create_app(State(emulator): State<Emulator>, body: Bytes) -> Response {
         if store.apps.contains_key(&app_id) {
             return Err(control_error(format!("app {app_id} already exists")));
         }
+        let title = match body.get("title") {
+            None | Some(Value::Null) => "Untitled app".to_owned(),
+            Some(title) => title
+                .as_str()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| control_error("`title` must be a non-blank string"))?
+                .to_owned(),
+        };
         if let Some(schema_json) = body.get("schema").filter(|s| !s.is_null()) {
             let (_, now) = store.next_tx();
             schema::apply(&mut app, schema_json, now).map_err(control_error)?;
         }
         store.apps.insert(app_id, app);
+        let now = store.now_ms();
+        store.platform.register_app(app_id, crate::platform::AppMeta::unowned(&title, now));
         drop(store);
         // Guests may have subscribed to this app id before it existed (it read as empty).
         emulator.live().changed_app(app_id);

@@ -7,6 +7,8 @@ mod control;
 mod cors;
 mod faults;
 mod perms_check;
+mod platform;
+mod platform_control;
 mod request_log;
 mod rooms;
 mod schema;
@@ -29,7 +31,7 @@ use serde_json::{json, Value};
 use crate::error::ApiError;
 use crate::Emulator;
 
-/// Builds the router: admin routes, the control surface, injected faults, CORS, the request
+/// Builds the router: admin routes, the Platform app routes, the control surface, injected faults, CORS, the request
 /// log and the 404 fallback.
 ///
 /// The request log is the outermost layer, so it sees each request with the status it was
@@ -62,7 +64,9 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/admin/storage/files/delete", post(storage::delete_files).fallback(not_found))
         .route("/admin/storage/signed-download-url", get(storage::signed_download_url).fallback(not_found))
         .route(&format!("{}/{{app_id}}/{{location_id}}", crate::storage::FILES_ROUTE), get(storage::download).fallback(not_found))
+        .merge(platform::routes())
         .merge(control::routes())
+        .merge(platform_control::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(emulator.clone(), faults::inject))
         .layer(axum::middleware::from_fn(cors::cors))
