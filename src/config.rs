@@ -37,7 +37,14 @@ impl AdminToken {
         Ok(AdminToken(trimmed.to_owned()))
     }
 
-    pub(crate) fn expose(&self) -> &str {
+    /// The token itself, to hand to where it is needed (a new app's token from the Platform API
+    /// to [`crate::InstantBuilder::admin_token`], a secret store): the one way to read it.
+    ///
+    /// ```
+    /// use instant_edge::AdminToken;
+    /// assert_eq!(AdminToken::new("0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0").unwrap().expose(), "0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0");
+    /// ```
+    pub fn expose(&self) -> &str {
         &self.0
     }
 }

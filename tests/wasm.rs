@@ -379,3 +379,62 @@ async fn per_call_headers_reach_the_emulator() {
         db.query_with::<Value>(&obj([("goals", Value::empty_object())]), &CallOptions::default().header("as-guest", "true")).await;
     assert!(matches!(refused, Err(Error::InvalidArgument { .. })));
 }
+
+/// `POST <emulator><path>` with a JSON body, by the host's `fetch`; the answer's JSON.
+async fn post_json(path: &str, body: &str) -> serde_json::Value {
+    use wasm_bindgen::JsCast;
+    let init = js_sys::Object::new();
+    js_sys::Reflect::set(&init, &"method".into(), &"POST".into()).unwrap();
+    js_sys::Reflect::set(&init, &"body".into(), &body.into()).unwrap();
+    let headers = js_sys::Object::new();
+    js_sys::Reflect::set(&headers, &"content-type".into(), &"application/json".into()).unwrap();
+    js_sys::Reflect::set(&init, &"headers".into(), &headers).unwrap();
+    let fetch: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"fetch".into()).unwrap().unchecked_into();
+    let url = format!("{}{path}", URL.unwrap());
+    let response = wasm_bindgen_futures::JsFuture::from(
+        fetch.call2(&wasm_bindgen::JsValue::NULL, &url.into(), &init).unwrap().unchecked_into::<js_sys::Promise>(),
+    )
+    .await
+    .unwrap();
+    let text: js_sys::Function = js_sys::Reflect::get(&response, &"text".into()).unwrap().unchecked_into();
+    let text = wasm_bindgen_futures::JsFuture::from(text.call0(&response).unwrap().unchecked_into::<js_sys::Promise>()).await.unwrap();
+    serde_json::from_str(&text.as_string().unwrap()).unwrap()
+}
+
+#[cfg(feature = "platform")]
+#[wasm_bindgen_test]
+async fn platform_apps_and_perms_from_rust() {
+    use instant_edge::client::platform::Platform;
+    use instant_edge::platform::{Include, NewApp, PlatformAuth};
+    use instant_edge::value;
+
+    let email = format!("rust-{}@example.com", id());
+    let made = post_json("/__emulator/platform/users", &format!(r#"{{"email":"{email}"}}"#)).await;
+    let token = made["personal-access-token"].as_str().unwrap().to_owned();
+    let platform = Platform::new(URL.unwrap(), PlatformAuth::Token(token)).unwrap();
+    let schema = value!({ "entities": { "notes": { "attrs": { "body": { "valueType": "string", "required": true, "isIndexed": false,
+        "config": { "indexed": false, "unique": false }, "metadata": {} } }, "links": {} } }, "links": {}, "rooms": {} });
+    let perms = value!({ "notes": { "allow": { "view": "true" } } });
+    let app = platform
+        .create_app(&NewApp { title: "From Rust".into(), schema: Some(schema), perms: Some(perms.clone()), ..NewApp::default() })
+        .await
+        .unwrap();
+    let admin_token = app.admin_token.as_ref().expect("creation answers the admin token").expose().to_owned();
+
+    // The new app serves admin calls at once.
+    let db = Instant::builder(&app.id).api_uri(URL.unwrap()).admin_token(admin_token).build().unwrap();
+    db.transact([tx("notes", id()).update(obj([("body", "hello".into())]))]).await.unwrap();
+    let notes: Value = db.query(&obj([("notes", Value::empty_object())])).await.unwrap();
+    assert_eq!(notes.get("notes").and_then(Value::as_array).map(<[Value]>::len), Some(1));
+
+    let apps = platform.get_apps(Include { perms: true, schema: false }).await.unwrap();
+    assert_eq!(apps.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(), ["From Rust"]);
+    assert_eq!(apps[0].perms.as_ref(), Some(&perms));
+    let renamed = platform.update_app(&app.id, "Renamed").await.unwrap();
+    assert_eq!(renamed.title, "Renamed");
+    let denied = platform.push_perms(&app.id, &value!({ "notes": { "allow": { "view": "auth.id ==" } } })).await.unwrap_err();
+    assert_eq!((denied.status(), denied.error_type()), (400, Some("validation-failed")));
+    platform.delete_app(&app.id).await.unwrap();
+    let gone = platform.get_app(&app.id, Include::default()).await.unwrap_err();
+    assert_eq!(gone.message(), "Record not found: app");
+}

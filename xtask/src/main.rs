@@ -311,7 +311,7 @@ fn wasm_layer(root: &Path, chromium: bool) -> Layer {
         let emulator = Emulator::start(root, &binary, &[])?;
         let mut command = Command::new(cargo());
         command
-            .args(["test", "--target", "wasm32-unknown-unknown", "-p", "instant-edge", "--test", "wasm"])
+            .args(["test", "--target", "wasm32-unknown-unknown", "-p", "instant-edge", "--test", "wasm", "--features", "platform"])
             .current_dir(root)
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             .env("EMULATOR_URL", emulator.get("INSTANT_API_URI"))
