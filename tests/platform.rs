@@ -160,3 +160,25 @@ fn tokens_never_show_in_errors() {
     assert!(!format!("{:?}", mock.sent()[0]).contains("pat_old"));
     assert!(!format!("{:?}", platform.auth()).contains("prt_secret"));
 }
+
+#[test]
+fn a_pkce_code_exchange_sends_the_verifier_and_reads_scopes() {
+    use instant_edge::client::platform::pkce;
+    use instant_edge::platform::oauth::{authorize_url, CodeProof};
+    let (verifier, challenge) = block_on(pkce()).unwrap();
+    assert_eq!((verifier.len(), challenge.len()), (64, 43));
+    let url = authorize_url("http://127.0.0.1:8888", "c1", "http://localhost/cb", &["apps-read"], "st", Some(&challenge)).unwrap();
+    assert!(url.ends_with(&format!("&code_challenge={challenge}&code_challenge_method=S256")));
+
+    let mock = MockTransport::new();
+    let anonymous = Platform::with_transport(PlatformConfig::new("http://127.0.0.1:8888").unwrap(), mock.clone());
+    mock.answer(200, r#"{"access_token":"pat_1","expires_in":1209599,"token_type":"Bearer","scopes":"apps-read"}"#);
+    let grant = block_on(anonymous.exchange_code("code-1", "c1", "http://localhost/cb", &CodeProof::Verifier(verifier.clone()))).unwrap();
+    assert_eq!((grant.access_token.as_str(), grant.refresh_token.as_deref(), grant.scopes.as_deref()), ("pat_1", None, Some("apps-read")));
+    let body = instant_edge::host::native::body_text(&mock.sent()[0]).unwrap();
+    assert!(body.contains(&format!(r#""code_verifier":"{verifier}""#)) && body.contains(r#""grant_type":"authorization_code""#));
+    // The server's error, whole (the official helper reports `server_error`).
+    mock.answer(400, r#"{"type":"validation-failed","message":"Validation failed for code_verifier: mismatch"}"#);
+    let error = block_on(anonymous.exchange_code("code-2", "c1", "http://localhost/cb", &CodeProof::Verifier(verifier))).unwrap_err();
+    assert_eq!(error.error_type(), Some("validation-failed"));
+}

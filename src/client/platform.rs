@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::host::{self, CallControl, DefaultTransport, Json, Transport};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::jobs::{self, Job, JobPolling, PushStep, PushSummary};
+use crate::platform::oauth::{self, CodeProof, TokenGrant};
 use crate::platform::{self as request, Include, NewApp, PlatformAuth, PlatformConfig};
 use crate::response;
 use crate::Value;
@@ -303,15 +304,31 @@ impl<T: Transport> Platform<T> {
     pub async fn refresh_token(&self) -> Result<Refreshed> {
         let request = request::refresh_token_request(&self.config.borrow())?;
         let answer: Value = host::decode(self.send(request).await?)?;
-        let Some(access) = answer.get("access_token").and_then(Value::as_str) else {
-            return Err(Error::Decode { message: "the token endpoint answered no access_token".into() });
-        };
+        let grant = oauth::token_grant(&answer, self.now_epoch_ms())?;
         if let Some(PlatformAuth::OAuth { access_token, .. }) = &mut self.config.borrow_mut().auth {
-            access.clone_into(access_token);
+            grant.access_token.clone_into(access_token);
         }
-        let expires_in = answer.get("expires_in").and_then(Value::as_f64).unwrap_or(0.0);
-        let scopes = answer.get("scope").or_else(|| answer.get("scopes")).and_then(Value::as_str).map(str::to_owned);
-        Ok(Refreshed { expires_at_ms: self.now_epoch_ms() + (expires_in - 30.0) * 1000.0, scopes })
+        Ok(Refreshed { expires_at_ms: grant.expires_at_ms, scopes: grant.scopes })
+    }
+
+    /// Exchanges the code the redirect brought for a token: with the client secret (a refresh
+    /// token comes back) or with the PKCE verifier. Errors are the server's, typed and whole
+    /// (the official helper reports `server_error` and loses the message).
+    pub async fn exchange_code(&self, code: &str, client_id: &str, redirect_uri: &str, proof: &CodeProof) -> Result<TokenGrant> {
+        let request = oauth::code_exchange_request(self.config.borrow().api_uri(), code, client_id, redirect_uri, proof);
+        let answer: Value = host::decode(self.send(request).await?)?;
+        oauth::token_grant(&answer, self.now_epoch_ms())
+    }
+
+    /// Revokes a token (`POST /platform/oauth/revoke`): a refresh token with every access token
+    /// it minted, or one access token. An unknown token is not an error (the server's answer).
+    pub async fn revoke_token(&self, token: &str) -> Result<()> {
+        let mut url = String::from(self.config.borrow().api_uri());
+        url.push_str("/platform/oauth/revoke?token=");
+        crate::http::encode_uri_component(token, &mut url);
+        let mut request = HttpRequest::new("POST", url, Vec::new());
+        request.secret = Some(token.to_owned());
+        self.send(request).await.map(|_| ())
     }
 
     /// The wall clock, for expiries (the transport's clock is only monotonic).
@@ -384,6 +401,23 @@ impl<T: Transport> Failures for Platform<T> {
         }
         error
     }
+}
+
+/// A fresh PKCE pair for [`oauth::authorize_url`]: `(verifier, challenge)`; keep the verifier
+/// for [`Platform::exchange_code`]. The digest is the host's (Web Crypto on wasm).
+///
+/// ```
+/// # async fn run() -> instant_edge::Result<()> {
+/// let (verifier, challenge) = instant_edge::client::platform::pkce().await?;
+/// assert_eq!((verifier.len(), challenge.len()), (64, 43));
+/// # Ok(()) }
+/// ```
+pub async fn pkce() -> Result<(String, String)> {
+    let mut random = [0u8; 64];
+    random.copy_from_slice(&host::random_bytes(64));
+    let verifier = oauth::pkce_verifier(&random);
+    let challenge = oauth::pkce_challenge(&host::sha256(verifier.as_bytes()).await?);
+    Ok((verifier, challenge))
 }
 
 /// Whether `error` says the access token is expired or unknown (what the official client

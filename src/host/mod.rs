@@ -71,6 +71,10 @@ pub mod native;
 pub use native::mock::MockTransport as DefaultTransport;
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::{decode, epoch_ms, from_value, id, json_text, mock, parse, to_value, Canceller, Json, Signal};
+#[cfg(all(feature = "platform", not(target_arch = "wasm32")))]
+pub use native::{random_bytes, sha256};
+#[cfg(all(feature = "platform", target_arch = "wasm32"))]
+pub use wasm::{random_bytes, sha256};
 
 /// The host JSON a 200 answer carried (`null` for a text body).
 pub fn reply_json(reply: &crate::http::Reply) -> Json {

@@ -10,6 +10,7 @@ use crate::prelude::*;
 use core::fmt;
 
 pub mod jobs;
+pub mod oauth;
 
 use crate::error::{Error, Result};
 use crate::http::{encode_uri_component, HttpRequest, Payload};

@@ -64,6 +64,20 @@ pub fn body_text(request: &HttpRequest) -> Option<String> {
     request.body.as_ref().map(Payload::to_json)
 }
 
+/// `n` random bytes (`RandomState` is seeded from the OS: fine for tests, which is what the
+/// native build is for).
+#[cfg(feature = "platform")]
+pub fn random_bytes(n: u32) -> Vec<u8> {
+    (0..n).map(|_| (RandomState::new().build_hasher().finish() & 0xff) as u8).collect()
+}
+
+/// The SHA-256 digest of `bytes`.
+#[cfg(feature = "platform")]
+pub async fn sha256(bytes: &[u8]) -> Result<Vec<u8>> {
+    use sha2::Digest;
+    Ok(sha2::Sha256::digest(bytes).to_vec())
+}
+
 /// The wall clock: ms since the Unix epoch (expiries; the transport's clock is monotonic).
 pub fn epoch_ms() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)

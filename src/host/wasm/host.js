@@ -407,6 +407,16 @@ export function sleep(ms) {
 }
 
 /** A random (v4) UUID. */
+/** `n` random bytes (Web Crypto), for PKCE verifiers. */
+export function randomBytes(n) {
+  return crypto.getRandomValues(new Uint8Array(n));
+}
+
+/** The SHA-256 digest of `bytes` (Web Crypto): resolves to a `Uint8Array`. */
+export async function sha256(bytes) {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+}
+
 export function randomId() {
   if (typeof crypto?.randomUUID === 'function') return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));

@@ -55,6 +55,28 @@ extern "C" {
     fn finish(this: &Call, abort: bool);
 }
 
+#[cfg(feature = "platform")]
+#[wasm_bindgen(module = "/src/host/wasm/host.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = randomBytes)]
+    fn random_bytes_js(n: u32) -> Vec<u8>;
+    #[wasm_bindgen(js_name = sha256)]
+    fn sha256_js(bytes: &[u8]) -> Promise;
+}
+
+/// `n` random bytes from the host's Web Crypto.
+#[cfg(feature = "platform")]
+pub fn random_bytes(n: u32) -> Vec<u8> {
+    random_bytes_js(n)
+}
+
+/// The SHA-256 digest of `bytes`, by the host's Web Crypto (no hash code in the wasm).
+#[cfg(feature = "platform")]
+pub async fn sha256(bytes: &[u8]) -> Result<Vec<u8>> {
+    let digest = JsFuture::from(sha256_js(bytes)).await.map_err(|e| Error::Network { message: message_of(&e) })?;
+    Ok(Uint8Array::new(&digest).to_vec())
+}
+
 #[wasm_bindgen]
 extern "C" {
     /// `Reflect.set` on an object this crate made: it cannot throw, so no exception wrapper.
