@@ -31,6 +31,8 @@
 //!   the data means: schemas, permission rules evaluated against the store, transactions (with
 //!   their permission checks), users and tokens, files, InstaQL (view and field rules), presence
 //!   answers;
+//! - [`platform_schema`]: the Platform API's schema pushes: the API schema, the server's plan,
+//!   applying steps and the background jobs they start;
 //! - [`live`], [`faults`], [`request_log`]: the subscriptions to refresh after writes, injected
 //!   faults, and the log of what reached the emulator;
 //! - [`http`]: routes, which derive a [`caller::Caller`] from the headers and render
@@ -44,6 +46,7 @@ pub mod error;
 pub mod faults;
 pub mod http;
 pub mod live;
+pub mod platform_schema;
 pub mod presence;
 pub mod query;
 pub mod request_log;
