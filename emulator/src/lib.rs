@@ -33,6 +33,8 @@
 //!   answers;
 //! - [`platform`]: the Platform side: Instant users, orgs, tokens and roles, each app's `apps`
 //!   row, and who may manage which app;
+//! - [`platform_schema`]: the Platform API's schema pushes: the API schema, the server's plan,
+//!   applying steps and the background jobs they start;
 //! - [`live`], [`faults`], [`request_log`]: the subscriptions to refresh after writes, injected
 //!   faults, and the log of what reached the emulator;
 //! - [`http`]: routes, which derive a [`caller::Caller`] from the headers and render
@@ -47,6 +49,7 @@ pub mod faults;
 pub mod http;
 pub mod live;
 pub mod platform;
+pub mod platform_schema;
 pub mod presence;
 pub mod query;
 pub mod request_log;

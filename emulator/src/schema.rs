@@ -8,8 +8,9 @@
 //! server's naming rules (no system column's name, no new `$` namespace, no name already taken)
 //! and no `$` namespace gets a required attribute.
 //!
-//! The other way round, [`admin_schema`] and [`soft_deleted_attrs`] render an app's attributes
-//! as `GET /admin/schema` and `GET /admin/soft_deleted_attrs` answer them (spec §3.17, §3.18).
+//! The other way round, [`api_schema`], [`admin_schema`] and [`soft_deleted_attrs`] render an
+//! app's attributes as the Platform API's schema routes, `GET /admin/schema` and
+//! `GET /admin/soft_deleted_attrs` answer them (platform spec §4.2, spec §3.17, §3.18).
 
 use serde_json::{json, Map, Value};
 
@@ -220,12 +221,32 @@ fn check_new_name(app: &App, etype: &str, label: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The app's schema as `GET /admin/schema` answers it (spec §3.17, `attrs->schema`): value
-/// attributes by namespace and label under `blobs`, links under `refs` keyed
-/// `<etype>-<label>-<reverse etype>-<reverse label>`, in attribute id order. System attributes
-/// appear only for `$users`, `$files` and `$streams`, less the ones the server hides
-/// (`remove-hidden`); `$files.url`, which every file has, shows as required.
+/// The app's schema as the Platform API answers it (platform spec §4.2, `attrs->schema`): value
+/// attributes by namespace and label under `blobs`, links under `refs` keyed by the printed
+/// Clojure vector `["<etype>" "<label>" "<reverse etype>" "<reverse label>"]`
+/// ([`clojure_vector`]), in attribute id order. System attributes appear only for `$users`,
+/// `$files` and `$streams`, less the ones the server hides (`remove-hidden`); `$files.url`,
+/// which every file has, shows as required. The one source of both this and [`admin_schema`].
+///
+/// ```
+/// use instant_emulator::store::App;
+/// let app = App::new(uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+/// let schema = instant_emulator::schema::api_schema(&app);
+/// assert_eq!(schema["blobs"]["$files"]["id"]["id"], "96653230-13ff-ffff-2a34-81ffffffffff");
+/// assert!(schema["refs"].get(r#"["$users" "linkedPrimaryUser" "$users" "linkedGuestUsers"]"#).is_some());
+/// ```
+pub fn api_schema(app: &App) -> Value {
+    schema_with_ref_keys(app, |parts| clojure_vector(&parts))
+}
+
+/// The app's schema as `GET /admin/schema` answers it (spec §3.17): [`api_schema`] with each
+/// link keyed `<etype>-<label>-<reverse etype>-<reverse label>` (the admin route joins the
+/// vector with `-`).
 pub fn admin_schema(app: &App) -> Value {
+    schema_with_ref_keys(app, |parts| parts.join("-"))
+}
+
+fn schema_with_ref_keys(app: &App, ref_key: impl Fn([&str; 4]) -> String) -> Value {
     let mut attrs: Vec<&Attr> = app.attrs.iter().filter(|a| !hidden(a)).collect();
     attrs.sort_by_key(|a| a.id);
     let mut blobs: Map<String, Value> = Map::new();
@@ -237,7 +258,8 @@ pub fn admin_schema(app: &App) -> Value {
         }
         match &attr.reverse {
             Some(rev) if attr.is_ref() => {
-                refs.insert(format!("{}-{}-{}-{}", attr.forward.etype, attr.forward.label, rev.etype, rev.label), wire);
+                let key = ref_key([&attr.forward.etype, &attr.forward.label, &rev.etype, &rev.label]);
+                refs.insert(key, wire);
             }
             _ => {
                 let by_label = blobs.entry(attr.forward.etype.clone()).or_insert_with(|| json!({}));
@@ -247,7 +269,40 @@ pub fn admin_schema(app: &App) -> Value {
             }
         }
     }
-    json!({"blobs": blobs, "refs": refs})
+    json!({"refs": refs, "blobs": blobs})
+}
+
+/// A vector of strings as Clojure prints it (`str` of a vector, which is how Cheshire writes a
+/// map key that is a vector): `["a" "b"]`, each string quoted with Clojure's escapes.
+///
+/// ```
+/// use instant_emulator::schema::clojure_vector;
+/// assert_eq!(clojure_vector(&["posts", "author", "users", "posts"]), r#"["posts" "author" "users" "posts"]"#);
+/// assert_eq!(clojure_vector(&["a\"b", "c\nd"]), r#"["a\"b" "c\nd"]"#);
+/// ```
+pub fn clojure_vector(parts: &[&str]) -> String {
+    let quoted: Vec<String> = parts
+        .iter()
+        .map(|part| {
+            let mut out = String::with_capacity(part.len() + 2);
+            out.push('"');
+            for ch in part.chars() {
+                match ch {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\t' => out.push_str("\\t"),
+                    '\r' => out.push_str("\\r"),
+                    '\u{8}' => out.push_str("\\b"),
+                    '\u{c}' => out.push_str("\\f"),
+                    other => out.push(other),
+                }
+            }
+            out.push('"');
+            out
+        })
+        .collect();
+    format!("[{}]", quoted.join(" "))
 }
 
 /// `remove-hidden`: system attributes outside `$users`, `$files` and `$streams`, and the

@@ -15,12 +15,14 @@
 //! - `objects`: uploaded file contents ([`Objects`]; routes and `$files` rows in
 //!   [`crate::storage`]);
 //! - `rooms`: seeded presence rooms ([`Rooms`]; answers in [`crate::presence`]);
+//! - `jobs`: background schema jobs ([`IndexingJobs`]; run by [`crate::platform_schema`]);
 //! - here: [`App`], one app holding all of the above, and [`Changes`], what its writes touched.
 //!
 //! Every item is re-exported here, so paths are `crate::store::Attr` whichever file holds it.
 
 mod attrs;
 mod auth;
+mod jobs;
 mod objects;
 mod rooms;
 pub mod system_catalog;
@@ -36,6 +38,7 @@ pub use self::auth::{
     AuthSettings, OutboxMessage, RateLimitKind, RateLimits, TestUser, DEFAULT_MAGIC_CODE_EXPIRY_MINUTES,
     DEFAULT_MAGIC_CODE_RATE_LIMIT_PER_HOUR,
 };
+pub use self::jobs::{IndexingJob, IndexingJobs, JobStatus, JobType};
 pub use self::objects::{Objects, StoredObject};
 pub use self::rooms::{Peer, Rooms};
 pub use self::triples::{ref_target, Stored, Triples};
@@ -91,6 +94,8 @@ pub struct App {
     pub objects: Objects,
     /// Presence rooms seeded through the control surface (spec §3.7).
     pub rooms: Rooms,
+    /// Background schema jobs created by schema pushes (platform spec §4.8).
+    pub indexing_jobs: IndexingJobs,
 }
 
 impl App {
@@ -111,6 +116,7 @@ impl App {
             rules: std::sync::Arc::new(crate::ruleset::Rules::new(json!({}))),
             objects: Objects::default(),
             rooms: Rooms::default(),
+            indexing_jobs: IndexingJobs::default(),
         }
     }
 
