@@ -154,3 +154,67 @@ test('token errors are 400s with the server bodies (platform §1.2, §1.3)', asy
   error = await failure(new PlatformApi({ auth: { token: expired }, apiURI }).getApps());
   assert.equal(error.body.type, 'record-expired');
 });
+
+test('planSchemaPush and schemaPush: the server plan, progress to the end, the schema after', async () => {
+  const { api } = await user();
+  const { app } = await api.createApp({ title: 'Push', schema });
+  const next = i.schema({
+    entities: {
+      goals: i.entity({ title: i.string().indexed().unique(), done: i.boolean().optional(), slug: i.string().optional() }),
+      todos: i.entity({ text: i.string() }),
+      tags: i.entity({ name: i.string() }),
+    },
+    links: schema.links,
+  });
+  const plan = await api.planSchemaPush(app.id, { schema: next });
+  assert.deepEqual(plan.steps.map((s) => s.friendlyDescription).sort(), [
+    'Add attribute goals.slug.',
+    'Add attribute tags.name.',
+    'Create new entity tags.id.',
+    'Ensure that goals.title is unique.',
+  ]);
+
+  const seen = [];
+  const push = api.schemaPush(app.id, { schema: next });
+  push.subscribe({ next: (summary) => seen.push(summary.friendlyDescription) });
+  const result = await push;
+  assert.equal(result.summary.friendlyDescription, 'Finished 4 schema operations.');
+  assert.equal(result.summary.errorCount, 0);
+  const unique = result.steps.find((s) => s.type === 'unique');
+  assert.equal(unique.backgroundJob.status, 'completed');
+  assert.ok(seen.length >= 1, 'progress was reported while the job ran');
+  assert.equal(result.newSchema.entities.goals.attrs.title.config.unique, true);
+  assert.ok(result.newSchema.entities.tags);
+  assert.equal((await api.getSchema(app.id)).schema.entities.goals.attrs.title.config.unique, true);
+});
+
+test('a constraint the data breaks: the job errors with a sample, the push still resolves', async () => {
+  const { api } = await user();
+  const { app } = await api.createApp({ title: 'Dupes', schema });
+  const db = init({ appId: app.id, adminToken: app.adminToken, apiURI });
+  await db.transact(['a', 'b'].map(() => db.tx.todos[crypto.randomUUID()].update({ text: 'same' })));
+  const next = i.schema({ entities: { ...schema.entities, todos: i.entity({ text: i.string().unique() }) }, links: schema.links });
+  const result = await api.schemaPush(app.id, { schema: next });
+  assert.equal(result.summary.friendlyDescription, 'Finished 1 schema operation, with 1 error');
+  const job = result.steps[0].backgroundJob;
+  assert.deepEqual([job.status, job.error, job.invalidUniqueValue], ['errored', 'triple-not-unique-error', 'same']);
+  assert.equal(job.invalidTriplesSample.length, 2);
+  assert.equal(result.newSchema.entities.todos.attrs.text.config.unique, false, 'the old constraint stays');
+});
+
+test('an overwrite push with a rename: client-built steps applied by /dash/…/schema/steps/apply', async () => {
+  const { api } = await user();
+  const { app } = await api.createApp({ title: 'Rename', schema });
+  const db = init({ appId: app.id, adminToken: app.adminToken, apiURI });
+  const goal = crypto.randomUUID();
+  await db.transact(db.tx.goals[goal].update({ title: 'Keep me' }));
+  const next = i.schema({
+    entities: { goals: i.entity({ name: i.string().indexed(), done: i.boolean().optional() }), todos: i.entity({ text: i.string() }) },
+    links: schema.links,
+  });
+  const result = await api.schemaPush(app.id, { schema: next, overwrite: true, renames: ['goals.title:goals.name'] });
+  assert.deepEqual(result.steps.map((s) => s.friendlyDescription), ['Update attribute goals.name.']);
+  const after = init({ appId: app.id, adminToken: app.adminToken, apiURI });
+  const { goals } = await after.query({ goals: {} });
+  assert.deepEqual(goals.map((g) => g.name), ['Keep me'], 'the data moved with the rename');
+});

@@ -9,6 +9,7 @@ mod faults;
 mod perms_check;
 mod platform;
 mod platform_control;
+mod platform_schema;
 mod request_log;
 mod rooms;
 mod schema;
@@ -65,6 +66,7 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/admin/storage/signed-download-url", get(storage::signed_download_url).fallback(not_found))
         .route(&format!("{}/{{app_id}}/{{location_id}}", crate::storage::FILES_ROUTE), get(storage::download).fallback(not_found))
         .merge(platform::routes())
+        .merge(platform_schema::routes())
         .merge(control::routes())
         .merge(platform_control::routes())
         .fallback(not_found)

@@ -37,6 +37,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::platform::apps::{jsonb_order, perms, EPHEMERAL_LIFETIME_MS};
 use crate::platform::auth::{app_not_found, live_app, role_too_low, uuid_param};
 use crate::platform::{api_schema, resolve_app, resolve_user, resolve_user_and_app, AppMeta, Role, Scope, User};
+use crate::platform_schema::PlanOptions;
 use crate::ruleset::document::validation_errors;
 use crate::ruleset::Rules;
 use crate::store::App;
@@ -115,11 +116,6 @@ fn validated_rules(data_type: &str, code: &Value) -> ApiResult<()> {
     Err(ApiError::validation(data_type, code.clone(), errors))
 }
 
-/// A schema the plan refused; the app it was meant for already exists (as on the server).
-fn schema_error(message: String) -> ApiError {
-    ApiError::validation("schema", json!("plan"), vec![json!({"in": ["schema"], "message": message})])
-}
-
 /// A new app in the store with its row, rules and schema. The schema goes last, as on the
 /// server: when it fails the app stays, with its rules, and the error is returned.
 fn insert_app(store: &mut Store, meta: AppMeta, rules: Option<Value>, schema: Option<&Value>) -> (Uuid, Uuid, Option<ApiError>) {
@@ -131,12 +127,11 @@ fn insert_app(store: &mut Store, meta: AppMeta, rules: Option<Value>, schema: Op
     }
     let mut failure = None;
     if let Some(schema) = schema {
-        let (_, now) = store.next_tx();
-        let mut draft = app.clone();
-        match crate::schema::apply(&mut draft, schema, now) {
-            Ok(()) => app = draft,
-            Err(message) => failure = Some(schema_error(message)),
-        }
+        // Planned without background updates and applied at once (`apps-create-post`); a plan
+        // that fails changes nothing.
+        let (tx, now) = store.next_tx();
+        let options = PlanOptions { check_types: true, background_updates: false };
+        failure = crate::platform_schema::push_apply(&mut app, schema, options, tx, now).err();
     }
     store.apps.insert(app_id, app);
     store.platform.register_app(app_id, AppMeta { rules_version: has_rules.then_some(0), ..meta });

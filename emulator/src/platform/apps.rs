@@ -1,11 +1,9 @@
 //! What the Platform API says about an app beyond its data: the `apps` row (title, creator or
 //! org, creation and soft-deletion times) and the version of its rules row (platform spec §3.1,
-//! §3.8), plus the API schema view (§4.2).
+//! §3.8). The API schema view (§4.2) is [`crate::schema::api_schema`].
 //!
 //! Kept beside [`crate::store::App`] rather than in it: the Admin API never reads any of it,
 //! and apps made through the control surface simply have a title and no owner.
-
-use std::collections::HashSet;
 
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -95,62 +93,15 @@ pub fn jsonb_order(value: &Value) -> Value {
     }
 }
 
-/// `pr-str` of a string: Clojure's printed form, quotes and backslashes escaped.
-fn clojure_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// The key of a link in the API schema: the printed vector
-/// `["fwdEtype" "fwdLabel" "revEtype" "revLabel"]` (spec §4.2).
-pub fn ref_key(parts: [&str; 4]) -> String {
-    let printed: Vec<String> = parts.iter().map(|p| clojure_string(p)).collect();
-    format!("[{}]", printed.join(" "))
-}
-
-/// The app's schema as the Platform API answers it (`attrs->schema`, spec §4.2): the
-/// attributes `GET /admin/schema` shows, with links keyed by their printed identity vector
-/// instead of the admin view's dashed key, in attribute id order.
-pub fn api_schema(app: &App) -> Value {
-    let mut schema = crate::schema::admin_schema(app);
-    // Visibility by id, not by the dashed key, which two links with dashes in their names
-    // could share.
-    let visible: HashSet<String> =
-        schema["refs"].as_object().into_iter().flat_map(|refs| refs.values()).filter_map(|v| v["id"].as_str().map(str::to_owned)).collect();
-    let mut links: Vec<&crate::store::Attr> = app.attrs.iter().filter(|a| a.is_ref() && visible.contains(&a.id.to_string())).collect();
-    links.sort_by_key(|a| a.id);
-    let mut refs = Map::new();
-    for attr in links {
-        if let Some(rev) = &attr.reverse {
-            refs.insert(ref_key([&attr.forward.etype, &attr.forward.label, &rev.etype, &rev.label]), attr.to_wire());
-        }
-    }
-    schema["refs"] = Value::Object(refs);
-    schema
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::{api_schema, clojure_vector};
 
     #[test]
     fn ref_keys_print_like_clojure_vectors() {
-        assert_eq!(ref_key(["posts", "author", "users", "posts"]), r#"["posts" "author" "users" "posts"]"#);
-        assert_eq!(ref_key(["a\"b", "c\\d", "e", "f"]), r#"["a\"b" "c\\d" "e" "f"]"#);
+        assert_eq!(clojure_vector(&["posts", "author", "users", "posts"]), r#"["posts" "author" "users" "posts"]"#);
+        assert_eq!(clojure_vector(&["a\"b", "c\\d", "e", "f"]), r#"["a\"b" "c\\d" "e" "f"]"#);
     }
 
     #[test]

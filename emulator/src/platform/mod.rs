@@ -38,9 +38,11 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-pub use self::apps::{api_schema, AppMeta};
+pub use self::apps::AppMeta;
 pub use self::auth::{parse_bearer, resolve_app, resolve_user, resolve_user_and_app, AppAccess, Bearer, Grant};
 pub use self::identity::{AccessToken, Identity, Org, Role, Scope, User};
+/// The API schema view (spec §4.2), one function for every route that shows it.
+pub use crate::schema::api_schema;
 
 /// The email of the user `--platform-token` tokens belong to.
 pub const DEFAULT_USER_EMAIL: &str = "dev@example.com";
