@@ -434,6 +434,25 @@ async fn platform_apps_and_perms_from_rust() {
     assert_eq!(renamed.title, "Renamed");
     let denied = platform.push_perms(&app.id, &value!({ "notes": { "allow": { "view": "auth.id ==" } } })).await.unwrap_err();
     assert_eq!((denied.status(), denied.error_type()), (400, Some("validation-failed")));
+    // A push that adds an attribute and makes `body` unique: planned, then applied with its job
+    // polled to the end.
+    let attr = |unique: bool| value!({ "valueType": "string", "required": true, "isIndexed": false, "config": { "indexed": false, "unique": (unique) }, "metadata": {} });
+    let next = value!({ "entities": { "notes": { "attrs": { "body": (attr(true)), "title": (attr(false)) }, "links": {} } }, "links": {}, "rooms": {} });
+    let plan = platform.plan_schema_push(&app.id, &next).await.unwrap();
+    let mut said: Vec<String> = plan.steps.iter().map(|s| s.description.clone()).collect();
+    said.sort();
+    assert_eq!(said, ["Add attribute notes.title.", "Ensure that notes.body is unique."]);
+    let mut push = platform.schema_push(&app.id, &next);
+    let (summary, schema_now) = loop {
+        match push.next().await.expect("a push ends with Done") {
+            instant_edge::client::platform::PushEvent::Progress(_) => {}
+            instant_edge::client::platform::PushEvent::Done(result) => break result.unwrap(),
+        }
+    };
+    assert_eq!(summary.description, "Finished 2 schema operations.");
+    let body = schema_now.get("blobs").and_then(|b| b.get("notes")).and_then(|n| n.get("body")).cloned().unwrap_or(Value::Null);
+    assert_eq!(body.get("unique?"), Some(&Value::Bool(true)));
+
     platform.delete_app(&app.id).await.unwrap();
     let gone = platform.get_app(&app.id, Include::default()).await.unwrap_err();
     assert_eq!(gone.message(), "Record not found: app");
