@@ -720,6 +720,13 @@ fn steps_apply_changes_nothing_when_a_step_fails() {
     let steps = json!([["update-attr", {"id": title.to_string(), "forward-identity": [title.to_string(), "$users", "email"]}]]);
     let error = platform_schema::apply_steps(&mut app, &steps, 3, NOW).expect_err("fails");
     assert_eq!(error_parts(&error).2, "Validation failed for attributes: $users.email is a system column and it already exists.");
+    // a client-built attribute in a new `$` namespace (`validate-system-ident-names!`)
+    let (id, ident) = (Uuid::new_v4().to_string(), Uuid::new_v4().to_string());
+    let steps = json!([["add-attr", {"id": id, "forward-identity": [ident, "$things", "x"], "value-type": "blob", "cardinality": "one",
+        "unique?": false, "index?": false, "required?": false}]]);
+    let error = platform_schema::apply_steps(&mut app, &steps, 3, NOW).expect_err("fails");
+    assert_eq!(error_parts(&error).2, "Validation failed for attributes: $ is reserved for system tables. You can't create $things");
+    assert_eq!(platform_schema::api_schema(&app), before);
     // the body's shape
     let error = platform_schema::apply_steps(&mut app, &Value::Null, 3, NOW).expect_err("fails");
     assert_eq!(error_parts(&error).2, "Missing parameter: [\"body\" \"steps\"]");

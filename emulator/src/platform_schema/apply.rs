@@ -108,6 +108,18 @@ fn add_attrs(app: &mut App, group: &[Value], now: i64) -> ApiResult<Value> {
         if !matches!(cardinality.and_then(Value::as_str), Some("one" | "many")) {
             return Err(invalid_step(step, "Invalid attr: `cardinality` must be \"one\" or \"many\"".into()));
         }
+        // `validate-system-ident-names!`: no system column's name, no new `$` namespace (a
+        // pushed `$things` plans fine and fails here, as on the server).
+        let attr = step.get(1).cloned().unwrap_or(Value::Null);
+        for key in ["forward-identity", "reverse-identity"] {
+            let ident = attr.get(key).and_then(Value::as_array);
+            let part = |i: usize| ident.and_then(|p| p.get(i)).and_then(Value::as_str);
+            if let (Some(etype), Some(label)) = (part(1), part(2)) {
+                if let Some(problem) = name_problem(etype, label) {
+                    return Err(ApiError::validation_msg("attributes", attr.clone(), problem));
+                }
+            }
+        }
     }
     let before: Vec<Uuid> = app.attrs.iter().map(|a| a.id).collect();
     crate::transact::apply_internal(app, &Value::Array(group.to_vec()), now)?;
