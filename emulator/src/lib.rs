@@ -94,6 +94,10 @@ pub struct Config {
     /// Personal access tokens (`per_` + 64 lowercase hex digits, or legacy UUIDs) of the
     /// default Instant user, `dev@example.com`, valid from the start and after every reset.
     pub platform_tokens: Vec<String>,
+    /// The Instant user (by email) who consents to every OAuth authorization request at once,
+    /// so `/platform/oauth/start` redirects with a code without a consent page; also after
+    /// every reset. `None` shows the local consent page.
+    pub oauth_consent_email: Option<String>,
 }
 
 /// The real server's SSE keep-alive interval (spec §4.1).
@@ -109,6 +113,7 @@ impl Default for Config {
             max_body_bytes: 64 * 1024 * 1024,
             sse_keepalive_ms: DEFAULT_SSE_KEEPALIVE_MS,
             platform_tokens: Vec::new(),
+            oauth_consent_email: None,
         }
     }
 }
@@ -256,7 +261,11 @@ impl Emulator {
         if let Some(position) = config.platform_tokens.iter().position(|t| !platform::identity::is_personal_token_shape(t)) {
             return Err(format!("platform token #{} is neither `per_` + 64 lowercase hex digits nor a UUID", position + 1));
         }
-        let platform_seed = platform::Seed { tokens: config.platform_tokens.clone(), ..platform::Seed::default() };
+        let oauth_consent_email = match &config.oauth_consent_email {
+            None => None,
+            Some(raw) => Some(users::coerce_email(raw).ok_or("the OAuth consent email is not an email address")?),
+        };
+        let platform_seed = platform::Seed { tokens: config.platform_tokens.clone(), oauth_consent_email, ..platform::Seed::default() };
         let mut store = Store::new();
         store.platform = start_platform(&platform_seed, app_id, store.now_ms());
         let mut app = App::new(app_id, admin_token);
@@ -331,8 +340,9 @@ impl Emulator {
     }
 
     /// Drops every app (with its auth settings, rate-limit buckets and presence rooms) and
-    /// recreates the default one as it was at start, forgets every Instant user, org and token
-    /// but those the configuration gives, disarms every fault and clears the request
+    /// recreates the default one as it was at start, forgets every Instant user, org, token and
+    /// OAuth client but those the configuration gives (the OAuth consent user goes back to the
+    /// configured one), disarms every fault and clears the request
     /// log. Open subscriptions stay open and are refreshed with what they now see. The clock
     /// keeps its offset: time never runs backwards.
     pub fn reset(&self) -> Result<(), String> {

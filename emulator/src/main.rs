@@ -7,7 +7,7 @@ use instant_emulator::{Config, Emulator};
 use uuid::Uuid;
 
 const USAGE: &str = "\
-instant-emulator: a local emulator of the InstantDB Admin API and the Platform API's app routes
+instant-emulator: a local emulator of the InstantDB Admin API and the Platform API's app and OAuth routes
 
 USAGE: instant-emulator [OPTIONS]
 
@@ -26,6 +26,11 @@ USAGE: instant-emulator [OPTIONS]
                        the Instant user dev@example.com, for the Platform API (/superadmin/...);
                        repeatable; kept across resets. Without it, make users and tokens with
                        POST /__emulator/platform/users
+  --oauth-consent-email EMAIL
+                       the Instant user who consents to every Platform OAuth request at once:
+                       /platform/oauth/start redirects with a code instead of showing the local
+                       consent page; kept across resets (POST /__emulator/platform/oauth-consent
+                       changes it)
   -h, --help           this text
 
 Besides the Instant Admin routes, tests can drive the emulator under /__emulator/
@@ -41,6 +46,9 @@ Besides the Instant Admin routes, tests can drive the emulator under /__emulator
   POST   /__emulator/platform/users             {\"email\"}: an Instant user and a fresh personal access token
   POST   /__emulator/platform/orgs              {\"title\", \"members\": [{\"email\", \"role\"}]}: an org
   POST   /__emulator/platform/oauth-tokens      {\"email\", \"scopes\", \"expires-in-s\"?}: a pat_ OAuth access token
+  POST   /__emulator/platform/oauth-clients     {\"app-name\", \"redirect-urls\", \"public\"?, \"granted-scopes\"?, \"owner-email\"?,
+                                                \"app-id\"?, \"support-email\"?}: an OAuth client, {\"client-id\", \"client-secret\"}
+  POST   /__emulator/platform/oauth-consent     {\"email\" | null}: who /platform/oauth/start consents as
   POST   /__emulator/reset                      drop all data, rooms, faults, the request log and platform
                                                 users (but --platform-token's)
 ";
@@ -83,6 +91,11 @@ fn parse_args() -> Result<Args, String> {
                 args.config.schema = Some(json);
             }
             "--platform-token" => args.config.platform_tokens.push(value.trim().to_owned()),
+            "--oauth-consent-email" => {
+                let email =
+                    instant_emulator::users::coerce_email(&value).ok_or_else(|| format!("--oauth-consent-email: not an email {value}"))?;
+                args.config.oauth_consent_email = Some(email);
+            }
             "--rules" => {
                 let text = std::fs::read_to_string(&value).map_err(|e| format!("--rules: cannot read {value}: {e}"))?;
                 let json = serde_json::from_str(&text).map_err(|e| format!("--rules: {value} is not JSON: {e}"))?;

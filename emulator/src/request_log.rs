@@ -11,7 +11,10 @@
 //! Secrets are never stored: the values of exactly `authorization`, `as-token`, `cookie` and
 //! `proxy-authorization` are replaced by `"[redacted]"`. The header's name stays, so a test can
 //! still see it was sent. Every other header is kept as sent: custom ones like `x-proxy-key`
-//! are what tests come to read, so no name pattern is redacted.
+//! are what tests come to read, so no name pattern is redacted. The query string is kept with
+//! the values of exactly `access_token`, `token`, `refresh_token`, `client_secret`, `code` and
+//! `code_verifier` redacted: the Platform OAuth routes take credentials there
+//! (`/platform/oauth/token-info?access_token=`, `/platform/oauth/revoke?token=`).
 
 use std::collections::VecDeque;
 
@@ -26,6 +29,21 @@ pub const REDACTED: &str = "[redacted]";
 /// Headers whose values are never stored (see the module doc).
 const SECRET_HEADERS: [&str; 4] = ["authorization", "as-token", "cookie", "proxy-authorization"];
 
+/// Query parameters whose values are never stored (see the module doc).
+const SECRET_PARAMS: [&str; 6] = ["access_token", "token", "refresh_token", "client_secret", "code", "code_verifier"];
+
+/// `query` with the values of [`SECRET_PARAMS`] replaced by [`REDACTED`]; everything else as sent.
+fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if SECRET_PARAMS.contains(&form_decode(key).as_str()) => format!("{key}={REDACTED}"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// One request as it reached the emulator, and the status it was answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestRecord {
@@ -36,7 +54,8 @@ pub struct RequestRecord {
     pub method: String,
     /// The path, without the query string.
     pub path: String,
-    /// The raw query string (still percent-encoded; empty when there is none).
+    /// The raw query string (still percent-encoded; empty when there is none), secret
+    /// parameters' values redacted.
     pub query: String,
     /// The app the request named: the `app-id` header, else the `app_id` query parameter, else
     /// `app-id` (the first non-blank one, trimmed); the same precedence as the server's.
@@ -70,7 +89,7 @@ impl RequestRecord {
             .collect();
         let from_header = headers.iter().find(|(name, _)| name == "app-id").map(|(_, value)| value.as_str());
         let app_id = app_id_of(from_header, query);
-        RequestRecord { seq: 0, method: method.to_owned(), path: path.to_owned(), query: query.to_owned(), app_id, headers, status }
+        RequestRecord { seq: 0, method: method.to_owned(), path: path.to_owned(), query: redact_query(query), app_id, headers, status }
     }
 
     /// The record as `GET /__emulator/requests` shows it: `headers` as an object, a repeated
@@ -227,6 +246,13 @@ mod tests {
         assert_eq!(value("x-token-ish"), Some("kept"));
         let names: Vec<&str> = r.headers.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names[0], "authorization", "names lower-cased, order kept");
+    }
+
+    #[test]
+    fn credentials_in_the_query_are_redacted() {
+        let r = record("/platform/oauth/revoke", "token=prt_abc&x=1&access%5Ftoken=pat_x&codes=kept&code", &[]);
+        assert_eq!(r.query, "token=[redacted]&x=1&access%5Ftoken=[redacted]&codes=kept&code");
+        assert_eq!(record("/a", "", &[]).query, "");
     }
 
     #[test]

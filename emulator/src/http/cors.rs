@@ -1,5 +1,7 @@
 //! CORS as the real server answers it (spec §1.7): any origin is echoed, any requested header
-//! allowed, preflights answered 200 `preflight complete`.
+//! allowed, preflights answered 200 `preflight complete`. Except on the two OAuth routes a
+//! browser navigates to (platform spec §0): `/platform/oauth/start` and `/platform/oauth/grant`
+//! allow no origin, so they get no CORS headers and their preflights reach the route (a 404).
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -31,8 +33,17 @@ fn set(response: &mut Response, name: &'static str, value: &str) {
     }
 }
 
+/// Paths no origin may call from script (`allow-cors-origin?`): a page elsewhere must not read
+/// where consent leads.
+const NO_CORS_PATHS: [&str; 2] = ["/platform/oauth/start", "/platform/oauth/grant"];
+
 /// The middleware.
 pub async fn cors(request: Request<Body>, next: Next) -> Response {
+    if NO_CORS_PATHS.contains(&request.uri().path()) {
+        let mut response = next.run(request).await;
+        add_security_headers(&mut response);
+        return response;
+    }
     let origin = request.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let requested_method =
         request.headers().get("access-control-request-method").and_then(|v| v.to_str().ok()).map(str::to_ascii_uppercase);

@@ -9,6 +9,7 @@ mod faults;
 mod perms_check;
 mod platform;
 mod platform_control;
+mod platform_oauth;
 mod platform_schema;
 mod request_log;
 mod rooms;
@@ -32,7 +33,7 @@ use serde_json::{json, Value};
 use crate::error::ApiError;
 use crate::Emulator;
 
-/// Builds the router: admin routes, the Platform app routes, the control surface, injected faults, CORS, the request
+/// Builds the router: admin routes, the Platform app and OAuth routes, the control surface, injected faults, CORS, the request
 /// log and the 404 fallback.
 ///
 /// The request log is the outermost layer, so it sees each request with the status it was
@@ -67,6 +68,7 @@ pub fn router(emulator: Emulator) -> Router {
         .route(&format!("{}/{{app_id}}/{{location_id}}", crate::storage::FILES_ROUTE), get(storage::download).fallback(not_found))
         .merge(platform::routes())
         .merge(platform_schema::routes())
+        .merge(platform_oauth::routes())
         .merge(control::routes())
         .merge(platform_control::routes())
         .fallback(not_found)

@@ -9,8 +9,17 @@
 //! | `POST /__emulator/platform/orgs` | `{"title", "members": [{"email", "role"}]}` | `{"id", "title", "created_at", "updated_at", "members": [{"user-id", "email", "role"}]}` (unknown emails become users) |
 //! | `POST /__emulator/platform/apps/{app_id}/members` | `{"email", "role"}` | `{"app-id", "user-id", "email", "role"}`: a collaborator of one app |
 //! | `POST /__emulator/platform/oauth-tokens` | `{"email", "scopes": "apps-read apps-write", "expires-in-s"?}` | `{"access-token", "user-id", "scopes", "expires-at"}`: a `pat_` token (two weeks unless told) |
+//! | `POST /__emulator/platform/oauth-clients` | `{"app-name", "redirect-urls": [...], "public"?, "granted-scopes"?, "owner-email"?, "app-id"?, "support-email"?}` | `{"client-id", "client-secret", "oauth-app-id"}`: an OAuth app with one client |
+//! | `POST /__emulator/platform/oauth-consent` | `{"email": "…" or null}` | `{"email"}`: who `/platform/oauth/start` consents as without a consent page (`null`: show the page) |
 //!
 //! Roles are `owner`, `admin` or `collaborator`; scopes the six of platform spec §1.3.
+//!
+//! OAuth clients: `public` defaults to false (a "test mode" app: localhost redirects allowed,
+//! only its members may consent); `granted-scopes` (what a public app may ask for) to all six.
+//! Members are those of the emulator app `app-id` and the user `owner-email`; with neither,
+//! anyone may consent. Redirect URLs follow platform spec §2.1 and are matched exactly.
+//! `/__emulator/reset` forgets every OAuth client, code and token; the consent user goes back
+//! to `--oauth-consent-email`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -23,6 +32,7 @@ use super::control::{answer, control_error, no_app, parse_app_id, parse_body};
 use super::not_found;
 use crate::error::ApiResult;
 use crate::platform::identity::{generate_access_token, ACCESS_TOKEN_LIFETIME_MS};
+use crate::platform::oauth::NewClient;
 use crate::platform::{AccessToken, Role, Scope, User};
 use crate::values::iso_seconds;
 use crate::{Emulator, Store};
@@ -34,6 +44,8 @@ pub fn routes() -> Router<Emulator> {
         .route("/__emulator/platform/orgs", post(create_org).fallback(not_found))
         .route("/__emulator/platform/apps/{app_id}/members", post(add_app_member).fallback(not_found))
         .route("/__emulator/platform/oauth-tokens", post(create_oauth_token).fallback(not_found))
+        .route("/__emulator/platform/oauth-clients", post(create_oauth_client).fallback(not_found))
+        .route("/__emulator/platform/oauth-consent", post(set_oauth_consent).fallback(not_found))
 }
 
 /// The `email` of `body`, normalised as the server normalises emails.
@@ -155,5 +167,80 @@ async fn create_oauth_token(State(emulator): State<Emulator>, body: Bytes) -> Re
             "scopes": names.join(" "),
             "expires-at": iso_seconds(expires_at),
         }))
+    })())
+}
+
+/// An optional email field, normalised.
+fn optional_email(body: &Value, key: &str) -> ApiResult<Option<String>> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => value
+            .as_str()
+            .and_then(crate::users::coerce_email)
+            .map(Some)
+            .ok_or_else(|| control_error(format!("`{key}` must be an email address"))),
+    }
+}
+
+/// `POST /__emulator/platform/oauth-clients`: an OAuth app and its client, with the one secret
+/// this answer shows (only its hash is kept).
+async fn create_oauth_client(State(emulator): State<Emulator>, body: Bytes) -> Response {
+    answer((|| {
+        let body = parse_body(&body)?;
+        let app_name = body
+            .get("app-name")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| control_error("`app-name` must be a non-blank string"))?
+            .to_owned();
+        let redirect_urls: Vec<String> = body
+            .get("redirect-urls")
+            .and_then(Value::as_array)
+            .and_then(|urls| urls.iter().map(|u| u.as_str().map(str::to_owned)).collect())
+            .ok_or_else(|| control_error("`redirect-urls` must be an array of URLs"))?;
+        let is_public = match body.get("public") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(flag)) => *flag,
+            Some(_) => return Err(control_error("`public` must be a boolean")),
+        };
+        let granted_scopes = match body.get("granted-scopes") {
+            None | Some(Value::Null) => Scope::ALL.to_vec(),
+            Some(value) => {
+                let text = value.as_str().ok_or_else(|| control_error("`granted-scopes` must be a space-separated string"))?;
+                Scope::parse_list(text).map_err(|unknown| control_error(format!("unknown scope `{unknown}`")))?
+            }
+        };
+        let owner_email = optional_email(&body, "owner-email")?;
+        let support_email = optional_email(&body, "support-email")?;
+        let app_id = match body.get("app-id") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(value.as_str().map(parse_app_id).unwrap_or_else(|| Err(control_error("app id must be a UUID")))?),
+        };
+        let mut store = emulator.store();
+        if let Some(app_id) = app_id {
+            if !store.apps.contains_key(&app_id) {
+                return Err(no_app(app_id));
+            }
+        }
+        let owner_id = owner_email.map(|email| user_for(&mut store, &email).id);
+        let new = NewClient { app_name, redirect_urls, is_public, granted_scopes, app_id, owner_id, support_email };
+        let (client_id, secret) = store.platform.oauth.create_client(new).map_err(control_error)?;
+        let oauth_app_id = store.platform.oauth.client(client_id).map(|(c, _)| c.oauth_app_id.to_string());
+        Ok(json!({"client-id": client_id.to_string(), "client-secret": secret, "oauth-app-id": oauth_app_id}))
+    })())
+}
+
+/// `POST /__emulator/platform/oauth-consent`: who consents at `/platform/oauth/start` from now
+/// on (`null`: nobody, show the consent page). The user is made when first used.
+async fn set_oauth_consent(State(emulator): State<Emulator>, body: Bytes) -> Response {
+    answer((|| {
+        let body = parse_body(&body)?;
+        if body.get("email").is_none() {
+            return Err(control_error("`email` must be an email address or null"));
+        }
+        let email = optional_email(&body, "email")?;
+        emulator.store().platform.oauth.set_consent_email(email.clone());
+        Ok(json!({ "email": email }))
     })())
 }

@@ -159,15 +159,16 @@ impl Org {
     }
 }
 
-type LookupKey = [u8; 32];
+/// The SHA-256 of a token: what the store keeps instead of the token.
+pub(crate) type LookupKey = [u8; 32];
 
 /// The SHA-256 lookup key a token is stored under.
-fn lookup_key(token: &str) -> LookupKey {
+pub(crate) fn lookup_key(token: &str) -> LookupKey {
     Sha256::digest(token.as_bytes()).into()
 }
 
 /// 64 random lowercase hex digits (the server's `random-hex 32`).
-fn random_hex64() -> String {
+pub(crate) fn random_hex64() -> String {
     format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
 }
 
@@ -256,6 +257,17 @@ impl Identity {
     /// Forgets an OAuth access token; whether it existed.
     pub fn revoke_access_token(&mut self, token: &str) -> bool {
         self.access_tokens.remove(&lookup_key(token)).is_some()
+    }
+
+    /// Forgets the OAuth access token stored under `key` (one minted from a refresh token that
+    /// is going away); whether it existed.
+    pub(crate) fn revoke_access_token_key(&mut self, key: &LookupKey) -> bool {
+        self.access_tokens.remove(key).is_some()
+    }
+
+    /// Every user, by id.
+    pub fn users(&self) -> impl Iterator<Item = &User> {
+        self.users.values()
     }
 
     /// Creates an org with these members.

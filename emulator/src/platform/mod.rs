@@ -5,7 +5,9 @@
 //!   scopes and app collaborators;
 //! - [`apps`]: the `apps` row beside each [`crate::store::App`] ([`AppMeta`]), perms as
 //!   answered, and the API schema view;
-//! - [`auth`]: the `Authorization` header and who may do what.
+//! - [`auth`]: the `Authorization` header and who may do what;
+//! - [`oauth`]: Instant as an OAuth provider: OAuth apps and clients, consent, codes, refresh
+//!   tokens, and the `pat_` access tokens they mint into [`identity`].
 //!
 //! The whole [`Platform`] lives in the [`Store`](crate::Store), under the same lock as the apps,
 //! so resolving a caller and changing an app see one state.
@@ -32,6 +34,7 @@
 pub mod apps;
 pub mod auth;
 pub mod identity;
+pub mod oauth;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -60,11 +63,13 @@ pub struct Seed {
     pub ephemeral_creator: Uuid,
     /// Personal access tokens of the default user (`per_…` or legacy UUIDs).
     pub tokens: Vec<String>,
+    /// The (normalised) email of the user OAuth consents are given as without asking.
+    pub oauth_consent_email: Option<String>,
 }
 
 impl Default for Seed {
     fn default() -> Self {
-        Seed { default_user: Uuid::new_v4(), ephemeral_creator: Uuid::new_v4(), tokens: Vec::new() }
+        Seed { default_user: Uuid::new_v4(), ephemeral_creator: Uuid::new_v4(), tokens: Vec::new(), oauth_consent_email: None }
     }
 }
 
@@ -73,6 +78,8 @@ impl Default for Seed {
 pub struct Platform {
     /// Users, tokens, orgs and memberships.
     pub identity: Identity,
+    /// OAuth apps, clients, consents, codes and refresh tokens.
+    pub oauth: oauth::OAuth,
     apps: HashMap<Uuid, AppMeta>,
     /// Admin tokens of deleted apps, which still name their (now missing) app.
     deleted_admin_tokens: HashMap<Uuid, Uuid>,
@@ -91,8 +98,11 @@ impl Platform {
             identity.insert_personal_token(&canonical, default_user.id);
         }
         identity.ensure_user(EPHEMERAL_CREATOR_EMAIL, Some(seed.ephemeral_creator));
+        let mut oauth = oauth::OAuth::default();
+        oauth.set_consent_email(seed.oauth_consent_email.clone());
         Platform {
             identity,
+            oauth,
             apps: HashMap::new(),
             deleted_admin_tokens: HashMap::new(),
             ephemeral_creator: seed.ephemeral_creator,
