@@ -436,8 +436,9 @@ async fn platform_apps_and_perms_from_rust() {
     assert_eq!((denied.status(), denied.error_type()), (400, Some("validation-failed")));
     // A push that adds an attribute and makes `body` unique: planned, then applied with its job
     // polled to the end.
-    let attr = |unique: bool| value!({ "valueType": "string", "required": true, "isIndexed": false, "config": { "indexed": false, "unique": (unique) }, "metadata": {} });
-    let next = value!({ "entities": { "notes": { "attrs": { "body": (attr(true)), "title": (attr(false)) }, "links": {} } }, "links": {}, "rooms": {} });
+    // (`title` optional: the server refuses a new required attribute on a namespace with data.)
+    let attr = |unique: bool, required: bool| value!({ "valueType": "string", "required": (required), "isIndexed": false, "config": { "indexed": false, "unique": (unique) }, "metadata": {} });
+    let next = value!({ "entities": { "notes": { "attrs": { "body": (attr(true, true)), "title": (attr(false, false)) }, "links": {} } }, "links": {}, "rooms": {} });
     let plan = platform.plan_schema_push(&app.id, &next).await.unwrap();
     let mut said: Vec<String> = plan.steps.iter().map(|s| s.description.clone()).collect();
     said.sort();
@@ -456,4 +457,71 @@ async fn platform_apps_and_perms_from_rust() {
     platform.delete_app(&app.id).await.unwrap();
     let gone = platform.get_app(&app.id, Include::default()).await.unwrap_err();
     assert_eq!(gone.message(), "Record not found: app");
+}
+
+/// The `code` of the redirect `/platform/oauth/start` answers (Node's `fetch` shows a manual
+/// redirect's `Location`; browsers hide it, and `/start` has no CORS there, as on the server).
+async fn authorization_code(url: &str) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let init = js_sys::Object::new();
+    js_sys::Reflect::set(&init, &"redirect".into(), &"manual".into()).unwrap();
+    let fetch: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"fetch".into()).unwrap().unchecked_into();
+    let response = wasm_bindgen_futures::JsFuture::from(
+        fetch.call2(&wasm_bindgen::JsValue::NULL, &url.into(), &init).unwrap().unchecked_into::<js_sys::Promise>(),
+    )
+    .await
+    .unwrap();
+    let headers = js_sys::Reflect::get(&response, &"headers".into()).unwrap();
+    let get: js_sys::Function = js_sys::Reflect::get(&headers, &"get".into()).unwrap().unchecked_into();
+    let location = get.call1(&headers, &"location".into()).unwrap().as_string()?;
+    let query = location.split_once('?')?.1;
+    query.split('&').find_map(|pair| pair.strip_prefix("code=")).map(str::to_owned)
+}
+
+#[cfg(feature = "platform")]
+#[wasm_bindgen_test]
+async fn platform_oauth_pkce_and_secret_flows_from_rust() {
+    use instant_edge::client::platform::{pkce, Platform};
+    use instant_edge::platform::oauth::{authorize_url, CodeProof};
+    use instant_edge::platform::{Include, NewApp, PlatformAuth, PlatformConfig};
+
+    if js_sys::Reflect::get(&js_sys::global(), &"process".into()).map_or(true, |p| p.is_undefined()) {
+        return; // a browser: see `authorization_code`
+    }
+    let url = URL.unwrap();
+    let email = format!("oauth-{}@example.com", id());
+    post_json("/__emulator/platform/users", &format!(r#"{{"email":"{email}"}}"#)).await;
+    let redirect = "http://localhost:9/cb";
+    let client = post_json("/__emulator/platform/oauth-clients", &format!(r#"{{"app-name":"Rust","redirect-urls":["{redirect}"]}}"#)).await;
+    let (client_id, secret) = (client["client-id"].as_str().unwrap().to_owned(), client["client-secret"].as_str().unwrap().to_owned());
+    post_json("/__emulator/platform/oauth-consent", &format!(r#"{{"email":"{email}"}}"#)).await;
+    let anonymous = Platform::with_config(PlatformConfig::new(url).unwrap());
+
+    // PKCE: no refresh token; the token reads apps and may not make one.
+    let (verifier, challenge) = pkce().await.unwrap();
+    let start = authorize_url(url, &client_id, redirect, &["apps-read"], "st-1", Some(&challenge)).unwrap();
+    let code = authorization_code(&start).await.expect("a code");
+    let grant = anonymous.exchange_code(&code, &client_id, redirect, &CodeProof::Verifier(verifier.clone())).await.unwrap();
+    assert_eq!((grant.refresh_token.is_none(), grant.scopes.as_deref()), (true, Some("apps-read")));
+    let reader = Platform::new(url, PlatformAuth::Token(grant.access_token.clone())).unwrap();
+    assert!(reader.get_apps(Include::default()).await.unwrap().is_empty());
+    let denied = reader.create_app(&NewApp { title: "x".into(), ..NewApp::default() }).await.unwrap_err();
+    assert_eq!(denied.error_type(), Some("permission-denied"));
+    assert_eq!(reader.token_info().await.unwrap().scopes, "apps-read");
+    let reused = anonymous.exchange_code(&code, &client_id, redirect, &CodeProof::Verifier(verifier)).await.unwrap_err();
+    assert_eq!(reused.status(), 400, "a code is single use");
+
+    // With the secret: a refresh token; refreshing swaps the access token; revoking it ends both.
+    let start = authorize_url(url, &client_id, redirect, &["apps-read", "apps-write"], "st-2", None).unwrap();
+    let code = authorization_code(&start).await.expect("a code");
+    let grant = anonymous.exchange_code(&code, &client_id, redirect, &CodeProof::Secret(secret.clone())).await.unwrap();
+    let refresh = grant.refresh_token.clone().expect("a refresh token");
+    let auth = PlatformAuth::OAuth { access_token: grant.access_token, refresh_token: refresh.clone(), client_id, client_secret: secret };
+    let writer = Platform::new(url, auth).unwrap();
+    let refreshed = writer.refresh_token().await.unwrap();
+    assert!(refreshed.expires_at_ms > js_sys::Date::now() + 13.0 * 86_400_000.0, "two weeks from now, not 1970");
+    writer.create_app(&NewApp { title: "OAuth app".into(), ..NewApp::default() }).await.unwrap();
+    anonymous.revoke_token(&refresh).await.unwrap();
+    let after = writer.get_apps(Include::default()).await.unwrap_err();
+    assert_eq!(after.status(), 400, "the access token went with its refresh token, and refreshing fails: {after:?}");
 }
