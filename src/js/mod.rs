@@ -1,8 +1,8 @@
 //! The `#[wasm_bindgen]` exports behind the npm package: they read the caller's arguments (each
 //! once, safely: see [`host::wasm::read_argument`]) and call the same request builders and call
 //! loop as the Rust API. The `tx` Proxy, the `InstantAPIError` class and the async iterator are
-//! in `pkg/src/api.js`. With the `platform` feature, [`platform`] adds the exports of the
-//! `instant-edge/platform` entry (`pkg/src/platform.js`).
+//! in `pkg/src/api.js`. With the `platform` feature, the exports of the `instant-edge/platform`
+//! entry (`platform.rs`, shaped by `pkg/src/platform.js`) replace the admin ones.
 
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
