@@ -125,6 +125,28 @@ fn an_expired_access_token_is_refreshed_once_and_the_call_made_again() {
 }
 
 #[test]
+fn every_refresh_is_reported_to_the_hook_before_the_call_goes_on() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let (platform, mock) = platform(oauth());
+    let log = seen.clone();
+    let platform = platform.on_refresh(move |token, expires_at_ms| {
+        log.borrow_mut().push((token.to_owned(), expires_at_ms));
+        Box::pin(async {})
+    });
+    mock.answer(400, r#"{"type":"record-expired","message":"Record expired: oauth-access-token"}"#);
+    mock.answer(200, r#"{"access_token":"pat_new","expires_in":100,"token_type":"Bearer","scope":"apps-read"}"#);
+    mock.answer(200, r#"{"orgs":[]}"#);
+    let before = instant_edge::host::epoch_ms();
+    block_on(platform.get_orgs()).unwrap();
+    let seen = seen.borrow();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, "pat_new");
+    assert!(seen[0].1 >= before + 69_000.0 && seen[0].1 < before + 80_000.0, "now-relative: {}", seen[0].1);
+}
+
+#[test]
 fn failures_are_returned_never_swallowed() {
     let (platform, mock) = platform(oauth());
     // A refresh that fails is the call's error.

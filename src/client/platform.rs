@@ -23,7 +23,7 @@ use super::attempts::{Attempts, Failures, Next};
 use super::CallOptions;
 use crate::config::AdminToken;
 use crate::error::{Error, Result};
-use crate::host::{self, CallControl, DefaultTransport, Json, Transport};
+use crate::host::{self, CallControl, DefaultTransport, Json, Task, Transport};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::jobs::{self, Job, JobPolling, PushStep, PushSummary};
 use crate::platform::oauth::{self, CodeProof, TokenGrant};
@@ -140,6 +140,20 @@ pub struct Platform<T: Transport = DefaultTransport> {
     // Shared by clones: a refresh swaps the access token for all of them.
     config: Rc<RefCell<PlatformConfig>>,
     transport: T,
+    on_refresh: Option<OnRefresh>,
+}
+
+/// What [`Platform::on_refresh`] calls: the new access token and when it expires (ms since the
+/// epoch); the task it returns is awaited before the refreshed call goes on.
+type RefreshHook = dyn Fn(&str, f64) -> Task;
+
+#[derive(Clone)]
+struct OnRefresh(Rc<RefreshHook>);
+
+impl core::fmt::Debug for OnRefresh {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("OnRefresh")
+    }
 }
 
 impl Platform {
@@ -157,7 +171,24 @@ impl Platform {
 impl<T: Transport> Platform<T> {
     /// A client sending through `transport` (tests use the mock).
     pub fn with_transport(config: PlatformConfig, transport: T) -> Platform<T> {
-        Platform { config: Rc::new(RefCell::new(config)), transport }
+        Platform { config: Rc::new(RefCell::new(config)), transport, on_refresh: None }
+    }
+
+    /// Calls `hook` after every refresh of the access token (by [`Platform::refresh_token`] or
+    /// a call whose token had expired) with the new token and when it expires (ms since the
+    /// epoch), to store them; the returned task is awaited before the refreshed call goes on.
+    ///
+    /// ```no_run
+    /// # fn run(platform: instant_edge::client::platform::Platform) {
+    /// let platform = platform.on_refresh(|token, expires_at_ms| {
+    ///     let token = token.to_owned();
+    ///     Box::pin(async move { /* save `token` until `expires_at_ms` */ })
+    /// });
+    /// # }
+    /// ```
+    pub fn on_refresh(mut self, hook: impl Fn(&str, f64) -> Task + 'static) -> Platform<T> {
+        self.on_refresh = Some(OnRefresh(Rc::new(hook)));
+        self
     }
 
     /// The credentials now (after any refresh).
@@ -195,12 +226,12 @@ impl<T: Transport> Platform<T> {
 
     /// An app's schema, in the server's API form (spec platform §4.2).
     pub async fn get_schema(&self, app_id: &str) -> Result<Value> {
-        self.field(|c| request::get_schema(c, app_id), "schema").await
+        self.field_value(|c| request::get_schema(c, app_id), "schema").await
     }
 
     /// An app's rules (`Value::Null` when it has none).
     pub async fn get_perms(&self, app_id: &str) -> Result<Value> {
-        self.field(|c| request::get_perms(c, app_id), "perms").await
+        self.field_value(|c| request::get_perms(c, app_id), "perms").await
     }
 
     /// Makes an app; its admin token is in the answer.
@@ -211,8 +242,7 @@ impl<T: Transport> Platform<T> {
     /// Makes an app without credentials, deleted by the server after two weeks; with when
     /// (`expires_ms`, ms since the epoch).
     pub async fn create_temporary_app(&self, title: &str, schema: Option<&Value>, perms: Option<&Value>) -> Result<(PlatformApp, f64)> {
-        let json = self.call(&|c| request::create_temporary_app(c, title, schema, perms)).await?;
-        let answer: Value = host::decode(json)?;
+        let answer = host::to_value(&self.call(&|c| request::create_temporary_app(c, title, schema, perms)).await?);
         let app = decode_value(answer.get("app").cloned().unwrap_or(Value::Null))?;
         Ok((app, answer.get("expires_ms").and_then(Value::as_f64).unwrap_or(f64::NAN)))
     }
@@ -230,13 +260,13 @@ impl<T: Transport> Platform<T> {
     /// Replaces an app's rules; answers them as stored. The server answers `{"rules": null}`
     /// when they did not change: that is the pushed rules too.
     pub async fn push_perms(&self, app_id: &str, perms: &Value) -> Result<Value> {
-        let answer: Value = host::decode(self.call(&|c| request::push_perms(c, app_id, perms)).await?)?;
+        let answer = host::to_value(&self.call(&|c| request::push_perms(c, app_id, perms)).await?);
         Ok(answer.get("rules").and_then(|rules| rules.get("code")).cloned().unwrap_or_else(|| perms.clone()))
     }
 
     /// What pushing `schema` (an `i.schema` JSON) would do, without doing it.
     pub async fn plan_schema_push(&self, app_id: &str, schema: &Value) -> Result<SchemaPlan> {
-        let answer: Value = host::decode(self.call(&|c| request::schema_push(c, app_id, schema, false)).await?)?;
+        let answer = host::to_value(&self.call(&|c| request::schema_push(c, app_id, schema, false)).await?);
         Ok(plan_of(&answer, &[]))
     }
 
@@ -255,20 +285,18 @@ impl<T: Transport> Platform<T> {
     }
 
     async fn push(&self, app_id: &str, schema: &Value, progress: &mut dyn FnMut(PushSummary)) -> Result<(PushSummary, Value)> {
-        let answer: Value = host::decode(self.call(&|c| request::schema_push(c, app_id, schema, true)).await?)?;
+        let answer = host::to_value(&self.call(&|c| request::schema_push(c, app_id, schema, true)).await?);
         let steps = answer.get("steps").and_then(Value::as_array).map(<[Value]>::to_vec).unwrap_or_default();
         let group = answer.get("indexing-jobs").filter(|jobs| !jobs.is_null());
-        let mut jobs: Vec<Job> = match group.and_then(|g| g.get("jobs")) {
-            Some(list) => decode_value(list.clone())?,
-            None => Vec::new(),
-        };
+        let mut jobs = group.and_then(|g| g.get("jobs")).map_or_else(Vec::new, Job::list);
         let names = |_: &str| None;
         if let Some(group_id) = group.and_then(|g| g.get("group-id")).and_then(Value::as_str) {
             let mut polling = JobPolling::default();
             while !jobs.iter().all(Job::is_done) {
                 self.transport.sleep(polling.interval_ms()).await;
-                match self.field::<Vec<Job>>(|c| request::indexing_jobs(c, app_id, group_id), "jobs").await {
+                match self.field_value(|c| request::indexing_jobs(c, app_id, group_id), "jobs").await {
                     Ok(next) => {
+                        let next = Job::list(&next);
                         let moved = jobs::latest_update(&next) > jobs::latest_update(&jobs);
                         polling.polled(moved);
                         jobs = next;
@@ -285,7 +313,7 @@ impl<T: Transport> Platform<T> {
 
     /// What the token can do and until when (OAuth access tokens only).
     pub async fn token_info(&self) -> Result<TokenInfo> {
-        let answer: Value = host::decode(self.call(&request::token_info).await?)?;
+        let answer = host::to_value(&self.call(&request::token_info).await?);
         let text = |key: &str| answer.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
         let expires_in = answer.get("expires_in").and_then(Value::as_f64).unwrap_or(0.0);
         Ok(TokenInfo {
@@ -303,10 +331,13 @@ impl<T: Transport> Platform<T> {
     /// Mints a new access token with the refresh token and uses it from now on.
     pub async fn refresh_token(&self) -> Result<Refreshed> {
         let request = request::refresh_token_request(&self.config.borrow())?;
-        let answer: Value = host::decode(self.send(request).await?)?;
+        let answer = host::to_value(&self.send(request).await?);
         let grant = oauth::token_grant(&answer, self.now_epoch_ms())?;
         if let Some(PlatformAuth::OAuth { access_token, .. }) = &mut self.config.borrow_mut().auth {
             grant.access_token.clone_into(access_token);
+        }
+        if let Some(OnRefresh(hook)) = &self.on_refresh {
+            hook(&grant.access_token, grant.expires_at_ms).await;
         }
         Ok(Refreshed { expires_at_ms: grant.expires_at_ms, scopes: grant.scopes })
     }
@@ -316,7 +347,7 @@ impl<T: Transport> Platform<T> {
     /// (the official helper reports `server_error` and loses the message).
     pub async fn exchange_code(&self, code: &str, client_id: &str, redirect_uri: &str, proof: &CodeProof) -> Result<TokenGrant> {
         let request = oauth::code_exchange_request(self.config.borrow().api_uri(), code, client_id, redirect_uri, proof);
-        let answer: Value = host::decode(self.send(request).await?)?;
+        let answer = host::to_value(&self.send(request).await?);
         oauth::token_grant(&answer, self.now_epoch_ms())
     }
 
@@ -338,19 +369,26 @@ impl<T: Transport> Platform<T> {
 
     /// One field of a call's answer, decoded.
     async fn field<R: DeserializeOwned>(&self, make: impl Fn(&PlatformConfig) -> Result<HttpRequest>, key: &str) -> Result<R> {
-        let answer: Value = host::decode(self.call(&make).await?)?;
-        decode_value(answer.get(key).cloned().unwrap_or(Value::Null))
+        decode_value(self.field_value(make, key).await?)
+    }
+
+    /// One field of a call's answer (`null` when absent), as it is: no decoding (no serde in
+    /// the npm wasm for these).
+    async fn field_value(&self, make: impl Fn(&PlatformConfig) -> Result<HttpRequest>, key: &str) -> Result<Value> {
+        let answer = host::to_value(&self.call(&make).await?);
+        Ok(answer.get(key).cloned().unwrap_or(Value::Null))
     }
 
     /// Sends the request `make` builds from the current credentials; an expired or unknown
     /// OAuth access token is refreshed and the call made again, at most twice (the official
-    /// `withRetry`), and the last error is returned when that fails too.
-    async fn call(&self, make: &dyn Fn(&PlatformConfig) -> Result<HttpRequest>) -> Result<Json> {
+    /// `withRetry`), and the last error is returned when that fails too. The answer is the
+    /// host's JSON, whole: the npm package shapes it in JS.
+    pub(crate) async fn call(&self, make: &dyn Fn(&PlatformConfig) -> Result<HttpRequest>) -> Result<Json> {
         let mut refreshes = 0;
         loop {
             let request = make(&self.config.borrow())?;
             match self.send(request).await {
-                Err(error) if refreshes < 2 && self.can_refresh_token() && token_failed(&error) => {
+                Err(error) if refreshes < request::MAX_REFRESHES && self.can_refresh_token() && token_failed(&error) => {
                     refreshes += 1;
                     self.refresh_token().await?;
                 }
@@ -420,15 +458,10 @@ pub async fn pkce() -> Result<(String, String)> {
     Ok((verifier, challenge))
 }
 
-/// Whether `error` says the access token is expired or unknown (what the official client
-/// refreshes on; a hint without `record-type` is not a token error, where the official client
-/// crashes).
+/// Whether `error` says the access token is expired or unknown ([`request::token_failure`]).
 fn token_failed(error: &Error) -> bool {
     let Error::Api(api) = error else { return false };
-    let record_type = api.hint.get("record-type").and_then(Value::as_str).unwrap_or("");
-    api.status == 401
-        || api.error_type.as_deref() == Some("record-expired")
-        || (api.error_type.as_deref() == Some("record-not-found") && record_type.to_ascii_lowercase().contains("token"))
+    request::token_failure(api.status, api.error_type.as_deref(), api.hint.get("record-type").and_then(Value::as_str))
 }
 
 fn decode_value<R: DeserializeOwned>(value: Value) -> Result<R> {

@@ -1,25 +1,37 @@
 //! The `#[wasm_bindgen]` exports behind the npm package: they read the caller's arguments (each
 //! once, safely: see [`host::wasm::read_argument`]) and call the same request builders and call
 //! loop as the Rust API. The `tx` Proxy, the `InstantAPIError` class and the async iterator are
-//! in `pkg/src/api.js`.
+//! in `pkg/src/api.js`. With the `platform` feature, the exports of the `instant-edge/platform`
+//! entry (`platform.rs`, shaped by `pkg/src/platform.js`) replace the admin ones.
 
 use crate::prelude::*;
-use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
+// The admin entry's exports; with `platform`, the platform entry's instead (each entry has its
+// own wasm: neither pays for the other's exports).
+#[cfg(not(feature = "platform"))]
 mod answer;
+#[cfg(not(feature = "platform"))]
 mod live;
+#[cfg(feature = "platform")]
+mod platform;
 
-use crate::auth::UserRef;
-use crate::client::attempts::{Attempts, Next};
-use crate::host::wasm::{self as host, get, read_argument, Argument};
-use crate::http::{HttpRequest, HttpResponse, Reply};
-use crate::json::{JsonView, Kind};
+use crate::host::wasm::{self as host, get, Argument};
 use crate::parse::{parse, Node};
-use crate::request::perms_check::{self, CheckOptions};
-use crate::{CallOptions, Config, Error, Impersonation, Instant};
-use answer::Answer;
+use crate::Error;
+#[cfg(not(feature = "platform"))]
+use {
+    crate::auth::UserRef,
+    crate::client::attempts::{Attempts, Next},
+    crate::host::wasm::read_argument,
+    crate::http::{HttpRequest, HttpResponse, Reply},
+    crate::json::{JsonView, Kind},
+    crate::request::perms_check::{self, CheckOptions},
+    crate::{CallOptions, Config, Impersonation, Instant},
+    answer::Answer,
+    js_sys::{Array, Promise},
+    wasm_bindgen::JsCast,
+};
 
 fn is_absent(value: &JsValue) -> bool {
     value.is_undefined() || value.is_null()
@@ -35,6 +47,7 @@ fn string_option(object: &JsValue, key: &'static str) -> Result<Option<String>, 
 }
 
 /// An optional whole number from 0 to `max`.
+#[cfg(not(feature = "platform"))]
 fn number_option(object: &JsValue, key: &'static str, max: f64) -> Result<Option<f64>, Error> {
     let value = get(object, key)?;
     if is_absent(&value) {
@@ -47,6 +60,7 @@ fn number_option(object: &JsValue, key: &'static str, max: f64) -> Result<Option
 }
 
 /// An optional boolean.
+#[cfg(not(feature = "platform"))]
 fn bool_option(object: &JsValue, key: &'static str) -> Result<Option<bool>, Error> {
     let value = get(object, key)?;
     match value.as_bool() {
@@ -106,6 +120,7 @@ pub(crate) fn parse_text<'a>(text: &'a str, what: &'static str) -> Result<Node<'
 }
 
 /// `{ signal, timeout }` (and `ruleParams`' JSON text for queries), read once.
+#[cfg(not(feature = "platform"))]
 fn call_options(opts: &JsValue) -> Result<(CallOptions, Option<Argument>), Error> {
     let mut options = CallOptions::default();
     if is_absent(opts) {
@@ -128,6 +143,7 @@ fn call_options(opts: &JsValue) -> Result<(CallOptions, Option<Argument>), Error
 /// (`call_options` has checked that `opts` is absent or an object): `{ rules, ip, origin,
 /// cardinalityInference }` and the official client's private `__dangerouslyCommit`, each read
 /// once. Never inlined: inlined into the call export it measured 0.4 KB gzip larger.
+#[cfg(not(feature = "platform"))]
 #[inline(never)]
 fn check_options(opts: &JsValue) -> Result<CheckOptions, Error> {
     let mut checks = CheckOptions {
@@ -146,11 +162,13 @@ fn check_options(opts: &JsValue) -> Result<CheckOptions, Error> {
 }
 
 /// The wasm side of `init(...)`: one app on one server, possibly acting as a user.
+#[cfg(not(feature = "platform"))]
 #[wasm_bindgen]
 pub struct Client {
     db: Instant,
 }
 
+#[cfg(not(feature = "platform"))]
 #[wasm_bindgen]
 impl Client {
     /// `{ appId, adminToken?, apiURI, schema?, timeout?, retries? }`; throws on bad input.
@@ -220,16 +238,24 @@ impl Client {
 
 /// The call areas of [`Client::call`], as `pkg/src/api.js` numbers them (4, presence, is the
 /// rest).
+#[cfg(not(feature = "platform"))]
 const QUERY: u32 = 0;
+#[cfg(not(feature = "platform"))]
 const TRANSACT: u32 = 1;
+#[cfg(not(feature = "platform"))]
 const AUTH: u32 = 2;
+#[cfg(not(feature = "platform"))]
 const STORAGE: u32 = 3;
 /// Added to `QUERY` / `TRANSACT`: their permission checks, `debugQuery` / `debugTransact`.
+#[cfg(not(feature = "platform"))]
 const DEBUG: u32 = 8;
+#[cfg(not(feature = "platform"))]
 const DEBUG_QUERY: u32 = QUERY | DEBUG;
+#[cfg(not(feature = "platform"))]
 const DEBUG_TRANSACT: u32 = TRANSACT | DEBUG;
 
 /// One call in flight, driven by `drive` in `src/host/wasm/host.js`: each step is decided here.
+#[cfg(not(feature = "platform"))]
 #[wasm_bindgen]
 pub struct Pending {
     db: Instant,
@@ -243,6 +269,7 @@ pub struct Pending {
 
 #[wasm_bindgen(module = "/src/host/wasm/host.js")]
 extern "C" {
+    #[cfg(not(feature = "platform"))]
     fn drive(pending: Pending, step: Array) -> Promise;
     /// The `InstantAPIError` of `makeError` in `host.js` (JSON texts for `body` and `hint`).
     #[wasm_bindgen(js_name = makeError)]
@@ -258,6 +285,7 @@ extern "C" {
         has_cause: bool,
     ) -> JsValue;
     /// `[kind, ...parts]` in one host call.
+    #[cfg(not(feature = "platform"))]
     #[wasm_bindgen(js_name = step)]
     #[allow(clippy::too_many_arguments)]
     fn make_step(
@@ -274,6 +302,7 @@ extern "C" {
     ) -> Array;
 }
 
+#[cfg(not(feature = "platform"))]
 #[wasm_bindgen]
 impl Pending {
     /// The next step after `answer` (what `Call.send` resolved with; `undefined` before an
@@ -286,6 +315,7 @@ impl Pending {
     }
 }
 
+#[cfg(not(feature = "platform"))]
 impl Pending {
     fn advance(&mut self, answer: JsValue, now: f64) -> Result<Array, JsValue> {
         let none = &JsValue::UNDEFINED;
@@ -332,6 +362,7 @@ impl Pending {
 
 // Made once per call and moved straight into `Pending`: boxing the large variant would add an
 // allocation per call for nothing.
+#[cfg(not(feature = "platform"))]
 #[allow(clippy::large_enum_variant)]
 enum Prepared {
     /// Answered without a request.
@@ -340,6 +371,7 @@ enum Prepared {
     Send(HttpRequest, CallOptions, Answer, JsValue),
 }
 
+#[cfg(not(feature = "platform"))]
 fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue) -> Result<Prepared, Error> {
     let (request, answer) = match area {
         QUERY | TRANSACT | DEBUG_QUERY | DEBUG_TRANSACT => return data_request(db, area, arg),
@@ -356,6 +388,7 @@ fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue
 /// `query(q, opts)` and `transact(steps, opts)`, and with [`DEBUG`] their permission checks
 /// `debugQuery` and `debugTransact`: the same requests on other routes, so one path (the wasm
 /// pays for the checks' few extra body keys only).
+#[cfg(not(feature = "platform"))]
 fn data_request(db: &Instant, area: u32, arg: &dyn Fn(usize) -> JsValue) -> Result<Prepared, Error> {
     let opts = arg(1);
     let (options, rule_params) = call_options(&opts)?;
@@ -381,6 +414,7 @@ fn data_request(db: &Instant, area: u32, arg: &dyn Fn(usize) -> JsValue) -> Resu
 }
 
 /// `"a@b.co"` (when `email_string`), `{ email }`, `{ id }` or `{ refresh_token }`: exactly one.
+#[cfg(not(feature = "platform"))]
 fn user_ref(value: &JsValue, email_string: bool) -> Result<UserRef, Error> {
     if let Some(email) = value.as_string().filter(|_| email_string) {
         return Ok(UserRef::Email(email));
@@ -402,6 +436,7 @@ fn user_ref(value: &JsValue, email_string: bool) -> Result<UserRef, Error> {
 }
 
 /// The request of an auth method.
+#[cfg(not(feature = "platform"))]
 fn auth_request(db: &Instant, method: &str, arg: &dyn Fn(usize) -> JsValue) -> Result<Prepared, Error> {
     use crate::auth::{
         cookie_text, create_token_request, list_users_query, magic_code_request, sign_in_guest_request, sign_out_request, users_request,
@@ -461,6 +496,7 @@ fn auth_request(db: &Instant, method: &str, arg: &dyn Fn(usize) -> JsValue) -> R
     Ok(Prepared::Send(request, CallOptions::default(), answer, JsValue::UNDEFINED))
 }
 
+#[cfg(not(feature = "platform"))]
 fn impersonation(opts: &JsValue) -> Result<Impersonation, Error> {
     let email = string_option(opts, "email")?;
     let token = string_option(opts, "token")?;
@@ -487,6 +523,7 @@ pub fn id() -> String {
 }
 
 /// `lookup(attribute, value)` as a string: `lookup__<attribute>__<JSON value>`.
+#[cfg(not(feature = "platform"))]
 #[wasm_bindgen]
 pub fn lookup(attribute: JsValue, value: JsValue) -> Result<String, JsValue> {
     let encode = || -> Result<String, Error> {

@@ -43,6 +43,41 @@ pub struct Job {
 }
 
 impl Job {
+    /// Reads a job from the server's JSON, as its `Deserialize` does (missing or mistyped
+    /// fields are their defaults), without serde: the npm wasm links no deserializer for it.
+    ///
+    /// ```
+    /// use instant_edge::{platform::jobs::Job, value};
+    /// let job = Job::from_value(&value!({ "id": "j1", "job_status": "waiting", "work_estimate": 2, "error": null }));
+    /// assert_eq!((job.id.as_str(), job.job_status.as_str(), job.work_estimate, job.error), ("j1", "waiting", Some(2.0), None));
+    /// ```
+    pub fn from_value(json: &Value) -> Job {
+        let text = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_owned);
+        let number = |key: &str| json.get(key).and_then(Value::as_f64);
+        let present = |key: &str| json.get(key).filter(|value| !value.is_null()).cloned();
+        Job {
+            id: text("id").unwrap_or_default(),
+            job_type: text("job_type").unwrap_or_default(),
+            job_status: text("job_status").unwrap_or_default(),
+            attr_name: text("attr_name"),
+            created_at: text("created_at"),
+            updated_at: text("updated_at"),
+            done_at: text("done_at"),
+            work_estimate: number("work_estimate"),
+            work_completed: number("work_completed"),
+            error: text("error"),
+            invalid_unique_value: present("invalid_unique_value"),
+            checked_data_type: text("checked_data_type"),
+            invalid_triples_sample: json.get("invalid_triples_sample").and_then(Value::as_array).map(<[Value]>::to_vec),
+            error_data: present("error_data"),
+        }
+    }
+
+    /// Every job of a list (`[]` when it is not one).
+    pub fn list(json: &Value) -> Vec<Job> {
+        json.as_array().unwrap_or_default().iter().map(Job::from_value).collect()
+    }
+
     /// Whether it will not move again.
     pub fn is_done(&self) -> bool {
         matches!(self.job_status.as_str(), "completed" | "errored")

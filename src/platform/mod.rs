@@ -140,6 +140,27 @@ pub struct Include {
     pub schema: bool,
 }
 
+/// How many times a call refreshes an expired OAuth access token and tries again (the official
+/// `withRetry`).
+pub const MAX_REFRESHES: u32 = 2;
+
+/// Whether an API error says the access token is expired or unknown, so a refresh may help:
+/// 401, `record-expired`, or `record-not-found` whose hint's `record-type` names a token (the
+/// official `withRetry` test; a hint without `record-type` is not a token error, where the
+/// official client crashes).
+///
+/// ```
+/// use instant_edge::platform::token_failure;
+/// assert!(token_failure(400, Some("record-expired"), None));
+/// assert!(token_failure(400, Some("record-not-found"), Some("oauth-access-Token")));
+/// assert!(!token_failure(400, Some("record-not-found"), None));
+/// ```
+pub fn token_failure(status: u16, error_type: Option<&str>, record_type: Option<&str>) -> bool {
+    status == 401
+        || error_type == Some("record-expired")
+        || (error_type == Some("record-not-found") && record_type.unwrap_or("").to_ascii_lowercase().contains("token"))
+}
+
 /// A checked id for a path segment (the official client pastes whatever it is given).
 fn id_segment<'a>(what: &'static str, id: &'a str) -> Result<&'a str> {
     if is_uuid(id) {

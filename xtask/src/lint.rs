@@ -50,7 +50,10 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Runs every lint step, each whatever happened to the previous ones.
 pub fn layer(root: &Path) -> Layer {
     println!("==> lint: rustfmt, clippy (native + wasm), import circles");
-    let mut layer = Layer::new("lint", "cargo fmt --check, clippy -D warnings (native, wasm js), import circles in src/ and emulator/src/");
+    let mut layer = Layer::new(
+        "lint",
+        "cargo fmt --check, clippy -D warnings (native, wasm js, js+platform, std), import circles in src/ and emulator/src/",
+    );
     let mut failures: Vec<(&str, String)> = Vec::new();
     let mut count = |layer: &mut Layer, what: &'static str, reproduce: &str, ok: bool| {
         if ok {
@@ -95,6 +98,26 @@ pub fn layer(root: &Path) -> Layer {
     let wasm_command =
         format!("cargo clippy -p instant-edge --lib --target {WASM_TARGET} --no-default-features --features js -- -D warnings");
     count(&mut layer, "clippy, wasm with the `js` feature", &wasm_command, wasm_ok);
+
+    // The platform entry's wasm (its exports replace the admin ones).
+    let platform_js = [
+        "clippy",
+        "-p",
+        "instant-edge",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "--no-default-features",
+        "--features",
+        "js,platform",
+        "--",
+        "-D",
+        "warnings",
+    ];
+    let platform_js_ok = have_target && cargo_step(root, &platform_js);
+    let platform_js_command =
+        format!("cargo clippy -p instant-edge --lib --target {WASM_TARGET} --no-default-features --features js,platform -- -D warnings");
+    count(&mut layer, "clippy, wasm with the `js` and `platform` features", &platform_js_command, platform_js_ok);
 
     // The Rust API on wasm32, with std (what workers-rs users build).
     let rust_api = ["clippy", "-p", "instant-edge", "--lib", "--target", WASM_TARGET, "--features", "platform", "--", "-D", "warnings"];

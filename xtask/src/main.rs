@@ -6,7 +6,7 @@
 //! | `test [LAYER]` | every test layer (or one; see [`LAYERS`]), one summary line per layer; `lint` is rustfmt, clippy and the import-circle check |
 //! | `demo [--keep]` | emulator + package + `examples/cloudflare-worker` in workerd: prints a transcript; `--keep` keeps the emulator serving |
 //! | `demo node` | the package in Node against the emulator (`examples/node/demo.mjs`) |
-//! | `pkg` | builds `pkg/dist/` (release wasm, wasm-bindgen `--target web`, `wasm-opt -Oz`) |
+//! | `pkg` | builds `pkg/dist/` (per entry: release wasm, wasm-bindgen `--target web`, `wasm-opt -Oz`, one bundle) |
 //! | `size` | raw and gzip -9 bytes of what each package entry loads, checked against `pkg/size-budget.json` |
 //! | `bench` | side-by-side benchmarks against the emulator (`xtask/bench/`), printed as tables and saved as JSON in `target/bench/` |
 //!
@@ -37,7 +37,7 @@ usage: cargo xtask <command>
   demo [--keep]    start the emulator, build the package, run examples/cloudflare-worker in
                    workerd and print its transcript (--keep: then keep the emulator serving)
   demo node        the package in Node against the emulator (examples/node/demo.mjs)
-  pkg              build pkg/dist/ (wasm-bindgen --target web, wasm-opt -Oz)
+  pkg              build pkg/dist/ (the admin and platform wasms: wasm-bindgen --target web, wasm-opt -Oz)
   size             print what each package entry loads; fail over pkg/size-budget.json
   bench [NAME...]  benchmarks side by side against the emulator (never run by the tests):
                    calls, upload, live, cold, throughput, rules (default: all)";

@@ -23,40 +23,91 @@ const ESBUILD_VERSION: &str = "0.25.12";
 // `tsconfig.json` in a parent directory of the checkout, and a stray one (even empty) breaks
 // the build.
 const MINIFY: [&str; 4] = ["--minify", "--target=es2022", "--log-level=warning", "--tsconfig-raw={}"];
-/// The hand-written JS every entry re-exports; the build writes it minified to `dist/api.js`,
-/// with the modules beside it in `pkg/src/` that it imports (`./schema.js`).
-const API_SOURCE: &str = "pkg/src/api.js";
+/// The hand-written JS of the entries, each bundled with its glue (see [`Build`]), and the
+/// modules beside them that they import (`./schema.js`).
 const API_DIR: &str = "pkg/src";
 const TARGET: &str = "wasm32-unknown-unknown";
 
-/// The entries of `pkg/package.json`'s exports: (condition, file).
-pub const ENTRIES: [(&str, &str); 3] = [("workerd", "workerd.js"), ("node", "node.js"), ("browser", "browser.js")];
-/// What every entry loads whether or not its imports name it: the bundle and the wasm.
-const ALWAYS: [&str; 2] = ["dist/api.js", "dist/instant_edge_bg.wasm"];
+/// One wasm of the package and the bundle that loads it: `instant-edge` (admin) and
+/// `instant-edge/platform`, each with its own wasm so that neither pays for the other.
+struct Build {
+    /// Its name in messages and in the stamp.
+    name: &'static str,
+    /// The crate features of its wasm (always `--no-default-features`: no std).
+    features: &'static str,
+    /// wasm-bindgen's `--out-name`: the glue is `<out>.js` (what the source imports as
+    /// `../dist/<out>.js`), the wasm `<out>_bg.wasm`, its import module `./<out>_bg.js`.
+    out_name: &'static str,
+    /// The wasm's name in `dist/`.
+    wasm: &'static str,
+    /// The hand-written JS in `pkg/src/`, bundled with the glue into `dist/<the same name>`.
+    source: &'static str,
+}
+
+const BUILDS: [Build; 2] = [
+    Build { name: "admin", features: "js", out_name: "instant_edge", wasm: "instant_edge_bg.wasm", source: "api.js" },
+    Build { name: "platform", features: "js,platform", out_name: "platform_glue", wasm: "platform_bg.wasm", source: "platform.js" },
+];
+
+/// The entries of `pkg/package.json`'s exports: (name, file, what it loads whether or not its
+/// imports name it: the bundle and the wasm).
+pub const ENTRIES: [(&str, &str, [&str; 2]); 6] = [
+    ("workerd", "workerd.js", ADMIN),
+    ("node", "node.js", ADMIN),
+    ("browser", "browser.js", ADMIN),
+    ("platform/workerd", "platform/workerd.js", PLATFORM),
+    ("platform/node", "platform/node.js", PLATFORM),
+    ("platform/browser", "platform/browser.js", PLATFORM),
+];
+const ADMIN: [&str; 2] = ["dist/api.js", "dist/instant_edge_bg.wasm"];
+const PLATFORM: [&str; 2] = ["dist/platform.js", "dist/platform_bg.wasm"];
 
 /// The rustc output, before wasm-bindgen and wasm-opt: it still has its `name` section, so every
-/// crate linked in shows up by name.
+/// crate linked in shows up by name. Cargo writes both builds here: [`build`] copies each away.
 fn rustc_wasm(root: &Path) -> PathBuf {
     target_dir(root).join(TARGET).join("release/instant_edge.wasm")
 }
 
-/// Builds `pkg/dist/`: release wasm with the `js` feature → wasm-bindgen `--target web` →
-/// `wasm-opt -Oz` from npm binaryen, name and producers sections stripped → `pkg/src/api.js`,
-/// the glue and its `snippets/` bundled and minified by esbuild as `dist/api.js`. Fails if
-/// `serde_json` made it into the wasm. Files are swapped into `pkg/dist/` one atomic rename each
+/// Where [`build`] keeps each build's rustc output (`<name>.wasm`).
+fn rustc_copies(root: &Path) -> PathBuf {
+    target_dir(root).join("xtask-pkg-rustc")
+}
+
+/// Builds `pkg/dist/`, for each of [`BUILDS`]: release wasm with its features → wasm-bindgen
+/// `--target web` → `wasm-opt -Oz` from npm binaryen, name and producers sections stripped →
+/// its `pkg/src/` source, the glue and its `snippets/` bundled and minified by esbuild. Fails if
+/// `serde_json` made it into a wasm. Files are swapped into `pkg/dist/` one atomic rename each
 /// (and only when they changed), so a test running meanwhile never reads a half-written wasm.
 pub fn build(root: &Path) -> Result<()> {
     ensure_toolchain()?;
-    println!("==> cargo build --release --target {TARGET} -p instant-edge --no-default-features --features js");
-    run(
-        // No std: the crate is alloc-only on wasm32 then (see src/lib.rs).
-        Command::new(cargo())
-            .args(["build", "--release", "--target", TARGET, "-p", "instant-edge", "--no-default-features", "--features", "js"])
-            .current_dir(root),
-        "building the wasm (is the target installed? rustup target add wasm32-unknown-unknown)",
-    )?;
-    let wasm = rustc_wasm(root);
-    check_no_serde_json(&wasm)?;
+    let copies = rustc_copies(root);
+    fs::create_dir_all(&copies).map_err(|e| format!("creating {}: {e}", copies.display()))?;
+    let mut inputs = Vec::new();
+    // One at a time: both feature sets write the same artifact.
+    for build in &BUILDS {
+        println!("==> cargo build --release --target {TARGET} -p instant-edge --no-default-features --features {}", build.features);
+        run(
+            // No std: the crate is alloc-only on wasm32 then (see src/lib.rs).
+            Command::new(cargo())
+                .args([
+                    "build",
+                    "--release",
+                    "--target",
+                    TARGET,
+                    "-p",
+                    "instant-edge",
+                    "--no-default-features",
+                    "--features",
+                    build.features,
+                ])
+                .current_dir(root),
+            "building the wasm (is the target installed? rustup target add wasm32-unknown-unknown)",
+        )?;
+        let copy = copies.join(format!("{}.wasm", build.name));
+        fs::copy(rustc_wasm(root), &copy).map_err(|e| format!("copying {} to {}: {e}", rustc_wasm(root).display(), copy.display()))?;
+        check_no_serde_json(&copy, build.features)?;
+        inputs.push((format!("input-{}.wasm", build.name), fs::read(&copy).map_err(|e| format!("reading {}: {e}", copy.display()))?));
+    }
 
     let dist = root.join("pkg/dist");
     // What the last build read and wrote: when neither changed, wasm-bindgen, wasm-opt and
@@ -75,12 +126,9 @@ pub fn build(root: &Path) -> Result<()> {
         snippets.extend_from_slice(name.as_bytes());
         snippets.extend(fs::read(root.join("src").join(&name)).map_err(|e| format!("reading src/{name}: {e}"))?);
     }
-    let inputs = [
-        ("input.wasm", fs::read(&wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?),
-        ("input-pkg-src", sources),
-        ("input-snippets", snippets),
-        ("recipe", format!("binaryen {BINARYEN_VERSION}, esbuild {ESBUILD_VERSION} {MINIFY:?}").into_bytes()),
-    ];
+    inputs.push(("input-pkg-src".into(), sources));
+    inputs.push(("input-snippets".into(), snippets));
+    inputs.push(("recipe".into(), format!("binaryen {BINARYEN_VERSION}, esbuild {ESBUILD_VERSION} {MINIFY:?}").into_bytes()));
     if up_to_date(&stamp, &inputs, &dist) {
         println!("    pkg/dist/ is up to date (neither the wasm nor {API_DIR}/ changed)");
         return Ok(());
@@ -90,21 +138,9 @@ pub fn build(root: &Path) -> Result<()> {
     let _ = fs::remove_dir_all(&staging);
     fs::create_dir_all(&staging).map_err(|e| format!("creating {}: {e}", staging.display()))?;
     let built = (|| -> Result<()> {
-        println!("==> wasm-bindgen --target web --out-dir pkg/dist");
-        run(Command::new("wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&staging).arg(&wasm), "wasm-bindgen")?;
-        let output = staging.join("instant_edge_bg.wasm");
-        println!("==> wasm-opt -Oz --converge --strip-debug --strip-producers (npm binaryen {BINARYEN_VERSION})");
-        // --strip-debug removes the `name` section too; --converge repeats -Oz while it still
-        // shrinks the module (-350 B gzip).
-        let flags = ["-Oz", "--converge", "--strip-debug", "--strip-producers"];
-        run(Command::new("wasm-opt").args(flags).arg(&output).arg("-o").arg(&output), "wasm-opt")?;
-        let bytes = fs::read(&output).map_err(|e| format!("reading {}: {e}", output.display()))?;
-        let left: Vec<String> = custom_sections(&bytes)?.into_iter().filter(|s| s == "name" || s == "producers").collect();
-        if !left.is_empty() {
-            return Err(format!("wasm-opt left the {} section(s) in the wasm", left.join(", ")));
+        for build in &BUILDS {
+            package_one(build, &copies.join(format!("{}.wasm", build.name)), &staging, &api_dir)?;
         }
-        minify_names(&staging)?;
-        minify(&staging, &api_dir)?;
         let out = stamp.join("out");
         for name in files_under(&staging)? {
             let to = out.join(&name);
@@ -123,13 +159,44 @@ pub fn build(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// One build's files, from its rustc output `wasm`, into `staging`: `build.wasm` and the bundle
+/// `build.source`. Works in its own directory under `staging` (the glues of the builds share
+/// snippet paths).
+fn package_one(build: &Build, wasm: &Path, staging: &Path, api_dir: &Path) -> Result<()> {
+    let work = staging.join(format!(".{}", build.name));
+    fs::create_dir_all(&work).map_err(|e| format!("creating {}: {e}", work.display()))?;
+    println!("==> {}: wasm-bindgen --target web --out-name {}", build.name, build.out_name);
+    run(
+        Command::new("wasm-bindgen").args(["--target", "web", "--out-name", build.out_name, "--out-dir"]).arg(&work).arg(wasm),
+        "wasm-bindgen",
+    )?;
+    let output = work.join(format!("{}_bg.wasm", build.out_name));
+    println!("==> {}: wasm-opt -Oz --converge --strip-debug --strip-producers (npm binaryen {BINARYEN_VERSION})", build.name);
+    // --strip-debug removes the `name` section too; --converge repeats -Oz while it still
+    // shrinks the module (-350 B gzip).
+    let flags = ["-Oz", "--converge", "--strip-debug", "--strip-producers"];
+    run(Command::new("wasm-opt").args(flags).arg(&output).arg("-o").arg(&output), "wasm-opt")?;
+    let bytes = fs::read(&output).map_err(|e| format!("reading {}: {e}", output.display()))?;
+    let left: Vec<String> = custom_sections(&bytes)?.into_iter().filter(|s| s == "name" || s == "producers").collect();
+    if !left.is_empty() {
+        return Err(format!("wasm-opt left the {} section(s) in the wasm", left.join(", ")));
+    }
+    println!("==> {}: wasm-opt --minify-imports-and-exports-and-modules, esbuild --bundle", build.name);
+    minify_names(&work, build.out_name)?;
+    minify(&work, api_dir, build)?;
+    for (from, to) in [(output, staging.join(build.wasm)), (work.join(build.source), staging.join(build.source))] {
+        fs::rename(&from, &to).map_err(|e| format!("moving {} to {}: {e}", from.display(), to.display()))?;
+    }
+    fs::remove_dir_all(&work).map_err(|e| format!("removing {}: {e}", work.display()))
+}
+
 /// Gives the wasm's imports, exports and import modules one- or two-letter names (wasm-opt
 /// `--minify-imports-and-exports-and-modules`) and renames them in the glue to match: the names
 /// wasm-bindgen makes are ~70 bytes each (`./instant_edge_bg.js` + `__wbg_abort_<hash>`), in the
 /// wasm and in the glue. Every import then comes from module `a`: the glue's `import0` object
 /// gets the new keys, plus the snippets' functions the wasm imports directly.
-fn minify_names(dist: &Path) -> Result<()> {
-    let wasm = dist.join("instant_edge_bg.wasm");
+fn minify_names(dist: &Path, out_name: &str) -> Result<()> {
+    let wasm = dist.join(format!("{out_name}_bg.wasm"));
     println!("==> wasm-opt --minify-imports-and-exports-and-modules --strip-target-features");
     // The target features section only serves tools, and this is the last wasm-opt to read it.
     let output = Command::new("wasm-opt")
@@ -144,17 +211,17 @@ fn minify_names(dist: &Path) -> Result<()> {
         return Err(format!("wasm-opt --minify-imports-and-exports-and-modules failed ({})", output.status));
     }
     let map = String::from_utf8_lossy(&output.stdout);
-    let glue_path = dist.join("instant_edge.js");
+    let glue_path = dist.join(format!("{out_name}.js"));
     let glue = fs::read_to_string(&glue_path).map_err(|e| format!("reading {}: {e}", glue_path.display()))?;
-    let glue = rename_in_glue(&glue, &map)?;
+    let glue = rename_in_glue(&glue, &map, out_name)?;
     // Describes the exports by their old names; nothing loads it.
-    let _ = fs::remove_file(dist.join("instant_edge_bg.wasm.d.ts"));
+    let _ = fs::remove_file(dist.join(format!("{out_name}_bg.wasm.d.ts")));
     fs::write(&glue_path, glue).map_err(|e| format!("writing {}: {e}", glue_path.display()))
 }
 
 /// The glue with the renames of wasm-opt's printed map applied (see [`minify_names`]).
-fn rename_in_glue(glue: &str, map: &str) -> Result<String> {
-    const BG: &str = "./instant_edge_bg.js";
+fn rename_in_glue(glue: &str, map: &str, out_name: &str) -> Result<String> {
+    let bg = format!("./{out_name}_bg.js");
     let quoted = |line: &str| -> Vec<String> { line.split('"').skip(1).step_by(2).map(str::to_owned).collect() };
     let (mut imports, mut exports) = (Vec::new(), Vec::new());
     let mut in_exports = false;
@@ -188,7 +255,7 @@ fn rename_in_glue(glue: &str, map: &str) -> Result<String> {
         .collect();
     let mut extra = String::new();
     for (module, name, new) in &imports {
-        if module == BG {
+        if *module == bg {
             let key = format!("        {name}:");
             if glue.matches(&key).count() != 1 {
                 return Err(format!("the glue defines import `{name}` {} times", glue.matches(&key).count()));
@@ -201,7 +268,7 @@ fn rename_in_glue(glue: &str, map: &str) -> Result<String> {
         }
     }
     let from = glue
-        .find("    return {\n        __proto__: null,\n        \"./instant_edge_bg.js\": import0,")
+        .find(&format!("    return {{\n        __proto__: null,\n        \"{bg}\": import0,"))
         .ok_or("the glue's import object has an unexpected shape")?;
     let end = from + glue[from..].find("    };\n").ok_or("the glue's import object does not end")? + "    };\n".len();
     glue.replace_range(from..end, &format!("{extra}    return {{ __proto__: null, a: import0 }};\n"));
@@ -224,37 +291,41 @@ fn rename_in_glue(glue: &str, map: &str) -> Result<String> {
     Ok(out)
 }
 
-/// Bundles `pkg/src/api.js` (and the modules beside it that it imports, from `src`, the
-/// directory `pkg/src`), the wasm-bindgen glue and every JS snippet it imports
-/// (`snippets/<crate>-<hash>/…`, from `#[wasm_bindgen(module = …)]` and `inline_js`) into one
-/// minified ES module, `dist/api.js`, with esbuild: one file to load, one gzip stream, and
-/// nothing the package does not call (host.js helpers only the Rust API uses are dropped). The
-/// glue and snippets are then removed from `dist`: only `api.js` and the wasm remain.
-fn minify(dist: &Path, src: &Path) -> Result<()> {
-    let source = fs::read_to_string(src.join("api.js")).map_err(|e| format!("reading {API_SOURCE}: {e}"))?;
-    // The modules beside api.js go to `src/` of the staging directory, which import each other
-    // as before; they are bundled, then removed with the glue.
-    let beside: Vec<String> = files_under(src)?.into_iter().filter(|f| f != "api.js").collect();
+/// Bundles a build's source (`pkg/src/api.js`, `pkg/src/platform.js`) and the modules beside
+/// it that it imports (from `src`, the directory `pkg/src`), the wasm-bindgen glue and every JS
+/// snippet it imports (`snippets/<crate>-<hash>/…`, from `#[wasm_bindgen(module = …)]` and
+/// `inline_js`) into one minified ES module of the source's name in `dist`, with esbuild: one
+/// file to load, one gzip stream, and nothing the package does not call (host.js helpers only
+/// the Rust API uses are dropped). The glue and snippets are then removed from `dist`: only the
+/// bundle and the wasm remain.
+fn minify(dist: &Path, src: &Path, build: &Build) -> Result<()> {
+    let name = build.source;
+    let source = fs::read_to_string(src.join(name)).map_err(|e| format!("reading {API_DIR}/{name}: {e}"))?;
+    // The modules beside it go to `src/` of the staging directory, which import each other as
+    // before; they are bundled, then removed with the glue.
+    let beside: Vec<String> = files_under(src)?.into_iter().filter(|f| f != name).collect();
     for name in &beside {
         let to = dist.join("src").join(name);
         fs::create_dir_all(to.parent().unwrap_or(dist)).map_err(|e| format!("creating {}: {e}", to.display()))?;
         fs::copy(src.join(name), &to).map_err(|e| format!("copying {API_DIR}/{name}: {e}"))?;
     }
     // `../dist/X` from pkg/src is `./X` from the staging directory, which holds what dist will.
-    let entry = dist.join("api-entry.js");
-    fs::write(&entry, relocate(&source, &beside)?).map_err(|e| format!("writing {}: {e}", entry.display()))?;
-    println!("==> esbuild --bundle --minify (npm esbuild {ESBUILD_VERSION}): {API_SOURCE} + the glue + its snippets → dist/api.js");
+    let stem = name.trim_end_matches(".js");
+    let entry = format!("{stem}-entry.js");
+    fs::write(dist.join(&entry), relocate(&source, &beside, name)?).map_err(|e| format!("writing {entry}: {e}"))?;
+    println!("==> esbuild --bundle --minify (npm esbuild {ESBUILD_VERSION}): {API_DIR}/{name} + the glue + its snippets → dist/{name}");
     run(
-        Command::new("esbuild").arg("api-entry.js").args(["--bundle", "--format=esm", "--outfile=api.js"]).args(MINIFY).current_dir(dist),
-        "esbuild --bundle (pkg/src/api.js, the glue and its snippets)",
+        Command::new("esbuild").arg(&entry).args(["--bundle", "--format=esm", &format!("--outfile={name}")]).args(MINIFY).current_dir(dist),
+        "esbuild --bundle (the package's JS, the glue and its snippets)",
     )?;
-    let bundle = fs::read_to_string(dist.join("api.js")).map_err(|e| format!("reading the bundle: {e}"))?;
+    let bundle = fs::read_to_string(dist.join(name)).map_err(|e| format!("reading the bundle: {e}"))?;
     for literal in module_literals(&bundle) {
         if literal.starts_with('.') && !dist.join(literal).is_file() {
-            return Err(format!("dist/api.js refers to `{literal}`, which the build did not make"));
+            return Err(format!("dist/{name} refers to `{literal}`, which the build did not make"));
         }
     }
-    for bundled in ["api-entry.js", "instant_edge.js", "instant_edge.d.ts", "instant_edge_bg.wasm.d.ts"] {
+    let out = build.out_name;
+    for bundled in [entry, format!("{out}.js"), format!("{out}.d.ts"), format!("{out}_bg.wasm.d.ts")] {
         let _ = fs::remove_file(dist.join(bundled));
     }
     let _ = fs::remove_dir_all(dist.join("snippets"));
@@ -262,19 +333,19 @@ fn minify(dist: &Path, src: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `pkg/src/api.js` as the bundle's entry beside the glue: a relative import must name a file of
-/// `dist/`, `../dist/X`, which becomes `./X`, or a module beside it (`beside`), `./X`, which
-/// becomes `./src/X`.
-fn relocate(api: &str, beside: &[String]) -> Result<String> {
-    let mut moved = api.to_owned();
-    for literal in module_literals(api).into_iter().filter(|l| l.starts_with('.')) {
+/// A source of `pkg/src/` (`name`) as the bundle's entry beside the glue: a relative import
+/// must name a file of `dist/`, `../dist/X`, which becomes `./X`, or a module beside it
+/// (`beside`), `./X`, which becomes `./src/X`.
+fn relocate(source: &str, beside: &[String], name: &str) -> Result<String> {
+    let mut moved = source.to_owned();
+    for literal in module_literals(source).into_iter().filter(|l| l.starts_with('.')) {
         let to = if let Some(file) = literal.strip_prefix("../dist/") {
             format!("./{file}")
         } else if let Some(file) = literal.strip_prefix("./").filter(|f| beside.iter().any(|b| b == f)) {
             format!("./src/{file}")
         } else {
             return Err(format!(
-                "{API_SOURCE} imports `{literal}`: it is bundled into dist/api.js, so it may import only files of dist/ \
+                "{API_DIR}/{name} imports `{literal}`: it is bundled into dist/{name}, so it may import only files of dist/ \
                  (`../dist/…`) and modules of {API_DIR}/ (`./…`)"
             ));
         };
@@ -308,7 +379,7 @@ fn files_under(dir: &Path) -> Result<Vec<String>> {
 }
 
 /// The last build read these very inputs, and `dist` still holds exactly what it wrote.
-fn up_to_date(stamp: &Path, inputs: &[(&str, Vec<u8>)], dist: &Path) -> bool {
+fn up_to_date(stamp: &Path, inputs: &[(String, Vec<u8>)], dist: &Path) -> bool {
     if !inputs.iter().all(|(name, bytes)| fs::read(stamp.join(name)).ok().as_ref() == Some(bytes)) {
         return false;
     }
@@ -342,13 +413,13 @@ fn publish(staging: &Path, dist: &Path) -> Result<()> {
 
 /// The wasm must not link `serde_json` (DESIGN.md "JSON, size and speed"): its symbols would
 /// be in the rustc output's `name` section.
-fn check_no_serde_json(wasm: &Path) -> Result<()> {
+fn check_no_serde_json(wasm: &Path, features: &str) -> Result<()> {
     let bytes = fs::read(wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?;
     if bytes.windows(b"serde_json".len()).any(|w| w == b"serde_json") {
         return Err(format!(
             "serde_json is linked into the wasm ({} names it): JSON must be made and parsed by the host \
              (JSON.stringify / Response.json()); find who pulls it in with \
-             `cargo tree --target {TARGET} -p instant-edge --no-default-features --features js -i serde_json`",
+             `cargo tree --target {TARGET} -p instant-edge --no-default-features --features {features} -i serde_json`",
             wasm.display()
         ));
     }
@@ -464,9 +535,9 @@ pub fn measure(root: &Path) -> Result<Vec<EntrySize>> {
     let budget = fs::read_to_string(pkg.join("size-budget.json")).unwrap_or_default();
     let mut files: Vec<(String, u64, u64)> = Vec::new();
     let mut entries = Vec::new();
-    for (name, entry) in ENTRIES {
+    for (name, entry, always) in ENTRIES {
         let mut loads = loaded_by(&pkg, entry)?;
-        for always in ALWAYS {
+        for always in always {
             if !loads.iter().any(|f| f == always) {
                 loads.push(always.to_owned());
             }
@@ -503,7 +574,7 @@ pub fn check(root: &Path) -> Result<()> {
     build(root)?;
     let entries = measure(root)?;
     let problems: Vec<String> = entries.iter().filter_map(EntrySize::over_budget).collect();
-    println!("no serde_json in the wasm (checked the names in {})", rustc_wasm(root).display());
+    println!("no serde_json in the wasm (checked the names in {}/*.wasm)", rustc_copies(root).display());
     if problems.is_empty() {
         println!("every entry is within pkg/size-budget.json (a ratchet: lower it whenever the size drops)");
         Ok(())
@@ -599,12 +670,13 @@ mod tests {
     fn renames_imports_and_exports_in_the_glue() {
         let glue = "import * as import1 from \"./snippets/x/host.js\"\nfunction __wbg_get_imports() {\n    const import0 = {\n        __proto__: null,\n        __wbg_abort_f00: function(arg0) {\n            arg0.abort();\n        },\n    };\n    return {\n        __proto__: null,\n        \"./instant_edge_bg.js\": import0,\n        \"./snippets/x/host.js\": import1,\n    };\n}\nwasm.client_call(1); wasm.memory; this.wasm.memory; wasm.memoryless;\n";
         let map = "{\n \"imports\": [\n  [\"./instant_edge_bg.js\", \"__wbg_abort_f00\", \"a\"],\n  [\"./snippets/x/host.js\", \"kindOf\", \"b\"]\n ],\n\"exports\": [\n  [\"client_call\", \"c\"],\n  [\"memory\", \"d\"]\n ]\n}\n";
-        let out = rename_in_glue(glue, map).unwrap();
+        let out = rename_in_glue(glue, map, "instant_edge").unwrap();
         assert!(out.contains("        a: function(arg0)"), "{out}");
         assert!(out.contains("    import0.b = import1.kindOf;\n    return { __proto__: null, a: import0 };"), "{out}");
         assert!(out.contains("wasm.c(1); wasm.d; this.wasm.memory; wasm.memoryless;"), "{out}");
         assert!(!out.contains("__wbg_abort_f00") && !out.contains("\"./instant_edge_bg.js\""), "{out}");
-        assert!(rename_in_glue(glue, "{}").is_err(), "an empty map is an error");
+        assert!(rename_in_glue(glue, "{}", "instant_edge").is_err(), "an empty map is an error");
+        assert!(rename_in_glue(glue, map, "platform_glue").is_err(), "another build's glue is an error");
     }
 
     #[test]
@@ -628,11 +700,11 @@ mod tests {
     #[test]
     fn moves_api_js_into_dist() {
         let api = "import{Client as c}from\"../dist/instant_edge.js\";const m=\"not a path.js\";export{c as C};";
-        assert_eq!(relocate(api, &[]).unwrap(), api.replace("../dist/", "./"));
-        assert!(relocate("import{a}from\"./helpers.js\";", &[]).unwrap_err().contains("./helpers.js"));
+        assert_eq!(relocate(api, &[], "api.js").unwrap(), api.replace("../dist/", "./"));
+        assert!(relocate("import{a}from\"./helpers.js\";", &[], "api.js").unwrap_err().contains("./helpers.js"));
         let beside = ["schema.js".to_owned()];
-        assert_eq!(relocate("import{i}from'./schema.js';", &beside).unwrap(), "import{i}from'./src/schema.js';");
-        assert!(relocate("import{i}from'./other.js';", &beside).is_err());
+        assert_eq!(relocate("import{i}from'./schema.js';", &beside, "platform.js").unwrap(), "import{i}from'./src/schema.js';");
+        assert!(relocate("import{i}from'./other.js';", &beside, "platform.js").unwrap_err().contains("pkg/src/platform.js imports"));
     }
 
     #[test]

@@ -22,6 +22,17 @@ export async function freshApp(apiURI) {
   return { apiURI, appId: app['app-id'], adminToken: app['admin-token'] };
 }
 
+/** A fresh Instant user's personal access token, for `instant-edge/platform`. */
+export async function platformToken(apiURI) {
+  const response = await fetch(`${apiURI}/__emulator/platform/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `runtime-${crypto.randomUUID()}@example.com` }),
+  });
+  if (response.status !== 200) throw new Error(`POST ${apiURI}/__emulator/platform/users answered ${response.status}`);
+  return (await response.json())['personal-access-token'];
+}
+
 /** A TCP server that accepts connections and never answers: what timeouts are tested against. */
 export async function hangingServer() {
   const sockets = new Set();
@@ -65,7 +76,8 @@ export function broken(runtime, error) {
 /**
  * The whole of the Node, Deno and Bun runners: a fresh app, named in this process's environment
  * (so `init()` with no config must find it), then the suite and the hostile-input checks on
- * `import('instant-edge')` (a second realm from node:vm; `hostile` adds options, see hostile.mjs).
+ * `import('instant-edge')` (a second realm from node:vm; `hostile` adds options, see hostile.mjs),
+ * and `import('instant-edge/platform')` against a fresh Instant user.
  */
 export async function main(runtime, { env, checks, hostile = {} }) {
   let hang;
@@ -75,7 +87,8 @@ export async function main(runtime, { env, checks, hostile = {} }) {
     env.set('INSTANT_APP_ID', app.appId);
     env.set('INSTANT_APP_ADMIN_TOKEN', app.adminToken);
     const pkg = await import('instant-edge');
-    const suite = await run(pkg, app, { hangURI: hang.uri, env: true, checks });
+    const platform = { pkg: await import('instant-edge/platform'), token: await platformToken(app.apiURI) };
+    const suite = await run(pkg, app, { hangURI: hang.uri, env: true, checks, platform });
     const hostileOptions = {
       realm: (source) => vm.runInNewContext(source),
       querystring: (text) => querystring.parse(text),

@@ -1,26 +1,28 @@
 // Headless Chromium (the system binary, driven by playwright-core): a page whose import map maps
-// `instant-edge` to the package's `browser` export, served with the .wasm as application/wasm.
+// `instant-edge` and `instant-edge/platform` to the package's `browser` exports, served with the
+// .wasm as application/wasm.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { broken, freshApp, hangingServer, report } from './host.mjs';
+import { broken, freshApp, hangingServer, platformToken, report } from './host.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const pkgDir = join(here, 'node_modules', 'instant-edge');
 const types = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
 // The import map points where the package's own `exports` say a browser should load it from.
-const page = (entry, app, hangURI) => `<!doctype html><meta charset="utf-8">
-<script type="importmap">${JSON.stringify({ imports: { 'instant-edge': `/node_modules/instant-edge/${entry}` } })}</script>
+const page = (entries, app, hangURI, token) => `<!doctype html><meta charset="utf-8">
+<script type="importmap">${JSON.stringify({ imports: Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, `/node_modules/instant-edge/${entry}`])) })}</script>
 <script type="module">
   try {
     const pkg = await import('instant-edge');
+    const platform = { pkg: await import('instant-edge/platform'), token: ${JSON.stringify(token)} };
     const { run } = await import('/suite.mjs');
     const { merge, runHostile } = await import('/hostile.mjs');
     const app = ${JSON.stringify(app)};
-    const suite = await run(pkg, app, { hangURI: ${JSON.stringify(hangURI)} });
+    const suite = await run(pkg, app, { hangURI: ${JSON.stringify(hangURI)}, platform });
     // A second realm for the hostile checks: a same-origin iframe's globals.
     const frame = document.createElement('iframe');
     document.documentElement.append(frame);
@@ -53,10 +55,11 @@ let ok = false;
 let server, browser, hang;
 try {
   const manifest = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8'));
-  const entry = manifest.exports['.'].browser.replace(/^\.\//, '');
+  const browserEntry = (path) => manifest.exports[path].browser.replace(/^\.\//, '');
+  const entries = { 'instant-edge': browserEntry('.'), 'instant-edge/platform': browserEntry('./platform') };
   hang = await hangingServer();
   const app = await freshApp(process.env.INSTANT_API_URI);
-  server = serve(page(entry, app, hang.uri));
+  server = serve(page(entries, app, hang.uri, await platformToken(app.apiURI)));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

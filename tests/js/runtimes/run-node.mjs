@@ -77,11 +77,12 @@ const checks = {
     const [{ files }] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: pkgDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
     const packed = new Set(files.map((f) => f.path));
     const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
-    const targets = [...Object.values(manifest.exports['.']), manifest.types].map((t) => relative('.', t));
+    const targets = [...Object.values(manifest.exports['.']), ...Object.values(manifest.exports['./platform']), manifest.types].map((t) => relative('.', t));
     const needed = new Set(targets.flatMap((t) => [...loaded(t)]));
     const missing = [...needed].filter((f) => !packed.has(f));
     assert(missing.length === 0, `not in the tarball: ${missing.join(', ')}`);
     assert(needed.has('dist/instant_edge_bg.wasm') && needed.has('dist/api.js'), `followed imports: ${[...needed]}`);
+    assert(needed.has('dist/platform_bg.wasm') && needed.has('dist/platform.js') && needed.has('platform.d.ts'), `followed imports: ${[...needed]}`);
   },
 };
 

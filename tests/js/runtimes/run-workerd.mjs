@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { broken, freshApp, hangingServer, report } from './host.mjs';
+import { broken, freshApp, hangingServer, platformToken, report } from './host.mjs';
 
 const out = mkdtempSync(join(tmpdir(), 'instant-edge-workerd-'));
 const hang = await hangingServer();
@@ -24,7 +24,8 @@ try {
     logLevel: 'warning',
   });
   const files = readdirSync(out);
-  if (!files.some((f) => f.endsWith('.wasm'))) throw new Error(`the bundle has no separate .wasm module: ${files}`);
+  // One per entry (admin and platform), each its own module.
+  if (files.filter((f) => f.endsWith('.wasm')).length !== 2) throw new Error(`the bundle has not two separate .wasm modules: ${files}`);
   const app = await freshApp(process.env.INSTANT_API_URI);
   const mf = new Miniflare({
     modules: true,
@@ -36,7 +37,13 @@ try {
     ],
     compatibilityDate: '2026-04-20',
     cf: false,
-    bindings: { API_URI: app.apiURI, APP_ID: app.appId, ADMIN_TOKEN: app.adminToken, HANG_URI: hang.uri },
+    bindings: {
+      API_URI: app.apiURI,
+      APP_ID: app.appId,
+      ADMIN_TOKEN: app.adminToken,
+      HANG_URI: hang.uri,
+      PLATFORM_TOKEN: await platformToken(app.apiURI),
+    },
   });
   try {
     const response = await mf.dispatchFetch('http://localhost/');

@@ -7,9 +7,11 @@
 //   hangURI  a server that accepts connections and never answers (timeout and abort checks)
 //   env      true when the host has an environment naming this app (INSTANT_APP_ID, ...)
 //   checks   extra `{ name: async (pkg, app, helpers) => {} }` from one runtime's runner
+//   platform `{ pkg, token }`: the imported `instant-edge/platform` and a personal access token
+//            of a fresh emulator user
 // Returns `{ passed, failed, results: [{ name, ok, error? }] }`.
 
-export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) {
+export async function run(pkg, app, { hangURI, env = false, checks = {}, platform } = {}) {
   const { init, tx, id, lookup, i, InstantAPIError } = pkg;
   const { apiURI, appId, adminToken } = app;
   const results = [];
@@ -555,6 +557,20 @@ export async function run(pkg, app, { hangURI, env = false, checks = {} } = {}) 
       }, () => init({ appId, adminToken: 'token' }).query({ goals: {} }));
       eq(answer, { goals: [] }, 'answer');
       eq(url, `https://api.instantdb.com/admin/query?app_id=${appId}`, 'url');
+    });
+  }
+
+  if (platform) {
+    await check('instant-edge/platform: PlatformApi makes, lists and reads an app', async () => {
+      const api = new platform.pkg.PlatformApi({ auth: { token: platform.token }, apiURI });
+      const schema = platform.pkg.i.schema({ entities: { notes: platform.pkg.i.entity({ text: platform.pkg.i.string().indexed() }) } });
+      const { app: made } = await api.createApp({ title: 'Runtime', schema });
+      assert(made.createdAt instanceof Date, 'createdAt is a Date');
+      eq((await api.getApps()).apps.map((a) => a.id), [made.id], 'getApps');
+      const { app: read } = await api.getApp(made.id, { includeSchema: true });
+      eq(read.schema.entities.notes.attrs.text.isIndexed, true, 'the schema, as `i` builds it');
+      const error = await api.getApp('not-a-uuid').then(() => null, (e) => e);
+      assert(error instanceof platform.pkg.InstantAPIError && error.kind === 'invalid-argument', `bad id: ${error}`);
     });
   }
 

@@ -1,0 +1,384 @@
+//! The `#[wasm_bindgen]` exports behind `instant-edge/platform`: the Platform API client of
+//! [`crate::client::platform`] as JS sees it. Each method reads its arguments once, calls the
+//! same request builders and call loop as the Rust API (refresh included), and resolves to the
+//! server's JSON as the host parsed it, or to a compact array where Rust decided something
+//! (step descriptions, summaries); `pkg/src/platform.js` gives both the official
+//! `@instantdb/platform` shapes. Platform calls are not hot: each is a plain Rust future
+//! (`future_to_promise`), not a JS-driven state machine like the admin calls.
+
+use crate::prelude::*;
+use core::future::Future;
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::{argument_node, is_absent, string_option, text_arg, to_js_error};
+use crate::client::platform::{Platform as Handle, PushEvent};
+use crate::host::wasm::{self as host, get, read_argument};
+use crate::platform::jobs::{Job, PushStep, PushSummary};
+use crate::platform::{self as request, Include, NewApp, PlatformAuth, PlatformConfig};
+use crate::{Error, Value};
+
+/// The wasm side of `new PlatformApi(...)`: one server, one set of credentials (shared by the
+/// calls, so a refresh serves them all).
+#[wasm_bindgen]
+pub struct Platform {
+    handle: Handle,
+}
+
+/// Runs `call` as a JS promise; its error is the `InstantAPIError` of the admin client.
+fn promise(call: impl Future<Output = Result<JsValue, Error>> + 'static) -> Promise {
+    future_to_promise(async move { call.await.map_err(to_js_error) })
+}
+
+/// A caller's JSON argument as a [`Value`]: read once by the host's `JSON.stringify`, whole
+/// (the checks' abridged copy of a large one is not used: the value becomes a request body).
+fn json_value(value: &JsValue, what: &'static str) -> Result<Value, Error> {
+    let argument = read_argument(value, what)?;
+    let whole = argument.whole.as_ref().and_then(|whole| whole.get::<JsValue>()).and_then(JsValue::as_string);
+    let node = match &whole {
+        Some(text) => super::parse_text(text, what)?,
+        None => argument_node(&argument),
+    };
+    Ok(crate::json::to_value(&node))
+}
+
+/// `object[key]` as a [`Value`], `None` when absent (`undefined` or `null`).
+fn json_option(object: &JsValue, key: &'static str) -> Result<Option<Value>, Error> {
+    let value = get(object, key)?;
+    if is_absent(&value) {
+        return Ok(None);
+    }
+    json_value(&value, key).map(Some)
+}
+
+/// `{ includePerms, includeSchema }`, read as the official client reads them (truthy).
+fn include(opts: &JsValue) -> Result<Include, Error> {
+    Ok(Include { perms: get(opts, "includePerms")?.is_truthy(), schema: get(opts, "includeSchema")?.is_truthy() })
+}
+
+/// `{ token }`, or `{ accessToken, refreshToken, clientId, clientSecret }` (an access token
+/// alone cannot be refreshed: it is a plain token then, as for the official client).
+fn credentials(auth: &JsValue) -> Result<PlatformAuth, Error> {
+    let token = match string_option(auth, "token")? {
+        Some(token) => return Ok(PlatformAuth::Token(token)),
+        None => string_option(auth, "accessToken")?,
+    };
+    let refresh = (string_option(auth, "refreshToken")?, string_option(auth, "clientId")?, string_option(auth, "clientSecret")?);
+    match (token, refresh) {
+        (Some(access_token), (Some(refresh_token), Some(client_id), Some(client_secret))) => {
+            Ok(PlatformAuth::OAuth { access_token, refresh_token, client_id, client_secret })
+        }
+        (Some(token), _) => Ok(PlatformAuth::Token(token)),
+        (None, _) => Err(Error::invalid("auth", "must be { token } or { accessToken, refreshToken, clientId, clientSecret }")),
+    }
+}
+
+/// What a push takes: `{ schema }`. `overwrite: true` (a push that deletes and renames, planned
+/// by the official client itself) is refused, as are `renames` without it (the official error).
+fn push_schema(body: &JsValue) -> Result<Value, Error> {
+    let overwrite = get(body, "overwrite")?.is_truthy();
+    if overwrite {
+        return Err(Error::invalid("overwrite", "`overwrite: true` is not supported yet by instant-edge: push without it (additive)"));
+    }
+    if !get(body, "renames")?.is_undefined() {
+        return Err(Error::invalid("renames", "If you pass in `renames`, you _must_ pass in `overwrite: true`"));
+    }
+    json_value(&get(body, "schema")?, "schema")
+}
+
+/// A job as the server spells it (`pkg/src/platform.js` gives it the official `formatJob`
+/// shape).
+fn job_value(job: &Job) -> Value {
+    let text = |text: &Option<String>| text.as_deref().map_or(Value::Null, Value::from);
+    let number = |n: Option<f64>| n.map_or(Value::Null, Value::Number);
+    Value::object([
+        ("id", Value::from(job.id.as_str())),
+        ("job_type", Value::from(job.job_type.as_str())),
+        ("job_status", Value::from(job.job_status.as_str())),
+        ("created_at", text(&job.created_at)),
+        ("updated_at", text(&job.updated_at)),
+        ("work_estimate", number(job.work_estimate)),
+        ("work_completed", number(job.work_completed)),
+        ("error", text(&job.error)),
+        ("checked_data_type", text(&job.checked_data_type)),
+        ("invalid_unique_value", job.invalid_unique_value.clone().unwrap_or(Value::Null)),
+        ("invalid_triples_sample", job.invalid_triples_sample.clone().map_or(Value::Null, Value::Array)),
+    ])
+}
+
+/// A step: `[type, friendlyDescription, params, job | null]`.
+fn step_value(step: &PushStep) -> Value {
+    let job = step.job.as_ref().map_or(Value::Null, job_value);
+    Value::Array(vec![Value::from(step.kind.as_str()), Value::from(step.description.as_str()), step.params.clone(), job])
+}
+
+/// A summary: `[friendlyDescription, steps]` (the counts are the steps', by their jobs).
+fn summary_value(summary: &PushSummary) -> JsValue {
+    let steps = summary.steps.iter().map(step_value).collect();
+    host::from_value(&Value::Array(vec![Value::from(summary.description.as_str()), Value::Array(steps)]))
+}
+
+/// `target[key] = value` on an object the server sent.
+fn set(target: &JsValue, key: &str, value: &JsValue) -> Result<(), Error> {
+    match Reflect::set(target, &JsValue::from_str(key), value) {
+        Ok(true) => Ok(()),
+        _ => Err(Error::Decode { message: "the server answered no app object (check apiURI)".into() }),
+    }
+}
+
+#[wasm_bindgen]
+impl Platform {
+    /// `{ auth?, apiURI, onRefresh? }`: `onRefresh(accessToken, expiresAtMs)` is called (and
+    /// awaited) after every refresh of an OAuth access token. Throws on bad input.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<Platform, JsValue> {
+        Platform::configure(&config).map(|handle| Platform { handle }).map_err(to_js_error)
+    }
+
+    fn configure(config: &JsValue) -> Result<Handle, Error> {
+        let api_uri = string_option(config, "apiURI")?.ok_or_else(|| Error::invalid("apiURI", "is required"))?;
+        let mut settings = PlatformConfig::new(&api_uri)?;
+        let auth = get(config, "auth")?;
+        if !is_absent(&auth) {
+            settings = settings.with_auth(credentials(&auth)?)?;
+        }
+        let handle = Handle::with_config(settings);
+        let hook = get(config, "onRefresh")?;
+        if is_absent(&hook) {
+            return Ok(handle);
+        }
+        let hook: Function = hook.dyn_into().map_err(|_| Error::invalid("onRefresh", "must be a function"))?;
+        Ok(handle.on_refresh(move |token, expires_at_ms| {
+            let returned = hook.call2(&JsValue::UNDEFINED, &JsValue::from_str(token), &JsValue::from_f64(expires_at_ms));
+            Box::pin(async move {
+                if let Ok(returned) = returned {
+                    let _ = JsFuture::from(Promise::resolve(&returned)).await;
+                }
+            })
+        }))
+    }
+
+    /// `{ apps }` of `GET /superadmin/apps`.
+    #[wasm_bindgen(js_name = getApps)]
+    pub fn get_apps(&self, opts: JsValue) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let include = include(&opts)?;
+            handle.call(&|c| request::get_apps(c, include)).await
+        })
+    }
+
+    /// `{ apps }` of an org.
+    #[wasm_bindgen(js_name = getAppsForOrg)]
+    pub fn get_apps_for_org(&self, org_id: JsValue, opts: JsValue) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let (org_id, include) = (text_arg(&org_id, "orgId")?, include(&opts)?);
+            handle.call(&|c| request::get_apps_for_org(c, &org_id, include)).await
+        })
+    }
+
+    /// `{ orgs }`.
+    #[wasm_bindgen(js_name = getOrgs)]
+    pub fn get_orgs(&self) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move { handle.call(&request::get_orgs).await })
+    }
+
+    /// `{ app }`, with the answers of `GET …/perms` and `GET …/schema` as its `perms` and
+    /// `schema` when included.
+    #[wasm_bindgen(js_name = getApp)]
+    pub fn get_app(&self, app_id: JsValue, opts: JsValue) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let (app_id, include) = (text_arg(&app_id, "appId")?, include(&opts)?);
+            let answer = handle.call(&|c| request::get_app(c, &app_id)).await?;
+            let app = get(&answer, "app")?;
+            if include.perms {
+                set(&app, "perms", &get(&handle.call(&|c| request::get_perms(c, &app_id)).await?, "perms")?)?;
+            }
+            if include.schema {
+                set(&app, "schema", &get(&handle.call(&|c| request::get_schema(c, &app_id)).await?, "schema")?)?;
+            }
+            Ok(answer)
+        })
+    }
+
+    /// `{ schema }` (the server's API form).
+    #[wasm_bindgen(js_name = getSchema)]
+    pub fn get_schema(&self, app_id: JsValue) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let app_id = text_arg(&app_id, "appId")?;
+            handle.call(&|c| request::get_schema(c, &app_id)).await
+        })
+    }
+
+    /// `{ perms }`.
+    #[wasm_bindgen(js_name = getPerms)]
+    pub fn get_perms(&self, app_id: JsValue) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let app_id = text_arg(&app_id, "appId")?;
+            handle.call(&|c| request::get_perms(c, &app_id)).await
+        })
+    }
+
+    /// `{ app }` with its `admin-token`, from `{ title, schema?, perms?, orgId? }`.
+    #[wasm_bindgen(js_name = createApp)]
+    pub fn create_app(&self, fields: JsValue) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let app = NewApp {
+                title: string_option(&fields, "title")?.unwrap_or_default(),
+                schema: json_option(&fields, "schema")?,
+                perms: json_option(&fields, "perms")?,
+                org_id: string_option(&fields, "orgId")?,
+            };
+            handle.call(&|c| request::create_app(c, &app)).await
+        })
+    }
+
+    /// `{ app, expires_ms }` from `{ title, schema?, rules?: { code } }`, without credentials.
+    #[wasm_bindgen(js_name = createTemporaryApp)]
+    pub fn create_temporary_app(&self, fields: JsValue) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let title = string_option(&fields, "title")?.unwrap_or_default();
+            let schema = json_option(&fields, "schema")?;
+            let rules = get(&fields, "rules")?;
+            let perms = if is_absent(&rules) { None } else { json_option(&rules, "code")? };
+            handle.call(&|c| request::create_temporary_app(c, &title, schema.as_ref(), perms.as_ref())).await
+        })
+    }
+
+    /// `{ app }` renamed by `{ title }`.
+    #[wasm_bindgen(js_name = updateApp)]
+    pub fn update_app(&self, app_id: JsValue, fields: JsValue) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let (app_id, title) = (text_arg(&app_id, "appId")?, string_option(&fields, "title")?.unwrap_or_default());
+            handle.call(&|c| request::update_app(c, &app_id, &title)).await
+        })
+    }
+
+    /// `{ app }`, deleted.
+    #[wasm_bindgen(js_name = deleteApp)]
+    pub fn delete_app(&self, app_id: JsValue) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let app_id = text_arg(&app_id, "appId")?;
+            handle.call(&|c| request::delete_app(c, &app_id)).await
+        })
+    }
+
+    /// The rules as stored, from `{ perms }` (the pushed ones when the server answers
+    /// `{"rules": null}` for unchanged rules).
+    #[wasm_bindgen(js_name = pushPerms)]
+    pub fn push_perms(&self, app_id: JsValue, body: JsValue) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let app_id = text_arg(&app_id, "appId")?;
+            let perms = json_value(&get(&body, "perms")?, "perms")?;
+            Ok(host::from_value(&handle.push_perms(&app_id, &perms).await?))
+        })
+    }
+
+    /// `{ newSchema, currentSchema, steps }` of the server's plan for `{ schema }` (API schemas;
+    /// each step `[type, friendlyDescription, params, null]`).
+    #[wasm_bindgen(js_name = planSchemaPush)]
+    pub fn plan_schema_push(&self, app_id: JsValue, body: JsValue) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let (app_id, schema) = (text_arg(&app_id, "appId")?, push_schema(&body)?);
+            let plan = handle.plan_schema_push(&app_id, &schema).await?;
+            Ok(host::from_value(&Value::object([
+                ("newSchema", plan.new_schema),
+                ("currentSchema", plan.current_schema),
+                ("steps", Value::Array(plan.steps.iter().map(step_value).collect())),
+            ])))
+        })
+    }
+
+    /// Pushes `{ schema }`: `onProgress(summary)` after each poll of its jobs, then
+    /// `[summary, schema]` (the app's API schema after the push); a summary is
+    /// `[friendlyDescription, steps]`.
+    #[wasm_bindgen(js_name = schemaPush)]
+    pub fn schema_push(&self, app_id: JsValue, body: JsValue, on_progress: Function) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let (app_id, schema) = (text_arg(&app_id, "appId")?, push_schema(&body)?);
+            let mut push = handle.schema_push(&app_id, &schema);
+            while let Some(event) = push.next().await {
+                match event {
+                    PushEvent::Progress(summary) => {
+                        let _ = on_progress.call1(&JsValue::UNDEFINED, &summary_value(&summary));
+                    }
+                    PushEvent::Done(result) => {
+                        let (summary, schema) = result?;
+                        return Ok(js_sys::Array::of2(&summary_value(&summary), &host::from_value(&schema)).into());
+                    }
+                }
+            }
+            Err(Error::Aborted)
+        })
+    }
+
+    /// `{ tokenType, scopes, expiresAt }` (`expiresAt` in ms since the epoch).
+    #[wasm_bindgen(js_name = tokenInfo)]
+    pub fn token_info(&self) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            let info = handle.token_info().await?;
+            Ok(host::from_value(&Value::object([
+                ("tokenType", Value::from(info.token_type)),
+                ("scopes", Value::from(info.scopes)),
+                ("expiresAt", Value::Number(info.expires_at_ms)),
+            ])))
+        })
+    }
+
+    /// Whether the credentials can be refreshed.
+    #[wasm_bindgen(js_name = canRefreshToken)]
+    pub fn can_refresh_token(&self) -> bool {
+        self.handle.can_refresh_token()
+    }
+
+    /// Refreshes the access token: `[accessToken, expiresAtMs]`, or `null` when the credentials
+    /// cannot be refreshed.
+    #[wasm_bindgen(js_name = refreshToken)]
+    pub fn refresh_token(&self) -> Promise {
+        let handle = self.handle.clone();
+        promise(async move {
+            if !handle.can_refresh_token() {
+                return Ok(JsValue::NULL);
+            }
+            let refreshed = handle.refresh_token().await?;
+            let token = handle.auth().as_ref().map_or("", PlatformAuth::bearer).to_owned();
+            Ok(js_sys::Array::of2(&JsValue::from_str(&token), &JsValue::from_f64(refreshed.expires_at_ms)).into())
+        })
+    }
+
+    /// The bearer token sent now (after any refresh).
+    pub fn token(&self) -> Option<String> {
+        self.handle.auth().as_ref().map(|auth| auth.bearer().to_owned())
+    }
+
+    /// Whether `withRetry` refreshes and tries again after its `attempt`-th call (from 0) threw
+    /// `error`: a token failure ([`request::token_failure`], read from the error's `status`
+    /// and `body`), refreshable credentials, and refreshes left.
+    pub fn refreshes(&self, error: &JsValue, attempt: u32) -> bool {
+        let read = |object: &JsValue, key| get(object, key).unwrap_or(JsValue::UNDEFINED);
+        let body = read(error, "body");
+        let status = read(error, "status").as_f64().filter(|n| (0.0..=999.0).contains(n)).map_or(0, |n| n as u16);
+        attempt < request::MAX_REFRESHES
+            && self.handle.can_refresh_token()
+            && request::token_failure(
+                status,
+                read(&body, "type").as_string().as_deref(),
+                read(&read(&body, "hint"), "record-type").as_string().as_deref(),
+            )
+    }
+}
