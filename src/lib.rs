@@ -93,7 +93,7 @@ pub mod uuid;
 pub mod validate;
 mod value;
 
-#[cfg(all(feature = "js", target_arch = "wasm32"))]
+#[cfg(all(any(feature = "js", feature = "js-platform"), target_arch = "wasm32"))]
 mod js;
 
 pub use client::{auth, live, perms_check, rooms, storage, CallOptions, DebugOptions, Instant, InstantBuilder, SchemaSetting};

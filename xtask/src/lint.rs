@@ -109,14 +109,14 @@ pub fn layer(root: &Path) -> Layer {
         WASM_TARGET,
         "--no-default-features",
         "--features",
-        "js,platform",
+        "js-platform",
         "--",
         "-D",
         "warnings",
     ];
     let platform_js_ok = have_target && cargo_step(root, &platform_js);
     let platform_js_command =
-        format!("cargo clippy -p instant-edge --lib --target {WASM_TARGET} --no-default-features --features js,platform -- -D warnings");
+        format!("cargo clippy -p instant-edge --lib --target {WASM_TARGET} --no-default-features --features js-platform -- -D warnings");
     count(&mut layer, "clippy, wasm with the `js` and `platform` features", &platform_js_command, platform_js_ok);
 
     // The Rust API on wasm32, with std (what workers-rs users build).

@@ -46,7 +46,7 @@ struct Build {
 
 const BUILDS: [Build; 2] = [
     Build { name: "admin", features: "js", out_name: "instant_edge", wasm: "instant_edge_bg.wasm", source: "api.js" },
-    Build { name: "platform", features: "js,platform", out_name: "platform_glue", wasm: "platform_bg.wasm", source: "platform.js" },
+    Build { name: "platform", features: "js-platform", out_name: "platform_glue", wasm: "platform_bg.wasm", source: "platform.js" },
 ];
 
 /// The entries of `pkg/package.json`'s exports: (name, file, what it loads whether or not its

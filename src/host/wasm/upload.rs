@@ -23,9 +23,10 @@ pub(super) fn arguments(upload: &UploadBody) -> Result<JsValue> {
     Ok(Array::of4(&body, &size, &JsValue::from_bool(is_stream), &progress).into())
 }
 
-/// Rust chunk streams and Rust progress callbacks, for Rust callers. Not in the npm build
-/// (feature `js`), where no Rust code makes either: the closures would cost it kilobytes.
-#[cfg(not(feature = "js"))]
+/// Rust chunk streams and Rust progress callbacks, for Rust callers. Not in the npm builds
+/// (features `js`, `js-platform`), where no Rust code makes either: the closures would cost
+/// them kilobytes.
+#[cfg(not(any(feature = "js", feature = "js-platform")))]
 mod chunks {
     use alloc::rc::Rc;
     use core::cell::RefCell;
@@ -96,7 +97,7 @@ mod chunks {
     }
 }
 
-#[cfg(feature = "js")]
+#[cfg(any(feature = "js", feature = "js-platform"))]
 mod chunks {
     use wasm_bindgen::JsValue;
 
