@@ -52,7 +52,7 @@ pub fn layer(root: &Path) -> Layer {
     println!("==> lint: rustfmt, clippy (native + wasm), import circles");
     let mut layer = Layer::new(
         "lint",
-        "cargo fmt --check, clippy -D warnings (native, wasm js, js+platform, std), import circles in src/ and emulator/src/",
+        "cargo fmt --check, clippy -D warnings (native, wasm js, js-platform, std), import circles in src/ and emulator/src/",
     );
     let mut failures: Vec<(&str, String)> = Vec::new();
     let mut count = |layer: &mut Layer, what: &'static str, reproduce: &str, ok: bool| {
@@ -99,7 +99,7 @@ pub fn layer(root: &Path) -> Layer {
         format!("cargo clippy -p instant-edge --lib --target {WASM_TARGET} --no-default-features --features js -- -D warnings");
     count(&mut layer, "clippy, wasm with the `js` feature", &wasm_command, wasm_ok);
 
-    // The platform entry's wasm (its exports replace the admin ones).
+    // The platform entry's wasm (`js-platform`: its own exports, not the admin ones).
     let platform_js = [
         "clippy",
         "-p",
