@@ -6,7 +6,7 @@
 use super::{CallOptions, Instant};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::host::{self, Json, Transport};
+use crate::host::{self, CallControl, Json, Signal, Transport};
 use crate::http::{HttpRequest, HttpResponse, Reply, TransportError};
 use crate::response;
 use crate::retry::{Outcome, RetryPolicy};
@@ -94,6 +94,35 @@ impl Attempts {
                 Next::Wait(wait)
             }
             _ => Next::Done(Err(error)),
+        }
+    }
+}
+
+impl Attempts {
+    /// Runs the attempts of `request` through `transport` to the end: the Rust API's loop for
+    /// every client (the npm build drives the same machine from `drive` in `host.js`).
+    pub async fn run<C: Failures, T: Transport>(
+        mut self,
+        client: &C,
+        transport: &T,
+        request: &HttpRequest,
+        signal: Option<&Signal>,
+    ) -> Result<Json> {
+        loop {
+            let aborted = signal.is_some_and(Signal::aborted);
+            let next = match self.before(aborted, transport.now_ms()) {
+                Next::Send(timeout_ms) => {
+                    let control = CallControl { timeout_ms, signal: signal.cloned() };
+                    let result = transport.send(request, &control).await;
+                    self.after(client, request, result, transport.now_ms(), transport.jitter())
+                }
+                next => next,
+            };
+            match next {
+                Next::Done(result) => return result,
+                Next::Wait(ms) => transport.sleep(ms).await,
+                Next::Send(_) => {}
+            }
         }
     }
 }

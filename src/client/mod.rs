@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::host::{self, CallControl, DefaultTransport, Json, Signal, Transport};
+use crate::host::{self, DefaultTransport, Json, Signal, Transport};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::json::JsonView;
 use crate::models::TransactResponse;
@@ -25,7 +25,7 @@ use crate::response;
 use crate::schema::Schema;
 use crate::tx::{steps_of, TxChunk};
 use crate::Value;
-use attempts::{Attempts, Next};
+use attempts::Attempts;
 pub use perms_check::DebugOptions;
 
 /// Per-call options: all optional.
@@ -360,22 +360,7 @@ impl<T: Transport> Instant<T> {
     pub(crate) async fn call(&self, mut request: HttpRequest, opts: &CallOptions) -> Result<Json> {
         opts.headers.iter().try_for_each(|(name, value)| request::check_header(name, value))?;
         request::add_headers(&mut request, &opts.headers)?;
-        let mut attempts = Attempts::new(&self.config, opts, self.transport.now_ms());
-        loop {
-            let aborted = opts.signal.as_ref().is_some_and(Signal::aborted);
-            let next = match attempts.before(aborted, self.transport.now_ms()) {
-                Next::Send(timeout_ms) => {
-                    let control = CallControl { timeout_ms, signal: opts.signal.clone() };
-                    let result = self.transport.send(&request, &control).await;
-                    attempts.after(self, &request, result, self.transport.now_ms(), self.transport.jitter())
-                }
-                next => next,
-            };
-            match next {
-                Next::Done(result) => return result,
-                Next::Wait(ms) => self.transport.sleep(ms).await,
-                Next::Send(_) => {}
-            }
-        }
+        let attempts = Attempts::new(&self.config, opts, self.transport.now_ms());
+        attempts.run(self, &self.transport, &request, opts.signal.as_ref()).await
     }
 }

@@ -19,11 +19,11 @@ use futures_core::Stream;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::attempts::{Attempts, Failures, Next};
+use super::attempts::{Attempts, Failures};
 use super::CallOptions;
 use crate::config::AdminToken;
 use crate::error::{Error, Result};
-use crate::host::{self, CallControl, DefaultTransport, Json, Task, Transport};
+use crate::host::{self, DefaultTransport, Json, Task, Transport};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::jobs::{self, Job, JobPolling, PushStep, PushSummary};
 use crate::platform::oauth::{self, CodeProof, TokenGrant};
@@ -404,22 +404,8 @@ impl<T: Transport> Platform<T> {
             (config.timeout_ms, config.retries)
         };
         let opts = CallOptions::default();
-        let mut attempts = Attempts::with_limits(timeout, retries, &opts, self.transport.now_ms());
-        loop {
-            let next = match attempts.before(false, self.transport.now_ms()) {
-                Next::Send(timeout_ms) => {
-                    let control = CallControl { timeout_ms, signal: None };
-                    let result = self.transport.send(&request, &control).await;
-                    attempts.after(self, &request, result, self.transport.now_ms(), self.transport.jitter())
-                }
-                next => next,
-            };
-            match next {
-                Next::Done(result) => return result,
-                Next::Wait(ms) => self.transport.sleep(ms).await,
-                Next::Send(_) => {}
-            }
-        }
+        let attempts = Attempts::with_limits(timeout, retries, &opts, self.transport.now_ms());
+        attempts.run(self, &self.transport, &request, None).await
     }
 }
 
