@@ -1,16 +1,17 @@
-// Runs worker.mjs in workerd (Miniflare) against the emulator named by INSTANT_API_URI,
-// INSTANT_APP_ID and INSTANT_APP_ADMIN_TOKEN, prints what it answers, and exits 0 only on a 200. The worker is bundled
-// as wrangler does it: `instant-edge` resolved through its `workerd` export, the .wasm kept as a
-// separate module that workerd compiles.
+// Runs worker.mjs in workerd (Miniflare) against the emulator named by INSTANT_API_URI, with the
+// platform token INSTANT_PLATFORM_TOKEN (the worker makes its own app), prints what it answers,
+// and exits 0 only on a 200. The worker is bundled as wrangler does it: `instant-edge` and
+// `instant-edge/platform` resolved through their `workerd` exports, each .wasm kept as a separate
+// module that workerd compiles.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 
-const env = Object.fromEntries(['INSTANT_API_URI', 'INSTANT_APP_ID', 'INSTANT_APP_ADMIN_TOKEN'].map((k) => [k, process.env[k]]));
+const env = Object.fromEntries(['INSTANT_API_URI', 'INSTANT_PLATFORM_TOKEN'].map((k) => [k, process.env[k]]));
 if (Object.values(env).some((v) => !v)) {
-  console.error('Set INSTANT_API_URI, INSTANT_APP_ID and INSTANT_APP_ADMIN_TOKEN (cargo xtask demo does).');
+  console.error('Set INSTANT_API_URI and INSTANT_PLATFORM_TOKEN (cargo xtask demo does).');
   process.exit(2);
 }
 const out = mkdtempSync(join(tmpdir(), 'instant-edge-demo-'));

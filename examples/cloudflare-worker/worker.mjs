@@ -1,8 +1,12 @@
-// A Cloudflare Worker using instant-edge exactly as it would use @instantdb/admin: only the
-// import changes. The API's URL and credentials arrive as bindings (wrangler vars/secrets).
-// It answers a short transcript of what it did: 200 when every step gave what it should, 500
-// otherwise (`cargo xtask demo` fails then).
+// A Cloudflare Worker using instant-edge exactly as it would use @instantdb/admin and
+// @instantdb/platform: only the imports change. The API's URL and a platform token arrive as
+// bindings (wrangler vars/secrets). It makes a fresh app, pushes its schema and perms as a deploy
+// script would, then uses it. It answers a short transcript of what it did: 200 when every step
+// gave what it should, 500 otherwise (`cargo xtask demo` fails then).
 import { init, id, InstantAPIError } from 'instant-edge';
+import { PlatformApi } from 'instant-edge/platform';
+import schema from '../demo-schema.json';
+import perms from '../demo-rules.json';
 
 export default {
   async fetch(request, env) {
@@ -28,8 +32,27 @@ export default {
   },
 };
 
+/** A fresh app with the demo's schema and perms, set up through the Platform API. */
+async function freshApp(env, say, expect) {
+  const platform = new PlatformApi({ auth: { token: env.INSTANT_PLATFORM_TOKEN }, apiURI: env.INSTANT_API_URI });
+  const { app } = await platform.createApp({ title: 'instant-edge demo' });
+  say(`platform: created app "${app.title}" (${app.id.slice(0, 8)}…) with its own admin token`);
+  const push = platform.schemaPush(app.id, { schema });
+  push.subscribe({ next: (summary) => say(`  schema push: ${summary.friendlyDescription}`) });
+  const { summary, newSchema } = await push;
+  const namespaces = Object.keys(newSchema.entities).filter((name) => !name.startsWith('$'));
+  say(`  schema push: ${summary.friendlyDescription} (${namespaces.join(', ')})`);
+  expect(summary.errorCount === 0 && namespaces.includes('goals') && namespaces.includes('todos'), 'the schema should be pushed');
+  await platform.pushPerms(app.id, { perms });
+  const stored = (await platform.getPerms(app.id)).perms;
+  say(`  perms pushed: ${Object.keys(stored).join(', ')} rules`);
+  expect(JSON.stringify(Object.keys(stored).sort()) === JSON.stringify(Object.keys(perms).sort()), 'the perms should be stored');
+  return app;
+}
+
 async function demo(env, say, expect) {
-  const db = init({ appId: env.INSTANT_APP_ID, adminToken: env.INSTANT_APP_ADMIN_TOKEN, apiURI: env.INSTANT_API_URI });
+  const app = await freshApp(env, say, expect);
+  const db = init({ appId: app.id, adminToken: app.adminToken, apiURI: env.INSTANT_API_URI });
 
   // Goals and todos, created and linked in one transaction.
   const goals = [
@@ -73,7 +96,7 @@ async function demo(env, say, expect) {
   say(`as a guest: ${guest.goals.length} goals visible, ${guest.$users.length} users visible`);
   expect(guest.goals.length >= goals.length && guest.$users.length === 0, 'a guest should see the goals and no user');
 
-  // Permission rules (the demo emulator runs examples/demo-rules.json): a guest may read goals
+  // Permission rules (the perms pushed above, examples/demo-rules.json): a guest may read goals
   // but not write them, and sees no todos. debugQuery says why, rule by rule.
   const asGuest = db.asUser({ guest: true });
   try {

@@ -456,9 +456,13 @@ fn demo(keep: bool) -> Result<()> {
     package::build(&root)?;
     let dir = root.join("examples/cloudflare-worker");
     npm_ci(&dir)?;
-    let mut emulator = Emulator::start(&root, &binary, &["--schema", "examples/demo-schema.json", "--rules", "examples/demo-rules.json"])?;
+    // The worker makes its own app through the Platform API with this token; the default app
+    // (the demo's schema and rules) is there for `--keep`.
+    let platform_token = personal_access_token();
+    let args = ["--schema", "examples/demo-schema.json", "--rules", "examples/demo-rules.json", "--platform-token", &platform_token];
+    let mut emulator = Emulator::start(&root, &binary, &args)?;
     let mut node = Command::new("node");
-    node.arg("run.mjs").current_dir(&dir);
+    node.arg("run.mjs").current_dir(&dir).env("INSTANT_PLATFORM_TOKEN", &platform_token);
     emulator.export(&mut node);
     run(&mut node, "examples/cloudflare-worker/run.mjs")?;
     if keep {
@@ -466,9 +470,23 @@ fn demo(keep: bool) -> Result<()> {
         for key in ["INSTANT_API_URI", "INSTANT_APP_ID", "INSTANT_APP_ADMIN_TOKEN"] {
             println!("  {key}={}", emulator.get(key));
         }
+        println!("  INSTANT_PLATFORM_TOKEN={platform_token} (the Platform API, as dev@example.com)");
         emulator.wait()?;
     }
     Ok(())
+}
+
+/// A fresh personal access token (`per_` and 64 hex digits) for the demo's emulator, random
+/// per run (the OS seeds `RandomState`).
+fn personal_access_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut token = String::from("per_");
+    for _ in 0..4 {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u8(0);
+        token.push_str(&format!("{:016x}", hasher.finish()));
+    }
+    token
 }
 
 /// The benchmarks in `xtask/bench/` (all, or those named in `only`), each in a fresh Node
