@@ -8,6 +8,7 @@
 
 use crate::prelude::*;
 use core::future::Future;
+use core::pin::Pin;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -29,6 +30,12 @@ pub struct Platform {
 
 /// Runs `call` as a JS promise; its error is the `InstantAPIError` of the admin client.
 fn promise(call: impl Future<Output = Result<JsValue, Error>> + 'static) -> Promise {
+    boxed(Box::pin(call))
+}
+
+/// [`promise`] for every call: one `future_to_promise` (its task, waker and promise glue) for
+/// all of them, not one per call (~200 B gzip of wasm each).
+fn boxed(call: Pin<Box<dyn Future<Output = Result<JsValue, Error>>>>) -> Promise {
     future_to_promise(async move { call.await.map_err(to_js_error) })
 }
 
