@@ -215,3 +215,100 @@ export declare class PlatformApi {
   pushPerms(appId: string, body: InstantAPIPushPermsBody): Promise<InstantAPIPushPermsResponse>;
   tokenInfo(): Promise<InstantAPITokenInfoResponse>;
 }
+
+/** What an OAuth access token may do (space-separated on the wire). `*-write` implies `*-read`. */
+export type OAuthScope = 'apps-read' | 'apps-write' | 'data-read' | 'data-write' | 'storage-read' | 'storage-write';
+
+/** Every rejection of the OAuth helpers and `OAuthHandler`. The server answers Instant errors,
+ * not RFC 6749 ones, so unlike the official class (which reports `server_error` and loses the
+ * rest) `error` is the server's `type` (e.g. `record-not-found`), `errorDescription` its
+ * `message`, and `cause` the `InstantAPIError` with its status and hint. A failure that never
+ * reached the server has its kind as `error` (`network`, `timeout`, `invalid-argument`). An
+ * error redirect keeps the redirect's `error` and `error_description`. */
+export declare class InstantOAuthError extends Error {
+  readonly name: 'InstantOAuthError';
+  error: string;
+  errorDescription: string | null | undefined;
+  constructor(config: { message: string; error: string; errorDescription?: string | null | undefined; cause?: unknown });
+}
+
+/** A token of the client-only flow (no refresh token in that flow). */
+export type InstantDBOAuthAccessToken = {
+  token: string;
+  /** 30 s before the server's expiry (two weeks after issue). */
+  expiresAt: Date;
+};
+
+/** A token of a code exchange with the client secret. */
+export type InstantOAuthTokens = {
+  accessToken: string;
+  /** With the client secret only; keep it: refresh tokens do not expire and are not rotated. */
+  refreshToken: string;
+  /** 30 s before the server's expiry (two weeks after issue). */
+  expiresAt: Date;
+  /** Space-separated. */
+  scopes: string;
+  tokenType: 'Bearer';
+};
+
+type OAuthBase = { clientId: string; redirectUri: string; apiURI?: string };
+
+/** Exchanges the code the redirect brought: with the client secret (a server; a refresh token
+ * comes back) or, instant-edge only, with the PKCE verifier of `createAuthorizationUrl` (no
+ * refresh token). `apiURI`: else `INSTANT_API_URI`, else Instant Cloud. Rejects with an
+ * `InstantOAuthError` on any failure (the official one only on a non-2xx answer). */
+export declare function exchangeCodeForToken(opts: OAuthBase & { code: string; clientSecret: string }): Promise<InstantOAuthTokens>;
+export declare function exchangeCodeForToken(
+  opts: OAuthBase & { code: string; codeVerifier: string; clientSecret?: undefined },
+): Promise<Omit<InstantOAuthTokens, 'refreshToken'> & { refreshToken?: undefined }>;
+
+/** Mints an access token with a refresh token (which stays valid: no new one comes back).
+ * Unlike the official helper: `expiresAt` is from now (not January 1970), `scopes` is read (the
+ * answer says `scope`), and an error answer rejects with an `InstantOAuthError` (the official
+ * resolves `accessToken: undefined`). */
+export declare function exchangeRefreshToken(opts: {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  apiURI?: string;
+}): Promise<Omit<InstantOAuthTokens, 'refreshToken'>>;
+
+/** instant-edge only: revokes a refresh token (with every access token it minted) or one access
+ * token. An unknown token is not an error (the server's answer). */
+export declare function revokeToken(opts: { token: string; apiURI?: string }): Promise<void>;
+
+/** instant-edge only: where to send the user (`<apiURI>/platform/oauth/start?…`, parameters as
+ * the official client orders them), with a fresh PKCE pair (S256) and, when none is given, a
+ * fresh state. Keep `codeVerifier` for `exchangeCodeForToken` and check `state` on the
+ * redirect. Rejects with an `InstantOAuthError` (`invalid-argument`) for an unknown scope. */
+export declare function createAuthorizationUrl(opts: {
+  clientId: string;
+  redirectUri: string;
+  scopes: OAuthScope[];
+  state?: string;
+  apiURI?: string;
+}): Promise<{ url: string; state: string; codeVerifier: string }>;
+
+export interface OAuthHandlerConfig {
+  /** Exactly one of the OAuth client's authorized redirect URLs. */
+  redirectUri: string;
+  clientId: string;
+  /** Else `INSTANT_API_URI`, else Instant Cloud. */
+  apiURI?: string | null;
+}
+
+/** The browser-only OAuth flow: a popup, PKCE, no client secret and no refresh token. */
+export declare class OAuthHandler {
+  readonly redirectUri: string;
+  readonly clientId: string;
+  readonly apiURI: string;
+  constructor(config: OAuthHandlerConfig);
+  /** Opens the popup at once (call it from a click) and resolves the token once the redirect
+   * page has called `handleClientRedirect`. Rejects with an `InstantOAuthError`, also when the
+   * popup cannot open (`error: 'Could not open Auth window'`; the official rejects a plain
+   * object). Throws outside a browser. */
+  startClientOnlyFlow(scopes: OAuthScope[]): Promise<InstantDBOAuthAccessToken>;
+  /** On the page at `redirectUri` (same origin as the opener): hands the redirect's code or
+   * error to the opener and closes the popup when it is done. Returns the cleanup. */
+  handleClientRedirect(): () => void;
+}

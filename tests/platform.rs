@@ -204,3 +204,35 @@ fn a_pkce_code_exchange_sends_the_verifier_and_reads_scopes() {
     let error = block_on(anonymous.exchange_code("code-2", "c1", "http://localhost/cb", &CodeProof::Verifier(verifier))).unwrap_err();
     assert_eq!(error.error_type(), Some("validation-failed"));
 }
+
+#[test]
+fn a_refresh_token_is_exchanged_without_credentials_and_echoed_codes_are_scrubbed() {
+    use instant_edge::platform::oauth::CodeProof;
+    let mock = MockTransport::new();
+    let anonymous = Platform::with_transport(PlatformConfig::new("http://127.0.0.1:8888").unwrap().with_retries(0), mock.clone());
+    mock.answer(200, r#"{"access_token":"pat_2","expires_in":1209599,"token_type":"Bearer","scope":"apps-read"}"#);
+    let grant = block_on(anonymous.exchange_refresh_token("prt_keep", "c1", "client-secret")).unwrap();
+    assert_eq!(
+        (grant.access_token.as_str(), grant.scopes.as_deref(), grant.token_type.as_deref()),
+        ("pat_2", Some("apps-read"), Some("Bearer"))
+    );
+    assert!(grant.expires_at_ms > 1.7e12, "now-relative, not 1970");
+    let body = instant_edge::host::native::body_text(&mock.sent()[0]).unwrap();
+    assert_eq!(body, r#"{"grant_type":"refresh_token","refresh_token":"prt_keep","client_id":"c1","client_secret":"client-secret"}"#);
+    assert!(anonymous.auth().is_none(), "the credentials are left as they are");
+
+    mock.answer(
+        400,
+        r#"{"type":"record-not-found","message":"Record not found: oauth-app-client","hint":{"echo":"client-secret prt_keep"}}"#,
+    );
+    let error = block_on(anonymous.exchange_refresh_token("prt_keep", "c1", "client-secret")).unwrap_err();
+    assert!(!format!("{error:?}").contains("client-secret") && !format!("{error:?}").contains("prt_keep"), "{error:?}");
+    mock.answer(400, r#"{"type":"record-not-found","message":"Record not found: oauth-code","hint":{"args":[{"code":"code-9"}]}}"#);
+    let error = block_on(anonymous.exchange_code("code-9", "c1", "http://localhost/cb", &CodeProof::Secret("s".into()))).unwrap_err();
+    assert!(!format!("{error:?}").contains("code-9"), "{error:?}");
+
+    mock.answer(200, "{}");
+    block_on(anonymous.revoke_token("prt_keep")).unwrap();
+    assert_eq!(mock.sent()[3].url, "http://127.0.0.1:8888/platform/oauth/revoke?token=prt_keep");
+    assert!(!format!("{:?}", mock.sent()[3]).contains("prt_keep"));
+}

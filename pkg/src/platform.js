@@ -1,6 +1,6 @@
 // The @instantdb/platform names over the wasm Platform client: shapes only. Why it looks like
 // this: ../HACKING.md ("The platform entry").
-import { Platform, id } from '../dist/platform_glue.js';
+import { Platform, id, oauth } from '../dist/platform_glue.js';
 import { i } from './schema.js';
 
 export { id, i };
@@ -23,7 +23,21 @@ export class PlatformApiMissingAuthError extends InstantAPIError {
   }
 }
 
-for (const Class of [InstantAPIError, PlatformApiMissingAuthError])
+// The official class and fields. The server answers OAuth failures with Instant errors, not
+// RFC 6749 ones: `error` is their `type`, `errorDescription` their `message`, `cause` the
+// InstantAPIError (status, hint, traceId). See HACKING.md ("OAuth").
+export class InstantOAuthError extends Error {
+  constructor({ message, error, errorDescription, cause } = {}) {
+    super(message, cause && { cause });
+    Object.assign(this, { name: 'InstantOAuthError', error, errorDescription });
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'InstantOAuthError';
+  }
+}
+
+for (const Class of [InstantAPIError, PlatformApiMissingAuthError, InstantOAuthError])
   Object.defineProperty(Class, 'name', { value: new Class().name });
 
 const adopt = (error) => {
@@ -40,6 +54,17 @@ const env = (name) => {
   } catch {} // Deno without --allow-env
 };
 let warned = false;
+
+// The API base: given, else INSTANT_API_URI, else the official default, kept for drop-in users
+// and said out loud, as Instant Cloud closes.
+const base = (apiURI) => {
+  apiURI ??= env('INSTANT_API_URI');
+  if (apiURI == null && !warned) {
+    warned = true;
+    console.warn('instant-edge: no apiURI or INSTANT_API_URI: using Instant Cloud, which closes on 2027-08-31');
+  }
+  return apiURI ?? 'https://api.instantdb.com';
+};
 
 // An observer's or callback's exception is reported, never thrown into the client.
 const report = (label, f, value) => {
@@ -191,17 +216,11 @@ export class PlatformApi {
   #auth;
 
   constructor(config) {
-    const apiURI = config?.apiURI ?? env('INSTANT_API_URI');
-    // The official default, kept for drop-in users; said out loud, as Instant Cloud closes.
-    if (apiURI == null && !warned) {
-      warned = true;
-      console.warn('instant-edge: no apiURI or INSTANT_API_URI: using Instant Cloud, which closes on 2027-08-31');
-    }
     const auth = (this.#auth = config?.auth);
     const onRefresh = auth?.onRefresh;
     this.#wasm = new Platform({
       auth,
-      apiURI: apiURI ?? 'https://api.instantdb.com',
+      apiURI: base(config?.apiURI),
       // Awaited by the wasm after each refresh; what it throws is reported, the call goes on.
       onRefresh:
         typeof onRefresh === 'function'
@@ -318,5 +337,85 @@ export class PlatformApi {
 
   tokenInfo() {
     return this.#call((w) => w.tokenInfo(), (r) => ({ tokenType: r.tokenType, scopes: r.scopes, expiresAt: new Date(r.expiresAt) }));
+  }
+}
+
+// OAuth (platform spec §2): the wasm exchanges, JS shapes and drives the popup.
+const oauthError = (error, errorDescription, cause) =>
+  new InstantOAuthError({ error, errorDescription, message: `OAuth error: ${error}${errorDescription ? ` (${errorDescription})` : ''}`, cause });
+const fail = (e) => {
+  throw oauthError(e.body?.type ?? 'server_error', e.body?.message ?? e.message, adopt(e));
+};
+const grant = (r) => ({ accessToken: r[0], expiresAt: new Date(r[2]), refreshToken: r[1], scopes: r[3], tokenType: r[4] });
+const at = (opts) => ({ ...opts, apiURI: base(opts?.apiURI) });
+
+export const exchangeCodeForToken = (opts) => oauth(0, at(opts)).then(grant, fail);
+
+export const exchangeRefreshToken = (opts) =>
+  oauth(1, at(opts)).then((r) => ({ accessToken: r[0], expiresAt: new Date(r[2]), scopes: r[3], tokenType: r[4] }), fail);
+
+export const revokeToken = (opts) => oauth(2, at(opts)).catch(fail);
+
+export const createAuthorizationUrl = (opts) => oauth(3, at(opts)).then(([url, state, codeVerifier]) => ({ url, state, codeVerifier }), fail);
+
+// The popup of the running client-only flow: closed when another starts.
+let popup;
+
+// The official popup: at most 800 × 630, centred, an eighth of the way down.
+const features = () => {
+  const { outerWidth: w, outerHeight: h, screenX: x, screenY: y } = window;
+  const width = Math.min(800, Math.floor(w * 0.8));
+  const height = Math.min(630, Math.floor(h / 2));
+  return `width=${width},height=${height},left=${Math.round(x + (w - width) / 2)},top=${Math.round(y + (h - height) / 8)},toolbar=0,scrollbars=1,status=1,resizable=1,menubar=0`;
+};
+
+export class OAuthHandler {
+  constructor({ redirectUri, apiURI, clientId }) {
+    Object.assign(this, { redirectUri, apiURI: base(apiURI), clientId });
+  }
+
+  startClientOnlyFlow(scopes) {
+    if (typeof window === 'undefined') throw new Error('OAuth flow can only be started on the client.');
+    popup?.close();
+    // Opened blank and at once, in the click's task, or popup blockers stop it.
+    const w = (popup = window.open('', `instantdb_oauth_${String(Math.random()).slice(2)}`, features()));
+    if (!w) return Promise.reject(oauthError('Could not open Auth window'));
+    const state = id();
+    const opts = { apiURI: this.apiURI, clientId: this.clientId, redirectUri: this.redirectUri };
+    const verifier = oauth(3, { ...opts, scopes, state }).then(([url, , verifier]) => {
+      w.location.href = url;
+      return verifier;
+    });
+    const channel = new BroadcastChannel(state);
+    return new Promise((resolve, reject) => {
+      verifier.catch((e) => {
+        w.close();
+        reject(e);
+      });
+      channel.onmessage = async ({ data }) => {
+        if (data?.type !== 'oauth-redirect' || data.state !== state) return;
+        try {
+          if (!data.code) throw oauthError(typeof data.error == 'string' ? data.error : 'server_error', data.errorDescription);
+          const r = await oauth(0, { ...opts, code: data.code, codeVerifier: await verifier });
+          resolve({ token: r[0], expiresAt: new Date(r[2]) });
+        } catch (e) {
+          reject(e);
+        }
+        channel.postMessage({ type: 'oauth-redirect-window-done' });
+      };
+    })
+      .catch((e) => (e instanceof InstantOAuthError ? Promise.reject(e) : fail(e)))
+      .finally(() => channel.close());
+  }
+
+  handleClientRedirect() {
+    if (typeof window === 'undefined') throw new Error('This function may only be used in a browser context.');
+    const query = new URL(window.location.href).searchParams;
+    const state = query.get('state');
+    if (!state) throw new Error('Invalid redirect. The state param is missing.');
+    const channel = new BroadcastChannel(state);
+    channel.onmessage = ({ data }) => data?.type == 'oauth-redirect-window-done' && window.close();
+    channel.postMessage({ type: 'oauth-redirect', state, error: query.get('error'), errorDescription: query.get('error_description'), code: query.get('code') });
+    return () => channel.close();
   }
 }

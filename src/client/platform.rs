@@ -331,8 +331,7 @@ impl<T: Transport> Platform<T> {
     /// Mints a new access token with the refresh token and uses it from now on.
     pub async fn refresh_token(&self) -> Result<Refreshed> {
         let request = request::refresh_token_request(&self.config.borrow())?;
-        let answer = host::to_value(&self.send(request).await?);
-        let grant = oauth::token_grant(&answer, self.now_epoch_ms())?;
+        let grant = self.grant(request, "").await?;
         if let Some(PlatformAuth::OAuth { access_token, .. }) = &mut self.config.borrow_mut().auth {
             grant.access_token.clone_into(access_token);
         }
@@ -347,18 +346,37 @@ impl<T: Transport> Platform<T> {
     /// (the official helper reports `server_error` and loses the message).
     pub async fn exchange_code(&self, code: &str, client_id: &str, redirect_uri: &str, proof: &CodeProof) -> Result<TokenGrant> {
         let request = oauth::code_exchange_request(self.config.borrow().api_uri(), code, client_id, redirect_uri, proof);
-        let answer = host::to_value(&self.send(request).await?);
-        oauth::token_grant(&answer, self.now_epoch_ms())
+        self.grant(request, code).await
+    }
+
+    /// Mints an access token with a refresh token (the `refresh_token` grant), whatever the
+    /// credentials: for a server that keeps its refresh tokens itself. No new refresh token
+    /// comes back (refresh tokens are not rotated); the credentials are left as they are.
+    pub async fn exchange_refresh_token(&self, refresh_token: &str, client_id: &str, client_secret: &str) -> Result<TokenGrant> {
+        let request = request::refresh_grant_request(&self.config.borrow(), refresh_token, client_id, client_secret);
+        self.grant(request, client_secret).await
+    }
+
+    /// A token endpoint's answer to `request`, read at the wall clock's now.
+    async fn grant(&self, request: HttpRequest, also_secret: &str) -> Result<TokenGrant> {
+        let answer = self.send_oauth(request, also_secret).await?;
+        oauth::token_grant(&host::to_value(&answer), self.now_epoch_ms())
+    }
+
+    /// Sends an OAuth request ([`oauth`]'s or [`request::refresh_grant_request`]'s) without
+    /// credentials of the client; `also_secret` (the one the request does not carry as its own)
+    /// is scrubbed from the error too. The npm exports share this one path.
+    pub(crate) async fn send_oauth(&self, request: HttpRequest, also_secret: &str) -> Result<Json> {
+        self.send(request).await.map_err(|mut error| {
+            response::redact(&mut error, also_secret);
+            error
+        })
     }
 
     /// Revokes a token (`POST /platform/oauth/revoke`): a refresh token with every access token
     /// it minted, or one access token. An unknown token is not an error (the server's answer).
     pub async fn revoke_token(&self, token: &str) -> Result<()> {
-        let mut url = String::from(self.config.borrow().api_uri());
-        url.push_str("/platform/oauth/revoke?token=");
-        crate::http::encode_uri_component(token, &mut url);
-        let mut request = HttpRequest::new("POST", url, Vec::new());
-        request.secret = Some(token.to_owned());
+        let request = oauth::revoke_request(self.config.borrow().api_uri(), token);
         self.send(request).await.map(|_| ())
     }
 
@@ -437,9 +455,7 @@ impl<T: Transport> Failures for Platform<T> {
 /// # Ok(()) }
 /// ```
 pub async fn pkce() -> Result<(String, String)> {
-    let mut random = [0u8; 64];
-    random.copy_from_slice(&host::random_bytes(64));
-    let verifier = oauth::pkce_verifier(&random);
+    let verifier = oauth::pkce_verifier(&host::random_bytes(64));
     let challenge = oauth::pkce_challenge(&host::sha256(verifier.as_bytes()).await?);
     Ok((verifier, challenge))
 }

@@ -8,15 +8,19 @@
 
 use crate::prelude::*;
 use core::future::Future;
+use core::pin::Pin;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::{argument_node, is_absent, string_option, text_arg, to_js_error};
-use crate::client::platform::{Platform as Handle, PushEvent};
+use crate::client::platform::{self as client, Platform as Handle, PushEvent};
 use crate::host::wasm::{self as host, get, read_argument};
+use crate::host::Json;
+use crate::http::HttpRequest;
 use crate::platform::jobs::{Job, PushStep, PushSummary};
+use crate::platform::oauth::{self, CodeProof};
 use crate::platform::{self as request, Include, NewApp, PlatformAuth, PlatformConfig};
 use crate::{Error, Value};
 
@@ -29,6 +33,12 @@ pub struct Platform {
 
 /// Runs `call` as a JS promise; its error is the `InstantAPIError` of the admin client.
 fn promise(call: impl Future<Output = Result<JsValue, Error>> + 'static) -> Promise {
+    boxed(Box::pin(call))
+}
+
+/// [`promise`] for every call: one `future_to_promise` (its task, waker and promise glue) for
+/// all of them, not one per call (~200 B gzip of wasm each).
+fn boxed(call: Pin<Box<dyn Future<Output = Result<JsValue, Error>>>>) -> Promise {
     future_to_promise(async move { call.await.map_err(to_js_error) })
 }
 
@@ -381,4 +391,98 @@ impl Platform {
                 read(&read(&body, "hint"), "record-type").as_string().as_deref(),
             )
     }
+}
+
+// OAuth (spec platform §2): free functions of an `apiURI`, no credentials of a `Platform`.
+// Their results are compact arrays; `pkg/src/platform.js` shapes them as the official
+// `exchangeCodeForToken` / `exchangeRefreshToken` / `OAuthHandler` do. One export does it all:
+// each export is a wrapper, a future and their glue of its own.
+
+/// `object[key]`, a string that must be there.
+fn required(object: &JsValue, key: &'static str) -> Result<String, Error> {
+    string_option(object, key)?.ok_or_else(|| Error::invalid(key, "is required"))
+}
+
+/// [`oauth`]'s `kind`s.
+const REFRESH: u8 = 1;
+const REVOKE: u8 = 2;
+const AUTHORIZE: u8 = 3;
+
+/// The request [`oauth`] sends for `kind` (a code exchange, a refresh or a revocation) and
+/// `opts`, and the secret it does not carry as its own (scrubbed from errors too).
+fn oauth_request(kind: u8, opts: &JsValue, config: &PlatformConfig) -> Result<(HttpRequest, String), Error> {
+    if kind == REVOKE {
+        return Ok((oauth::revoke_request(config.api_uri(), &required(opts, "token")?), String::new()));
+    }
+    let client_id = required(opts, "clientId")?;
+    if kind == REFRESH {
+        let (refresh_token, client_secret) = (required(opts, "refreshToken")?, required(opts, "clientSecret")?);
+        return Ok((request::refresh_grant_request(config, &refresh_token, &client_id, &client_secret), client_secret));
+    }
+    let (code, redirect_uri) = (required(opts, "code")?, required(opts, "redirectUri")?);
+    let proof = match string_option(opts, "clientSecret")? {
+        Some(secret) => CodeProof::Secret(secret),
+        None => CodeProof::Verifier(
+            string_option(opts, "codeVerifier")?.ok_or_else(|| Error::invalid("clientSecret", "or codeVerifier is required"))?,
+        ),
+    };
+    Ok((oauth::code_exchange_request(config.api_uri(), &code, &client_id, &redirect_uri, &proof), code))
+}
+
+/// What [`oauth`] reads for an authorization URL: `{ clientId, redirectUri, scopes: string[],
+/// state? }` (a fresh state when none is given).
+fn authorize_inputs(opts: &JsValue) -> Result<(Vec<String>, String, String, String), Error> {
+    let list = get(opts, "scopes")?;
+    if !js_sys::Array::is_array(&list) {
+        return Err(Error::invalid("scopes", "must be an array"));
+    }
+    let scopes = list.unchecked_into::<js_sys::Array>().iter().map(|scope| scope.as_string().unwrap_or_default()).collect();
+    let (client_id, redirect_uri) = (required(opts, "clientId")?, required(opts, "redirectUri")?);
+    Ok((scopes, client_id, redirect_uri, string_option(opts, "state")?.unwrap_or_else(crate::id)))
+}
+
+/// A grant as JS sees it: `[accessToken, refreshToken, expiresAtMs, scopes, tokenType]`.
+fn grant_value(answer: &Json) -> Result<JsValue, Error> {
+    let grant = oauth::token_grant(&host::to_value(answer), host::epoch_ms())?;
+    Ok(js_sys::Array::of5(
+        &JsValue::from(grant.access_token),
+        &JsValue::from(grant.refresh_token),
+        &JsValue::from_f64(grant.expires_at_ms),
+        &JsValue::from(grant.scopes),
+        &JsValue::from(grant.token_type),
+    )
+    .into())
+}
+
+/// OAuth with Instant (spec platform §2), by `kind`, each with `apiURI` in `opts`:
+///
+/// - 0: `{ code, clientId, redirectUri }` with `clientSecret` (a refresh token comes back) or
+///   `codeVerifier` (PKCE) exchanges a code;
+/// - 1: `{ clientId, clientSecret, refreshToken }` mints an access token (no new refresh
+///   token: they are not rotated);
+/// - 2: `{ token }` revokes it (a refresh token with its access tokens, or an access token)
+///   and resolves `undefined`;
+/// - 3: `{ clientId, redirectUri, scopes, state? }` resolves `[url, state, verifier]` with a
+///   fresh PKCE pair (S256, by the host's Web Crypto); nothing is sent.
+///
+/// A grant resolves as `[accessToken, refreshToken, expiresAtMs, scopes, tokenType]`
+/// (`undefined` for what the answer lacked; the expiry now-relative, 30 s early).
+#[wasm_bindgen]
+pub fn oauth(kind: u8, opts: JsValue) -> Promise {
+    promise(async move {
+        let config = PlatformConfig::new(&required(&opts, "apiURI")?)?;
+        if kind == AUTHORIZE {
+            let (scopes, client_id, redirect_uri, state) = authorize_inputs(&opts)?;
+            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            let (verifier, challenge) = client::pkce().await?;
+            let url = oauth::authorize_url(config.api_uri(), &client_id, &redirect_uri, &scopes, &state, Some(&challenge))?;
+            return Ok(js_sys::Array::of3(&JsValue::from(url), &JsValue::from(state), &JsValue::from(verifier)).into());
+        }
+        let (request, also_secret) = oauth_request(kind, &opts, &config)?;
+        let answer = Handle::with_config(config).send_oauth(request, &also_secret).await?;
+        if kind == REVOKE {
+            return Ok(JsValue::UNDEFINED);
+        }
+        grant_value(&answer)
+    })
 }

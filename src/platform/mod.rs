@@ -366,20 +366,27 @@ pub fn token_info(config: &PlatformConfig) -> Result<HttpRequest> {
     Ok(request)
 }
 
-/// `POST /platform/oauth/token` with the `refresh_token` grant (JSON, as the official helper).
+/// `POST /platform/oauth/token` with the `refresh_token` grant for the credentials' refresh
+/// token ([`refresh_grant_request`]).
 pub fn refresh_token_request(config: &PlatformConfig) -> Result<HttpRequest> {
     let Some(PlatformAuth::OAuth { refresh_token, client_id, client_secret, .. }) = &config.auth else {
         return Err(Error::invalid("auth", "refreshing needs { accessToken, refreshToken, clientId, clientSecret }"));
     };
+    Ok(refresh_grant_request(config, refresh_token, client_id, client_secret))
+}
+
+/// `POST /platform/oauth/token` with the `refresh_token` grant (JSON, as the official helper).
+/// The refresh token is the request's secret.
+pub fn refresh_grant_request(config: &PlatformConfig, refresh_token: &str, client_id: &str, client_secret: &str) -> HttpRequest {
     let body = Payload::Object(vec![
         ("grant_type", Payload::Value(Value::from("refresh_token"))),
-        ("refresh_token", Payload::Value(Value::from(refresh_token.as_str()))),
-        ("client_id", Payload::Value(Value::from(client_id.as_str()))),
-        ("client_secret", Payload::Value(Value::from(client_secret.as_str()))),
+        ("refresh_token", Payload::Value(Value::from(refresh_token))),
+        ("client_id", Payload::Value(Value::from(client_id))),
+        ("client_secret", Payload::Value(Value::from(client_secret))),
     ]);
     let mut request = request(config, "POST", "/platform/oauth/token", None, Some(body));
-    request.secret = Some(refresh_token.clone());
-    Ok(request)
+    request.secret = Some(refresh_token.to_owned());
+    request
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use crate::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::http::{form_encode, HttpRequest, Payload};
+use crate::http::{encode_uri_component, form_encode, HttpRequest, Payload};
 use crate::Value;
 
 /// The six scopes a token can hold (space-separated on the wire). `*-write` implies `*-read`.
@@ -14,13 +14,14 @@ pub const SCOPES: [&str; 6] = ["apps-read", "apps-write", "data-read", "data-wri
 /// The verifier's alphabet, as the official client's (`alphabet[byte % 66]`).
 const VERIFIER_ALPHABET: &[u8; 66] = b"0123456789AaBbCcDdEeFfGgHhIiJjKkLlMmNnOoPpQqRrSsTtUuVvWwXxYyZz-._~";
 
-/// A PKCE verifier from 64 random bytes: 64 characters of RFC 7636's unreserved set.
+/// A PKCE verifier from random bytes (64 of them, for 64 characters): one character of RFC
+/// 7636's unreserved set per byte.
 ///
 /// ```
 /// let verifier = instant_edge::platform::oauth::pkce_verifier(&[0; 64]);
 /// assert_eq!(verifier, "0".repeat(64));
 /// ```
-pub fn pkce_verifier(random: &[u8; 64]) -> String {
+pub fn pkce_verifier(random: &[u8]) -> String {
     random.iter().map(|byte| char::from(VERIFIER_ALPHABET[usize::from(*byte) % VERIFIER_ALPHABET.len()])).collect()
 }
 
@@ -51,7 +52,15 @@ pub fn scope_list(scopes: &[&str]) -> Result<String> {
             "each must be one of apps-read, apps-write, data-read, data-write, storage-read, storage-write",
         ));
     }
-    Ok(scopes.join(" "))
+    // Not `join`: its generic copy loop is ~1 KB of wasm.
+    let mut list = String::new();
+    for scope in scopes {
+        if !list.is_empty() {
+            list.push(' ');
+        }
+        list.push_str(scope);
+    }
+    Ok(list)
 }
 
 /// Where to send the user's browser: `GET <api>/platform/oauth/start?…`, the parameters in the
@@ -138,6 +147,17 @@ pub fn code_exchange_request(api_uri: &str, code: &str, client_id: &str, redirec
     request
 }
 
+/// `POST <api>/platform/oauth/revoke?token=…`: a refresh token with every access token it
+/// minted, or one access token. The token is the request's secret.
+pub fn revoke_request(api_uri: &str, token: &str) -> HttpRequest {
+    let mut url = String::from(api_uri);
+    url.push_str("/platform/oauth/revoke?token=");
+    encode_uri_component(token, &mut url);
+    let mut request = HttpRequest::new("POST", url, Vec::new());
+    request.secret = Some(token.to_owned());
+    request
+}
+
 /// A token the token endpoint granted.
 #[derive(Clone, PartialEq)]
 pub struct TokenGrant {
@@ -149,6 +169,8 @@ pub struct TokenGrant {
     pub expires_at_ms: f64,
     /// Its scopes, space-separated (`scopes` on a code exchange, `scope` on a refresh: both read).
     pub scopes: Option<String>,
+    /// `Bearer`, as the server says.
+    pub token_type: Option<String>,
 }
 
 impl core::fmt::Debug for TokenGrant {
@@ -168,6 +190,7 @@ pub fn token_grant(answer: &Value, now_ms: f64) -> Result<TokenGrant> {
         refresh_token: text("refresh_token"),
         expires_at_ms: now_ms + (expires_in - 30.0) * 1000.0,
         scopes: text("scope").or_else(|| text("scopes")),
+        token_type: text("token_type"),
     })
 }
 

@@ -74,7 +74,9 @@ pub fn random_bytes(n: u32) -> Vec<u8> {
 #[cfg(feature = "platform")]
 pub async fn sha256(bytes: &[u8]) -> Result<Vec<u8>> {
     let digest = JsFuture::from(sha256_js(bytes)).await.map_err(|e| Error::Network { message: message_of(&e) })?;
-    Ok(Uint8Array::new(&digest).to_vec())
+    let digest = Uint8Array::new(&digest);
+    // Byte by byte: `to_vec` asserts the lengths, which brings core::fmt (+1 KB gzip).
+    Ok((0..digest.length()).map(|i| digest.get_index(i)).collect())
 }
 
 #[wasm_bindgen]

@@ -3,6 +3,8 @@
 import {
   PlatformApi, PlatformApiMissingAuthError, InstantAPIError, ProgressPromise, apiSchemaToInstantSchemaDef, i, id,
   type InProgressStepsSummary, type InstantAPISchemaPushResponse, type InstantBackgroundSchemaJob, type InstantRules,
+  OAuthHandler, InstantOAuthError, exchangeCodeForToken, exchangeRefreshToken, revokeToken, createAuthorizationUrl,
+  type OAuthScope, type InstantDBOAuthAccessToken,
 } from 'instant-edge/platform';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -64,3 +66,33 @@ async function usage(): Promise<void> {
   void [adminToken, indexed, created, orgApps, descriptions, chained, status, asPromise, progress, temporary, expiresMs, expires, token, can, retried, converted];
 }
 void usage;
+
+async function oauth(): Promise<void> {
+  const apiURI = 'http://127.0.0.1:8888';
+  const [clientId, clientSecret, redirectUri] = [id(), 's', 'http://localhost:3000/cb'];
+  const scopes: OAuthScope[] = ['apps-read', 'data-write'];
+  // @ts-expect-error: not a scope
+  const wrong: OAuthScope = 'admin';
+  const { url, state, codeVerifier } = await createAuthorizationUrl({ clientId, redirectUri, scopes, apiURI });
+  const granted = await exchangeCodeForToken({ code: 'c', clientId, clientSecret, redirectUri, apiURI });
+  const refreshToken: string = granted.refreshToken;
+  const [expiresAt, tokenType]: [Date, 'Bearer'] = [granted.expiresAt, granted.tokenType];
+  const pkce = await exchangeCodeForToken({ code: 'c', clientId, codeVerifier, redirectUri });
+  const none: undefined = pkce.refreshToken;
+  const refreshed = await exchangeRefreshToken({ clientId, clientSecret, refreshToken });
+  const scopesNow: string = refreshed.scopes;
+  // @ts-expect-error: no new refresh token on a refresh
+  refreshed.refreshToken;
+  await revokeToken({ token: refreshToken, apiURI });
+  const handler = new OAuthHandler({ clientId, redirectUri, apiURI });
+  const flow: InstantDBOAuthAccessToken = await handler.startClientOnlyFlow(scopes);
+  const cleanup: () => void = handler.handleClientRedirect();
+  try {
+    await handler.startClientOnlyFlow(['apps-write']);
+  } catch (e) {
+    if (e instanceof InstantOAuthError) [e.error, e.errorDescription, e.message] satisfies [string, string | null | undefined, string];
+  }
+  const made = new InstantOAuthError({ message: 'OAuth error: access_denied', error: 'access_denied' });
+  void [wrong, url, state, expiresAt, tokenType, none, scopesNow, flow, cleanup, made];
+}
+void oauth;
