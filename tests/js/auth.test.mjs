@@ -5,22 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init } from '@instantdb/admin';
-import { apiURI, freshDb, rejectsWithApiError } from './helpers.mjs';
+import { apiURI, control, freshDb, rejectsWithApiError } from './helpers.mjs';
 
 const { db, appId } = await freshDb();
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 let serial = 0;
 const freshEmail = (tag = 'auth') => `${tag}-${(serial += 1)}-${Date.now()}@example.com`;
 
-const control = async (path, body) => {
-  const response = await fetch(`${apiURI}/__emulator${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
-  return response.json();
-};
 const settings = (body) => control(`/apps/${appId}/auth-settings`, body);
 const advance = (ms) => control('/clock', { 'advance-ms': ms });
 

@@ -9,6 +9,18 @@ if (!apiURI) {
   throw new Error('INSTANT_API_URI is not set: run these tests with `cargo xtask test js`');
 }
 
+/** A control route of the emulator (`/__emulator<path>`): GET without a body, POST with one;
+ * asserts a 200 and answers its JSON. */
+export async function control(path, body) {
+  const response = await fetch(`${apiURI}/__emulator${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
+  return response.json();
+}
+
 /** Creates a fresh app (optionally with a schema) through the emulator's control surface. */
 export async function freshApp(schema) {
   const response = await fetch(`${apiURI}/__emulator/apps`, {

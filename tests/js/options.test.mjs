@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as edge from '../../pkg/node.js';
-import { apiURI, freshApp } from './helpers.mjs';
+import { apiURI, control, freshApp } from './helpers.mjs';
 
 const { appId, adminToken } = await freshApp();
 
@@ -15,16 +15,11 @@ function recorder() {
   return { lines, logger: { info: keep, debug: keep, error: keep } };
 }
 
-async function control(path, method, body) {
-  const response = await fetch(`${apiURI}/__emulator${path}`, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
-  assert.equal(response.status, 200, await response.text());
-}
-
 test('verbose: each request, its answer and each retry are logged, without secrets', async () => {
   const { lines, logger } = recorder();
   const db = edge.init({ appId, adminToken, apiURI, verbose: true, logger, retries: 2 });
   // Scoped to this app: the other test files run side by side.
-  await control('/faults', 'POST', { 'path-prefix': '/admin/query', status: 503, count: 1, 'app-id': appId });
+  await control('/faults', { 'path-prefix': '/admin/query', status: 503, count: 1, 'app-id': appId });
   await db.query({ goals: {} }, { fetchOpts: { headers: { 'x-proxy-key': 'secret-key' } } });
   assert.deepEqual(lines.slice(0, 2), ['[instant-edge] POST /admin/query sent', '[instant-edge] POST /admin/query answered 503']);
   assert.match(lines[2], /^\[instant-edge\] POST \/admin\/query retrying in \d+ ms$/);

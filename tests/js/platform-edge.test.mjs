@@ -7,18 +7,7 @@ import { test } from 'node:test';
 import * as official from '@instantdb/platform';
 import * as edge from '../../pkg/platform/node.js';
 import { init } from '@instantdb/admin';
-import { apiURI } from './helpers.mjs';
-
-async function control(path, body) {
-  const response = await fetch(`${apiURI}/__emulator${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = await response.json();
-  assert.equal(response.status, 200, JSON.stringify(json));
-  return json;
-}
+import { apiURI, control } from './helpers.mjs';
 
 /** A fresh Instant user, and both clients acting as them with a personal access token. */
 async function user() {

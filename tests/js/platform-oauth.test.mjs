@@ -11,22 +11,11 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import * as official from '@instantdb/platform';
 import * as edge from '../../pkg/platform/node.js';
-import { apiURI } from './helpers.mjs';
+import { apiURI, control } from './helpers.mjs';
 
 const redirectUri = 'http://localhost:9/cb';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TWO_WEEKS = 14 * 86_400_000;
-
-async function control(path, body) {
-  const response = await fetch(`${apiURI}/__emulator${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = await response.json();
-  assert.equal(response.status, 200, JSON.stringify(json));
-  return json;
-}
 
 /** A fresh user whom `/platform/oauth/start` takes as consenting at once (platform §7.3), and
  * an OAuth client redirecting to `redirectUri`. The consent is the emulator's, one at a time:
