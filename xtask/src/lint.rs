@@ -33,6 +33,7 @@ const SRC_LAYERS: &[&[&str]] = &[
         "validate",
         "schema",
         "typed",
+        "platform",
         "tx",
         "uuid",
         "retry",
@@ -72,21 +73,6 @@ pub fn layer(root: &Path) -> Layer {
     let native_command = "cargo clippy --workspace --all-targets --features instant-edge/platform -- -D warnings";
     count(&mut layer, "clippy, native", native_command, cargo_step(root, &native));
 
-    // As the npm package builds it: no std, with the exports.
-    let wasm = [
-        "clippy",
-        "-p",
-        "instant-edge",
-        "--lib",
-        "--target",
-        WASM_TARGET,
-        "--no-default-features",
-        "--features",
-        "js",
-        "--",
-        "-D",
-        "warnings",
-    ];
     let have_target = match wasm_target() {
         Ok(()) => true,
         Err(e) => {
@@ -94,30 +80,29 @@ pub fn layer(root: &Path) -> Layer {
             false
         }
     };
-    let wasm_ok = have_target && cargo_step(root, &wasm);
-    let wasm_command =
-        format!("cargo clippy -p instant-edge --lib --target {WASM_TARGET} --no-default-features --features js -- -D warnings");
-    count(&mut layer, "clippy, wasm with the `js` feature", &wasm_command, wasm_ok);
-
-    // The platform entry's wasm (`js-platform`: its own exports, not the admin ones).
-    let platform_js = [
-        "clippy",
-        "-p",
-        "instant-edge",
-        "--lib",
-        "--target",
-        WASM_TARGET,
-        "--no-default-features",
-        "--features",
-        "js-platform",
-        "--",
-        "-D",
-        "warnings",
-    ];
-    let platform_js_ok = have_target && cargo_step(root, &platform_js);
-    let platform_js_command =
-        format!("cargo clippy -p instant-edge --lib --target {WASM_TARGET} --no-default-features --features js-platform -- -D warnings");
-    count(&mut layer, "clippy, wasm with the `js` and `platform` features", &platform_js_command, platform_js_ok);
+    // As the npm package builds each entry's wasm: no std, with that entry's exports.
+    for (features, what) in
+        [("js", "clippy, wasm with the `js` feature (admin entry)"), ("js-platform", "clippy, wasm with `js-platform` (platform entry)")]
+    {
+        let args = [
+            "clippy",
+            "-p",
+            "instant-edge",
+            "--lib",
+            "--target",
+            WASM_TARGET,
+            "--no-default-features",
+            "--features",
+            features,
+            "--",
+            "-D",
+            "warnings",
+        ];
+        let ok = have_target && cargo_step(root, &args);
+        let command =
+            format!("cargo clippy -p instant-edge --lib --target {WASM_TARGET} --no-default-features --features {features} -- -D warnings");
+        count(&mut layer, what, &command, ok);
+    }
 
     // The Rust API on wasm32, with std (what workers-rs users build).
     let rust_api = ["clippy", "-p", "instant-edge", "--lib", "--target", WASM_TARGET, "--features", "platform", "--", "-D", "warnings"];
