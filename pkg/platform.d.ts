@@ -101,9 +101,19 @@ export type InstantAPIPushPermsBody = { perms: InstantRules };
 export type InstantAPIPushPermsResponse = { perms: InstantRules };
 export type InstantAPITokenInfoResponse = { expiresAt: Date; scopes: string; tokenType: 'Bearer' };
 
-/** What a push takes. `overwrite: true` (deletes and renames, planned on the client) is not
- * supported yet: it rejects with an `invalid-argument` InstantAPIError. */
-export type InstantAPISchemaPushBody = { schema: AnySchema; overwrite?: false };
+/** A rename for an overwrite push: `from:to`, each side `entity.label` (`'posts.name:posts.title'`). */
+export type RenameCommand = `${string}.${string}:${string}.${string}`;
+
+/** What a push takes. Without `overwrite` the server plans it and nothing is deleted; with
+ * `overwrite: true` it is planned on the client from the app's current schema: what `schema`
+ * lacks is deleted, and each of `renames` renames instead. */
+export type InstantAPISchemaPushBody = { schema: AnySchema; overwrite?: false } | { schema: AnySchema; overwrite: true; renames?: RenameCommand[] };
+
+/** A schema an overwrite push refuses before anything is sent (a new `$` entity, a required
+ * attribute on a system entity, a cascade on a `many` side, a link to a missing entity). */
+export declare class SchemaValidationError extends Error {
+  readonly name: 'SchemaValidationError';
+}
 
 type ConstraintStep<Type extends string> = { type: Type; friendlyDescription: string; attrId: string; forwardIdentity: InstantDBIdent };
 export type InstantAPISchemaPlanStep =

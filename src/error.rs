@@ -65,6 +65,8 @@ pub enum ValidationClass {
     Query,
     /// A transaction (`TransactionValidationError`).
     Transaction,
+    /// A schema for an overwrite push (the platform client's `SchemaValidationError`).
+    Schema,
 }
 
 impl ValidationClass {
@@ -73,6 +75,7 @@ impl ValidationClass {
         match self {
             ValidationClass::Query => "QueryValidationError",
             ValidationClass::Transaction => "TransactionValidationError",
+            ValidationClass::Schema => "SchemaValidationError",
         }
     }
 }
@@ -96,7 +99,7 @@ pub struct ApiError {
 
 impl Error {
     /// The JS-facing `kind`: `api`, `network`, `timeout`, `aborted`, `decode`, `invalid-argument`,
-    /// `query-validation` or `transaction-validation`.
+    /// `query-validation`, `transaction-validation` or `schema-validation`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Api(_) => "api",
@@ -107,6 +110,7 @@ impl Error {
             Error::InvalidArgument { .. } => "invalid-argument",
             Error::Validation { class: ValidationClass::Query, .. } => "query-validation",
             Error::Validation { class: ValidationClass::Transaction, .. } => "transaction-validation",
+            Error::Validation { class: ValidationClass::Schema, .. } => "schema-validation",
         }
     }
 

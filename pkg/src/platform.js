@@ -37,11 +37,23 @@ export class InstantOAuthError extends Error {
   }
 }
 
-for (const Class of [InstantAPIError, PlatformApiMissingAuthError, InstantOAuthError])
+// The official class of a schema an overwrite push refuses (platform spec §4.6).
+export class SchemaValidationError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'SchemaValidationError';
+  }
+}
+
+for (const Class of [InstantAPIError, PlatformApiMissingAuthError, InstantOAuthError, SchemaValidationError])
   Object.defineProperty(Class, 'name', { value: new Class().name });
 
 const adopt = (error) => {
-  if (error instanceof Error && error.name === 'InstantAPIError') Object.setPrototypeOf(error, InstantAPIError.prototype);
+  if (error instanceof Error && error.name === 'InstantAPIError') {
+    const Class = error.kind === 'schema-validation' ? SchemaValidationError : InstantAPIError;
+    Object.setPrototypeOf(error, Class.prototype);
+    error.name = Class.name;
+  }
   return error;
 };
 const rethrow = (error) => {
@@ -318,7 +330,8 @@ export class PlatformApi {
     return this.#call(
       (w) => w.planSchemaPush(appId, body),
       (r) => ({
-        newSchema: apiSchemaToInstantSchemaDef(r.newSchema),
+        // An overwrite plan is made here, from the schema given: the official answers it.
+        newSchema: r.newSchema === null ? body.schema : apiSchemaToInstantSchemaDef(r.newSchema),
         currentSchema: apiSchemaToInstantSchemaDef(r.currentSchema),
         steps: r.steps.map(step),
       }),

@@ -27,7 +27,8 @@ use crate::host::{self, DefaultTransport, Json, Task, Transport};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::jobs::{self, Job, JobPolling, PushStep, PushSummary};
 use crate::platform::oauth::{self, CodeProof, TokenGrant};
-use crate::platform::{self as request, Include, NewApp, PlatformAuth, PlatformConfig};
+use crate::platform::migrate::{self, Renames};
+use crate::platform::{self as request, Include, NewApp, PlatformAuth, PlatformConfig, PushMode};
 use crate::response;
 use crate::Value;
 
@@ -107,7 +108,8 @@ pub struct Refreshed {
 pub struct SchemaPlan {
     /// The steps, each with what it says (and its job, once applied).
     pub steps: Vec<PushStep>,
-    /// The pushed schema as the server read it (API form).
+    /// The pushed schema as the server read it (API form); for an overwrite plan, which the
+    /// server never sees, the pushed schema as given (`i.schema` JSON).
     pub new_schema: Value,
     /// The app's schema before the push (API form).
     pub current_schema: Value,
@@ -264,32 +266,80 @@ impl<T: Transport> Platform<T> {
         Ok(answer.get("rules").and_then(|rules| rules.get("code")).cloned().unwrap_or_else(|| perms.clone()))
     }
 
-    /// What pushing `schema` (an `i.schema` JSON) would do, without doing it.
+    /// What pushing `schema` (an `i.schema` JSON) additively would do, without doing it.
     pub async fn plan_schema_push(&self, app_id: &str, schema: &Value) -> Result<SchemaPlan> {
-        let answer = host::to_value(&self.call(&|c| request::schema_push(c, app_id, schema, false)).await?);
-        Ok(plan_of(&answer, &[]))
+        self.plan_schema_push_with(app_id, schema, &PushMode::Additive).await
     }
 
-    /// Pushes `schema` (additively: nothing is deleted or renamed). The returned stream yields
-    /// a summary after each poll of the push's background jobs, then [`PushEvent::Done`].
+    /// What pushing `schema` in `mode` would do, without doing it. The server plans an additive
+    /// push; an overwrite push is planned here, from the app's current schema (its
+    /// `new_schema` is then `schema` as given).
+    ///
+    /// ```no_run
+    /// # async fn run(platform: instant_edge::client::platform::Platform, app_id: &str) -> instant_edge::Result<()> {
+    /// use instant_edge::{platform::PushMode, value};
+    /// let schema = value!({ "entities": { "posts": { "attrs": { "title": { "valueType": "string", "required": true,
+    ///     "isIndexed": false, "config": { "indexed": false, "unique": false } } } } }, "links": {} });
+    /// let mode = PushMode::Overwrite { renames: vec!["posts.name:posts.title".into()] };
+    /// for step in platform.plan_schema_push_with(app_id, &schema, &mode).await?.steps {
+    ///     println!("{}", step.description); // "Update attribute posts.title.", "Delete attribute posts.body.", …
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn plan_schema_push_with(&self, app_id: &str, schema: &Value, mode: &PushMode) -> Result<SchemaPlan> {
+        let PushMode::Overwrite { renames } = mode else {
+            let answer = host::to_value(&self.call(&|c| request::schema_push(c, app_id, schema, false)).await?);
+            return Ok(plan_of(&answer, &[]));
+        };
+        let (current, steps, attrs) = self.overwrite_plan(app_id, schema, renames).await?;
+        let names = attr_names(&attrs);
+        Ok(SchemaPlan { steps: jobs::push_steps(&steps, &[], &names), new_schema: schema.clone(), current_schema: current })
+    }
+
+    /// The app's API schema, the steps of an overwrite push of `schema` onto it, and its
+    /// attributes. The renames and the schema's shape are checked before anything is sent.
+    async fn overwrite_plan(&self, app_id: &str, schema: &Value, renames: &[String]) -> Result<(Value, Vec<Value>, Vec<Value>)> {
+        let renames = Renames::parse(&renames.iter().map(String::as_str).collect::<Vec<_>>())?;
+        crate::Schema::from_json(&schema)?;
+        let current = self.get_schema(app_id).await?;
+        let (steps, attrs) = migrate::overwrite_steps(&current, schema, &renames, &mut crate::id)?;
+        Ok((current, steps, attrs))
+    }
+
+    /// Pushes `schema` additively: nothing is deleted or renamed. The returned stream yields a
+    /// summary after each poll of the push's background jobs, then [`PushEvent::Done`].
     pub fn schema_push(&self, app_id: &str, schema: &Value) -> SchemaPush {
+        self.schema_push_with(app_id, schema, PushMode::Additive)
+    }
+
+    /// Pushes `schema` in `mode` ([`PushMode::Overwrite`] deletes what `schema` lacks and
+    /// renames as told), as [`Platform::schema_push`].
+    pub fn schema_push_with(&self, app_id: &str, schema: &Value, mode: PushMode) -> SchemaPush {
         let slot = Rc::new(RefCell::new(PushSlot::default()));
         let shared = slot.clone();
         let (platform, app_id, schema) = (self.clone(), app_id.to_owned(), schema.clone());
         self.transport.spawn(Box::pin(async move {
             let sink = shared.clone();
-            let result = platform.push(&app_id, &schema, &mut |summary| sink.borrow_mut().push(PushEvent::Progress(summary))).await;
+            let progress = &mut |summary| sink.borrow_mut().push(PushEvent::Progress(summary));
+            let result = platform.push(&app_id, &schema, &mode, progress).await;
             shared.borrow_mut().push(PushEvent::Done(result));
         }));
         SchemaPush { slot }
     }
 
-    async fn push(&self, app_id: &str, schema: &Value, progress: &mut dyn FnMut(PushSummary)) -> Result<(PushSummary, Value)> {
-        let answer = host::to_value(&self.call(&|c| request::schema_push(c, app_id, schema, true)).await?);
+    async fn push(&self, app_id: &str, schema: &Value, mode: &PushMode, progress: &mut dyn FnMut(PushSummary)) -> Result<(PushSummary, Value)> {
+        let (answer, attrs) = match mode {
+            PushMode::Additive => (self.call(&|c| request::schema_push(c, app_id, schema, true)).await?, Vec::new()),
+            PushMode::Overwrite { renames } => {
+                let (_, steps, attrs) = self.overwrite_plan(app_id, schema, renames).await?;
+                (self.call(&|c| request::apply_steps(c, app_id, &steps)).await?, attrs)
+            }
+        };
+        let answer = host::to_value(&answer);
         let steps = answer.get("steps").and_then(Value::as_array).map(<[Value]>::to_vec).unwrap_or_default();
         let group = answer.get("indexing-jobs").filter(|jobs| !jobs.is_null());
         let mut jobs = group.and_then(|g| g.get("jobs")).map_or_else(Vec::new, Job::list);
-        let names = |_: &str| None;
+        let names = attr_names(&attrs);
         if let Some(group_id) = group.and_then(|g| g.get("group-id")).and_then(Value::as_str) {
             let mut polling = JobPolling::default();
             while !jobs.iter().all(Job::is_done) {
@@ -470,18 +520,22 @@ fn decode_value<R: DeserializeOwned>(value: Value) -> Result<R> {
     host::decode(host::from_value(&value))
 }
 
-/// A plan answer as a [`SchemaPlan`].
-fn plan_of(answer: &Value, jobs: &[Job]) -> SchemaPlan {
-    let steps = answer.get("steps").and_then(Value::as_array).unwrap_or_default();
-    let current_attrs = answer.get("current-attrs").and_then(Value::as_array).unwrap_or_default();
-    let names = |id: &str| {
-        let attr = current_attrs.iter().find(|attr| attr.get("id").and_then(Value::as_str) == Some(id))?;
+/// `etype.label` of a current attribute by its id (what a `delete-attr` step names).
+fn attr_names(attrs: &[Value]) -> impl Fn(&str) -> Option<String> + '_ {
+    |id: &str| {
+        let attr = attrs.iter().find(|attr| attr.get("id").and_then(Value::as_str) == Some(id))?;
         let ident = attr.get("forward-identity")?.as_array()?;
         let mut name = String::from(ident.get(1)?.as_str()?);
         name.push('.');
         name.push_str(ident.get(2)?.as_str()?);
         Some(name)
-    };
+    }
+}
+
+/// A plan answer as a [`SchemaPlan`].
+fn plan_of(answer: &Value, jobs: &[Job]) -> SchemaPlan {
+    let steps = answer.get("steps").and_then(Value::as_array).unwrap_or_default();
+    let names = attr_names(answer.get("current-attrs").and_then(Value::as_array).unwrap_or_default());
     SchemaPlan {
         steps: jobs::push_steps(steps, jobs, &names),
         new_schema: answer.get("new-schema").cloned().unwrap_or(Value::Null),

@@ -21,7 +21,7 @@ use crate::host::Json;
 use crate::http::HttpRequest;
 use crate::platform::jobs::{Job, PushStep, PushSummary};
 use crate::platform::oauth::{self, CodeProof};
-use crate::platform::{self as request, Include, NewApp, PlatformAuth, PlatformConfig};
+use crate::platform::{self as request, Include, NewApp, PlatformAuth, PlatformConfig, PushMode};
 use crate::{Error, Value};
 
 /// The wasm side of `new PlatformApi(...)`: one server, one set of credentials (shared by the
@@ -85,17 +85,20 @@ fn credentials(auth: &JsValue) -> Result<PlatformAuth, Error> {
     }
 }
 
-/// What a push takes: `{ schema }`. `overwrite: true` (a push that deletes and renames, planned
-/// by the official client itself) is refused, as are `renames` without it (the official error).
-fn push_schema(body: &JsValue) -> Result<Value, Error> {
-    let overwrite = get(body, "overwrite")?.is_truthy();
-    if overwrite {
-        return Err(Error::invalid("overwrite", "`overwrite: true` is not supported yet by instant-edge: push without it (additive)"));
-    }
-    if !get(body, "renames")?.is_undefined() {
+/// What a push takes: `{ schema, overwrite?, renames? }` (`renames`, an array of `from:to`
+/// strings, only with `overwrite: true`: the official error otherwise).
+fn push_schema(body: &JsValue) -> Result<(Value, PushMode), Error> {
+    let renames = get(body, "renames")?;
+    let mode = if get(body, "overwrite")?.is_truthy() {
+        let list = if is_absent(&renames) { js_sys::Array::new() } else { renames.dyn_into().map_err(|_| Error::invalid("renames", "must be an array of strings"))? };
+        let renames = list.iter().map(|command| command.as_string().ok_or_else(|| Error::invalid("renames", "must be an array of strings")));
+        PushMode::Overwrite { renames: renames.collect::<Result<_, _>>()? }
+    } else if Reflect::has(body, &JsValue::from_str("renames")).unwrap_or(false) {
         return Err(Error::invalid("renames", "If you pass in `renames`, you _must_ pass in `overwrite: true`"));
-    }
-    json_value(&get(body, "schema")?, "schema")
+    } else {
+        PushMode::Additive
+    };
+    Ok((json_value(&get(body, "schema")?, "schema")?, mode))
 }
 
 /// A job as the server spells it (`pkg/src/platform.js` gives it the official `formatJob`
@@ -296,14 +299,18 @@ impl Platform {
         })
     }
 
-    /// `{ newSchema, currentSchema, steps }` of the server's plan for `{ schema }` (API schemas;
-    /// each step `[type, friendlyDescription, params, null]`).
+    /// `{ newSchema, currentSchema, steps }` of the plan for `{ schema, overwrite?, renames? }`
+    /// (API schemas, but `newSchema` is `null` for an overwrite plan; each step `[type,
+    /// friendlyDescription, params, null]`).
     #[wasm_bindgen(js_name = planSchemaPush)]
     pub fn plan_schema_push(&self, app_id: JsValue, body: JsValue) -> Promise {
         let handle = self.handle.clone();
         promise(async move {
-            let (app_id, schema) = (text_arg(&app_id, "appId")?, push_schema(&body)?);
-            let plan = handle.plan_schema_push(&app_id, &schema).await?;
+            let (app_id, (schema, mode)) = (text_arg(&app_id, "appId")?, push_schema(&body)?);
+            let mut plan = handle.plan_schema_push_with(&app_id, &schema, &mode).await?;
+            if mode != PushMode::Additive {
+                plan.new_schema = Value::Null;
+            }
             Ok(host::from_value(&Value::object([
                 ("newSchema", plan.new_schema),
                 ("currentSchema", plan.current_schema),
@@ -312,15 +319,15 @@ impl Platform {
         })
     }
 
-    /// Pushes `{ schema }`: `onProgress(summary)` after each poll of its jobs, then
+    /// Pushes `{ schema, overwrite?, renames? }`: `onProgress(summary)` after each poll of its jobs, then
     /// `[summary, schema]` (the app's API schema after the push); a summary is
     /// `[friendlyDescription, steps]`.
     #[wasm_bindgen(js_name = schemaPush)]
     pub fn schema_push(&self, app_id: JsValue, body: JsValue, on_progress: Function) -> Promise {
         let handle = self.handle.clone();
         promise(async move {
-            let (app_id, schema) = (text_arg(&app_id, "appId")?, push_schema(&body)?);
-            let mut push = handle.schema_push(&app_id, &schema);
+            let (app_id, (schema, mode)) = (text_arg(&app_id, "appId")?, push_schema(&body)?);
+            let mut push = handle.schema_push_with(&app_id, &schema, mode);
             while let Some(event) = push.next().await {
                 match event {
                     PushEvent::Progress(summary) => {

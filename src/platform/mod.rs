@@ -1,6 +1,7 @@
 //! The Platform API (spec platform §1–§4), pure: its configuration and credentials, the
-//! requests `@instantdb/platform` 1.0.67 sends (paths, headers, bodies), and, in [`jobs`], the
-//! background-job summaries of a schema push. [`crate::client::platform`] sends them.
+//! requests `@instantdb/platform` 1.0.67 sends (paths, headers, bodies), in [`jobs`] the
+//! background-job summaries of a schema push, and in [`migrate`] the client-side plan of an
+//! overwrite push. [`crate::client::platform`] sends them.
 //!
 //! Departures from the official client, each a defect listed in spec platform §7: ids are
 //! checked (a UUID) before they are pasted into a path, and the `token-info` request marks its
@@ -10,7 +11,10 @@ use crate::prelude::*;
 use core::fmt;
 
 pub mod jobs;
+pub mod collate;
+pub mod migrate;
 pub mod oauth;
+pub mod schema_def;
 
 use crate::error::{Error, Result};
 use crate::http::{encode_uri_component, HttpRequest, Payload};
@@ -138,6 +142,28 @@ pub struct Include {
     pub perms: bool,
     /// The app's schema (`schema`, the server's API form).
     pub schema: bool,
+}
+
+/// How a schema push treats what the app has and the pushed schema lacks.
+///
+/// ```
+/// use instant_edge::platform::PushMode;
+/// let mode = PushMode::Overwrite { renames: vec!["posts.name:posts.title".into()] };
+/// assert_ne!(mode, PushMode::default());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum PushMode {
+    /// Add and change only (the server plans it): nothing is deleted or renamed.
+    #[default]
+    Additive,
+    /// Make the app's schema the pushed one: what it lacks is deleted, and each rename command
+    /// (`"posts.name:posts.title"`, `from:to`) renames instead of deleting and adding. Planned
+    /// on the client from the app's current schema ([`migrate`]), as the official client plans
+    /// `overwrite: true`.
+    Overwrite {
+        /// `from:to` commands, each side `entity.label` (a link by either of its sides).
+        renames: Vec<String>,
+    },
 }
 
 /// How many times a call refreshes an expired OAuth access token and tries again (the official
@@ -341,6 +367,16 @@ pub fn schema_push(config: &PlatformConfig, app_id: &str, schema: &Value, apply:
         ("supports_background_updates", Payload::Value(Value::Bool(true))),
     ]);
     let path = app_path(app_id, if apply { "/schema/push/apply" } else { "/schema/push/plan" })?;
+    authed(config, "POST", &path, Some(body))
+}
+
+/// `POST /dash/apps/<id>/schema/steps/apply` with `{steps}`: the steps of an overwrite push,
+/// planned on the client ([`migrate::overwrite_steps`]).
+pub fn apply_steps(config: &PlatformConfig, app_id: &str, steps: &[Value]) -> Result<HttpRequest> {
+    let mut path = String::from("/dash/apps/");
+    path.push_str(id_segment("appId", app_id)?);
+    path.push_str("/schema/steps/apply");
+    let body = Payload::Object(vec![("steps", Payload::Value(Value::Array(steps.to_vec())))]);
     authed(config, "POST", &path, Some(body))
 }
 

@@ -243,11 +243,9 @@ test('bad input is refused before any request, as invalid-argument errors', asyn
       assert.equal(error.status, 0);
       assert.match(error.message, new RegExp(`^invalid ${what}:`));
     }
-    const overwrite = await failure(ours.planSchemaPush(crypto.randomUUID(), { schema: next, overwrite: true }));
+    const overwrite = await failure(ours.planSchemaPush(crypto.randomUUID(), { schema: next, overwrite: true, renames: ['a.b'] }));
     assert.equal(overwrite.kind, 'invalid-argument');
-    assert.match(overwrite.message, /not supported yet/);
-    const pushed = await failure(ours.schemaPush(crypto.randomUUID(), { schema: next, overwrite: true }));
-    assert.match(pushed.message, /not supported yet/);
+    assert.match(overwrite.message, /^invalid renames: Invalid rename command/);
     const renames = await failure(ours.planSchemaPush(crypto.randomUUID(), { schema: next, renames: ['a.b:a.c'] }));
     assert.match(renames.message, /you _must_ pass in `overwrite: true`/);
     // A failed push watched only through `subscribe` is not an unhandled rejection.
@@ -255,7 +253,7 @@ test('bad input is refused before any request, as invalid-argument errors', asyn
     const onUnhandled = (reason) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     const observed = [];
-    ours.schemaPush(crypto.randomUUID(), { schema: next, overwrite: true }).subscribe({ error: (e) => observed.push(e) });
+    ours.schemaPush(crypto.randomUUID(), { schema: next, overwrite: true, renames: 'a.b:a.c' }).subscribe({ error: (e) => observed.push(e) });
     await new Promise((resolve) => setTimeout(resolve, 50));
     process.off('unhandledRejection', onUnhandled);
     assert.equal(observed.length, 1);
