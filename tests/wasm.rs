@@ -454,6 +454,24 @@ async fn platform_apps_and_perms_from_rust() {
     let body = schema_now.get("blobs").and_then(|b| b.get("notes")).and_then(|n| n.get("body")).cloned().unwrap_or(Value::Null);
     assert_eq!(body.get("unique?"), Some(&Value::Bool(true)));
 
+    // An overwrite push planned here: `body` renamed to `text` (its data kept), `title` deleted.
+    let overwrite = instant_edge::platform::PushMode::Overwrite { renames: vec!["notes.body:notes.text".into()] };
+    let last = value!({ "entities": { "notes": { "attrs": { "text": (attr(true, true)) }, "links": {} } }, "links": {}, "rooms": {} });
+    let plan = platform.plan_schema_push_with(&app.id, &last, &overwrite).await.unwrap();
+    let said: Vec<&str> = plan.steps.iter().map(|s| s.description.as_str()).collect();
+    assert_eq!(said, ["Delete attribute notes.title.", "Update attribute notes.text."]);
+    let (summary, schema_now) = platform.schema_push_with(&app.id, &last, overwrite).finish().await.unwrap();
+    assert_eq!(summary.description, "Finished 2 schema operations.");
+    let notes_now = schema_now.get("blobs").and_then(|b| b.get("notes")).and_then(Value::as_object).unwrap();
+    let mut labels: Vec<&str> = notes_now.iter().map(|(k, _)| k.as_str()).collect();
+    labels.sort();
+    assert_eq!(labels, ["id", "text"]);
+    let notes: Value = db.query(&obj([("notes", Value::empty_object())])).await.unwrap();
+    let text = notes.get("notes").and_then(Value::as_array).and_then(|n| n.first()).and_then(|n| n.get("text")).cloned();
+    assert_eq!(text, Some(Value::from("hello")));
+    let malformed = instant_edge::platform::PushMode::Overwrite { renames: vec!["x".into()] };
+    assert_eq!(platform.plan_schema_push_with(&app.id, &last, &malformed).await.unwrap_err().kind(), "invalid-argument");
+
     platform.delete_app(&app.id).await.unwrap();
     let gone = platform.get_app(&app.id, Include::default()).await.unwrap_err();
     assert_eq!(gone.message(), "Record not found: app");

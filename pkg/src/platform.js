@@ -329,11 +329,11 @@ export class PlatformApi {
   planSchemaPush(appId, body) {
     return this.#call(
       (w) => w.planSchemaPush(appId, body),
-      (r) => ({
+      ([plan, said]) => ({
         // An overwrite plan is made here, from the schema given: the official answers it.
-        newSchema: r.newSchema === null ? body.schema : apiSchemaToInstantSchemaDef(r.newSchema),
-        currentSchema: apiSchemaToInstantSchemaDef(r.currentSchema),
-        steps: r.steps.map(step),
+        newSchema: plan['new-schema'] === null ? body.schema : apiSchemaToInstantSchemaDef(plan['new-schema']),
+        currentSchema: apiSchemaToInstantSchemaDef(plan['current-schema']),
+        steps: plan.steps.map(([type, params], k) => step([type, said[k], params])),
       }),
     );
   }

@@ -26,8 +26,8 @@ use crate::error::{Error, Result};
 use crate::host::{self, DefaultTransport, Json, Task, Transport};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::platform::jobs::{self, Job, JobPolling, PushStep, PushSummary};
-use crate::platform::oauth::{self, CodeProof, TokenGrant};
 use crate::platform::migrate::{self, Renames};
+use crate::platform::oauth::{self, CodeProof, TokenGrant};
 use crate::platform::{self as request, Include, NewApp, PlatformAuth, PlatformConfig, PushMode};
 use crate::response;
 use crate::Value;
@@ -327,7 +327,13 @@ impl<T: Transport> Platform<T> {
         SchemaPush { slot }
     }
 
-    async fn push(&self, app_id: &str, schema: &Value, mode: &PushMode, progress: &mut dyn FnMut(PushSummary)) -> Result<(PushSummary, Value)> {
+    async fn push(
+        &self,
+        app_id: &str,
+        schema: &Value,
+        mode: &PushMode,
+        progress: &mut dyn FnMut(PushSummary),
+    ) -> Result<(PushSummary, Value)> {
         let (answer, attrs) = match mode {
             PushMode::Additive => (self.call(&|c| request::schema_push(c, app_id, schema, true)).await?, Vec::new()),
             PushMode::Overwrite { renames } => {
@@ -521,7 +527,7 @@ fn decode_value<R: DeserializeOwned>(value: Value) -> Result<R> {
 }
 
 /// `etype.label` of a current attribute by its id (what a `delete-attr` step names).
-fn attr_names(attrs: &[Value]) -> impl Fn(&str) -> Option<String> + '_ {
+pub(crate) fn attr_names(attrs: &[Value]) -> impl Fn(&str) -> Option<String> + '_ {
     |id: &str| {
         let attr = attrs.iter().find(|attr| attr.get("id").and_then(Value::as_str) == Some(id))?;
         let ident = attr.get("forward-identity")?.as_array()?;

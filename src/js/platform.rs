@@ -19,7 +19,7 @@ use crate::client::platform::{self as client, Platform as Handle, PushEvent};
 use crate::host::wasm::{self as host, get, read_argument};
 use crate::host::Json;
 use crate::http::HttpRequest;
-use crate::platform::jobs::{Job, PushStep, PushSummary};
+use crate::platform::jobs::{self, Job, PushStep, PushSummary};
 use crate::platform::oauth::{self, CodeProof};
 use crate::platform::{self as request, Include, NewApp, PlatformAuth, PlatformConfig, PushMode};
 use crate::{Error, Value};
@@ -90,8 +90,13 @@ fn credentials(auth: &JsValue) -> Result<PlatformAuth, Error> {
 fn push_schema(body: &JsValue) -> Result<(Value, PushMode), Error> {
     let renames = get(body, "renames")?;
     let mode = if get(body, "overwrite")?.is_truthy() {
-        let list = if is_absent(&renames) { js_sys::Array::new() } else { renames.dyn_into().map_err(|_| Error::invalid("renames", "must be an array of strings"))? };
-        let renames = list.iter().map(|command| command.as_string().ok_or_else(|| Error::invalid("renames", "must be an array of strings")));
+        let list = if is_absent(&renames) {
+            js_sys::Array::new()
+        } else {
+            renames.dyn_into().map_err(|_| Error::invalid("renames", "must be an array of strings"))?
+        };
+        let renames =
+            list.iter().map(|command| command.as_string().ok_or_else(|| Error::invalid("renames", "must be an array of strings")));
         PushMode::Overwrite { renames: renames.collect::<Result<_, _>>()? }
     } else if Reflect::has(body, &JsValue::from_str("renames")).unwrap_or(false) {
         return Err(Error::invalid("renames", "If you pass in `renames`, you _must_ pass in `overwrite: true`"));
@@ -299,23 +304,34 @@ impl Platform {
         })
     }
 
-    /// `{ newSchema, currentSchema, steps }` of the plan for `{ schema, overwrite?, renames? }`
-    /// (API schemas, but `newSchema` is `null` for an overwrite plan; each step `[type,
-    /// friendlyDescription, params, null]`).
+    /// The plan for `{ schema, overwrite?, renames? }`: `[plan, descriptions]`, `plan` as the
+    /// server answers it (`{ "new-schema", "current-schema", steps }`, API schemas; `new-schema`
+    /// null for an overwrite plan, made here) and each step's `friendlyDescription`. The server's
+    /// answer goes back to JS as the host parsed it: only its steps and attributes are read here
+    /// (converting a 250 KB plan both ways cost more than the server took to make it).
     #[wasm_bindgen(js_name = planSchemaPush)]
     pub fn plan_schema_push(&self, app_id: JsValue, body: JsValue) -> Promise {
         let handle = self.handle.clone();
         promise(async move {
             let (app_id, (schema, mode)) = (text_arg(&app_id, "appId")?, push_schema(&body)?);
-            let mut plan = handle.plan_schema_push_with(&app_id, &schema, &mode).await?;
-            if mode != PushMode::Additive {
-                plan.new_schema = Value::Null;
-            }
-            Ok(host::from_value(&Value::object([
-                ("newSchema", plan.new_schema),
-                ("currentSchema", plan.current_schema),
-                ("steps", Value::Array(plan.steps.iter().map(step_value).collect())),
-            ])))
+            let (plan, described) = if mode == PushMode::Additive {
+                let answer = handle.call(&|c| request::schema_push(c, &app_id, &schema, false)).await?;
+                let (steps, attrs) = (host::to_value(&get(&answer, "steps")?), host::to_value(&get(&answer, "current-attrs")?));
+                let names = client::attr_names(attrs.as_array().unwrap_or_default());
+                let described = jobs::push_steps(steps.as_array().unwrap_or_default(), &[], &names);
+                (answer, described)
+            } else {
+                let plan = handle.plan_schema_push_with(&app_id, &schema, &mode).await?;
+                let steps = plan.steps.iter().map(|step| Value::Array(vec![Value::from(step.kind.as_str()), step.params.clone()]));
+                let answer = Value::object([
+                    ("new-schema", Value::Null),
+                    ("current-schema", plan.current_schema),
+                    ("steps", Value::Array(steps.collect())),
+                ]);
+                (host::from_value(&answer), plan.steps)
+            };
+            let descriptions: js_sys::Array = described.iter().map(|step| JsValue::from_str(&step.description)).collect();
+            Ok(js_sys::Array::of2(&plan, &descriptions).into())
         })
     }
 

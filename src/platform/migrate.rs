@@ -86,6 +86,16 @@ pub enum Intent {
     CheckDataType(Ident, String),
 }
 
+/// `parts` end to end (`[&str]::concat` would bring the standard library's formatting into the
+/// npm wasm through its panics: ~15 KB).
+fn join(parts: &[&str]) -> String {
+    let mut text = String::new();
+    for part in parts {
+        text.push_str(part);
+    }
+    text
+}
+
 fn schema_error(message: String) -> Error {
     Error::Validation { class: ValidationClass::Schema, message }
 }
@@ -133,7 +143,7 @@ impl Renames {
     }
 
     /// The `from` of the command whose `to` is `lookup`.
-    fn from_of(&self, lookup: &str) -> Option<&str> {
+    fn source_of(&self, lookup: &str) -> Option<&str> {
         self.0.iter().find(|(to, _)| to == lookup).map(|(_, from)| from.as_str())
     }
 
@@ -143,7 +153,7 @@ impl Renames {
         lookup.push('.');
         lookup.push_str(created);
         // Only the label of `from` counts: its entity is not read.
-        let from = self.from_of(&lookup)?.rsplit('.').next()?;
+        let from = self.source_of(&lookup)?.rsplit('.').next()?;
         missing.iter().find(|name| *name == from).cloned()
     }
 
@@ -151,7 +161,7 @@ impl Renames {
     /// of its two sides that a command names decides, and a removed link matches when either
     /// of its sides is that command's `from`.
     fn link(&self, created: &str, missing: &[String]) -> Option<String> {
-        let from = created.split("<->").take(2).find_map(|side| self.from_of(side))?;
+        let from = created.split("<->").take(2).find_map(|side| self.source_of(side))?;
         let names = |identity: &str| identity.split("<->").take(2).any(|side| side == from);
         if names(created) {
             return None;
@@ -213,28 +223,44 @@ pub fn validate_schema(schema: &Schema, catalog: &SystemCatalog) -> Result<()> {
         for attr in &entity.attrs {
             if !matches!(attr.value_type.as_deref(), Some("string" | "number" | "boolean" | "date" | "json")) {
                 let message = [&entity.name, ".", &attr.name, " has no valueType the server knows (string, number, boolean, date or json)"];
-                return Err(Error::invalid("schema", message.concat()));
+                return Err(Error::invalid("schema", join(&message)));
             }
         }
     }
     for link in &schema.links {
         if [&link.forward.has, &link.reverse.has].iter().any(|has| !matches!(has.as_str(), "one" | "many")) {
-            return Err(Error::invalid("schema", ["link ", &link.name, ": `has` must be \"one\" or \"many\" on both sides"].concat()));
+            return Err(Error::invalid("schema", join(&["link ", &link.name, ": `has` must be \"one\" or \"many\" on both sides"])));
         }
     }
     for entity in schema.entities.iter().filter(|entity| entity.name.starts_with('$')) {
         let etype = &entity.name;
         if !catalog.has_entity(etype) {
-            let message = ["The $ keyword is reserved for system namespaces.\nYou can't create '", etype, "'. Perhaps call it '", &etype[1..], "' instead?"];
-            return Err(schema_error(message.concat()));
+            let unprefixed = etype.strip_prefix('$').unwrap_or(etype);
+            let message = [
+                "The $ keyword is reserved for system namespaces.\nYou can't create '",
+                etype,
+                "'. Perhaps call it '",
+                unprefixed,
+                "' instead?",
+            ];
+            return Err(schema_error(join(&message)));
         }
         if let Some(attr) = entity.attrs.iter().find(|attr| !catalog.has(etype, &attr.name) && attr.required) {
             let (name, value_type) = (&attr.name, attr.value_type.as_deref().unwrap_or("json"));
             let message = [
-                "The '", etype, "' namespace is managed by the system and can't modify required constraints yet.\nMake sure to set ", etype, ".", name,
-                " as optional.\n i.e { ", name, ": i.", value_type, "().optional() }",
+                "The '",
+                etype,
+                "' namespace is managed by the system and can't modify required constraints yet.\nMake sure to set ",
+                etype,
+                ".",
+                name,
+                " as optional.\n i.e { ",
+                name,
+                ": i.",
+                value_type,
+                "().optional() }",
             ];
-            return Err(schema_error(message.concat()));
+            return Err(schema_error(join(&message)));
         }
     }
     for link in &schema.links {
@@ -242,19 +268,27 @@ pub fn validate_schema(schema: &Schema, catalog: &SystemCatalog) -> Result<()> {
         if catalog.has_entity(&forward.on) && !catalog.has(&forward.on, &forward.label) && forward.required {
             let (on, label) = (&forward.on, &forward.label);
             let message = [
-                "The ", on, " namespace is managed by the system and can't modify required constraints yet.\nMake sure to set ", on, label,
-                " as 'optional'.\n i.e { 'on': '", on, "', 'label': ", label, ", 'required': false }",
+                "The ",
+                on,
+                " namespace is managed by the system and can't modify required constraints yet.\nMake sure to set ",
+                on,
+                label,
+                " as 'optional'.\n i.e { 'on': '",
+                on,
+                "', 'label': ",
+                label,
+                ", 'required': false }",
             ];
-            return Err(schema_error(message.concat()));
+            return Err(schema_error(join(&message)));
         }
-        let display = [&forward.on, &forward.label, " -> ", &reverse.on, &reverse.label].concat();
+        let display = join(&[&forward.on, &forward.label, " -> ", &reverse.on, &reverse.label]);
         let cascade_on_many = |side: &crate::schema::LinkSide| side.has == "many" && side.on_delete.as_deref() == Some("cascade");
         if cascade_on_many(forward) || cascade_on_many(reverse) {
-            return Err(schema_error([&display, " has onDelete: \"cascade\" with has: \"many\""].concat()));
+            return Err(schema_error(join(&[&display, " has onDelete: \"cascade\" with has: \"many\""])));
         }
         for on in [&forward.on, &reverse.on] {
             if schema.entity(on).is_none() {
-                return Err(schema_error([&display, " connects to non existing entity \"", on, "\"."].concat()));
+                return Err(schema_error(join(&[&display, " connects to non existing entity \"", on, "\"."])));
             }
         }
     }
@@ -322,7 +356,9 @@ fn compare_links(ident: &Ident, old: &Link, new: &Link, out: &mut Vec<Intent>) {
     if old.forward.required != new.forward.required {
         out.push(Intent::Constraint(if new.forward.required { "required" } else { "remove-required" }, ident.clone()));
     }
-    if old.reverse.on_delete != new.reverse.on_delete || old.forward.on_delete != new.forward.on_delete || old_cardinality != new_cardinality
+    if old.reverse.on_delete != new.reverse.on_delete
+        || old.forward.on_delete != new.forward.on_delete
+        || old_cardinality != new_cardinality
     {
         let change = AttrChange {
             cardinality: Some(new_cardinality),
@@ -336,7 +372,7 @@ fn compare_links(ident: &Ident, old: &Link, new: &Link, out: &mut Vec<Intent>) {
 
 /// `on.label<->on.label` of a link.
 fn link_identity(link: &Link) -> String {
-    [&link.forward.on, ".", &link.forward.label, "<->", &link.reverse.on, ".", &link.reverse.label].concat()
+    join(&[&link.forward.on, ".", &link.forward.label, "<->", &link.reverse.on, ".", &link.reverse.label])
 }
 
 /// What turns `old` into `new` (the official `diffSchemas`), skipping the system catalog's
@@ -409,7 +445,7 @@ pub fn diff_schemas(old: &Schema, new: &Schema, renames: &Renames, catalog: &Sys
 /// The link part of [`diff_schemas`].
 fn diff_links(old: &Schema, new: &Schema, renames: &Renames, catalog: &SystemCatalog, out: &mut Vec<Intent>) {
     let user = |link: &&Link| !catalog.has(&link.forward.on, &link.forward.label);
-    let group_key = |link: &Link| [&link.forward.on, "<->", &link.reverse.on].concat();
+    let group_key = |link: &Link| join(&[&link.forward.on, "<->", &link.reverse.on]);
     let mut groups: Vec<(String, Vec<&Link>, Vec<&Link>)> = Vec::new();
     for (links, is_new) in [(&old.links, false), (&new.links, true)] {
         for link in links.iter().filter(user) {
@@ -422,7 +458,11 @@ fn diff_links(old: &Schema, new: &Schema, renames: &Renames, catalog: &SystemCat
                 }
             };
             let group = &mut groups[index];
-            if is_new { group.2.push(link) } else { group.1.push(link) }
+            if is_new {
+                group.2.push(link)
+            } else {
+                group.1.push(link)
+            }
         }
     }
     for (_, old_links, new_links) in &groups {
@@ -467,7 +507,7 @@ fn existing<'a>(ident: &Ident, attrs: &'a [Value]) -> Result<&'a Value> {
     attrs
         .iter()
         .find(|attr| names(attr))
-        .ok_or_else(|| Error::invalid("schema", ["Attribute ", &ident.namespace, ".", &ident.attr_name, " not found"].concat()))
+        .ok_or_else(|| Error::invalid("schema", join(&["Attribute ", &ident.namespace, ".", &ident.attr_name, " not found"])))
 }
 
 fn field(attr: &Value, key: &str) -> Value {
@@ -603,4 +643,101 @@ pub fn overwrite_steps(
     let intents = diff_schemas(&old, &new, renames, &catalog);
     let steps = convert_steps(&intents, &attrs, fresh_id)?;
     Ok((steps, attrs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value;
+
+    fn schema(json: Value) -> Schema {
+        Schema::from_json(&&json).unwrap()
+    }
+
+    fn string() -> Value {
+        value!({ "valueType": "string", "required": true, "isIndexed": false, "config": { "indexed": false, "unique": false } })
+    }
+
+    fn link(forward: (&str, &str, &str), reverse: (&str, &str, &str)) -> Value {
+        value!({ "forward": { "on": (forward.0), "has": (forward.1), "label": (forward.2) }, "reverse": { "on": (reverse.0), "has": (reverse.1), "label": (reverse.2) } })
+    }
+
+    fn posts(attrs: Value, links: Value) -> Schema {
+        schema(value!({ "entities": { "posts": { "attrs": (attrs) }, "comments": { "attrs": {} } }, "links": (links) }))
+    }
+
+    #[test]
+    fn a_link_is_renamed_by_either_of_its_sides_and_other_commands_are_ignored() {
+        let old = posts(value!({}), value!({ "l": (link(("posts", "many", "comments"), ("comments", "one", "post"))) }));
+        let new = posts(value!({}), value!({ "l": (link(("posts", "many", "replies"), ("comments", "one", "post"))) }));
+        for command in ["posts.comments:posts.replies", "posts.comments:comments.post"] {
+            let intents = diff_schemas(&old, &new, &Renames::parse(&[command, "a.b:c.d"]).unwrap(), &SystemCatalog::default());
+            let [Intent::UpdateAttr(ident, change)] = &intents[..] else { panic!("{command}: {intents:?}") };
+            assert_eq!((ident.attr_name.as_str(), change.forward.as_ref().map(|f| f.attr_name.as_str())), ("comments", Some("replies")));
+        }
+        let intents = diff_schemas(&old, &new, &Renames::default(), &SystemCatalog::default());
+        assert!(matches!(&intents[..], [Intent::DeleteAttr(_), Intent::AddAttr(_)]), "without a command: {intents:?}");
+    }
+
+    #[test]
+    fn a_rename_to_itself_still_creates_the_attribute() {
+        let old = posts(value!({ "name": (string()) }), value!({}));
+        let new = posts(value!({ "title": (string()) }), value!({}));
+        let intents = diff_schemas(&old, &new, &Renames::parse(&["posts.title:posts.title"]).unwrap(), &SystemCatalog::default());
+        assert!(
+            matches!(&intents[..], [Intent::DeleteAttr(d), Intent::AddAttr(a)] if d.attr_name == "name" && a.ident.attr_name == "title")
+        );
+    }
+
+    #[test]
+    fn steps_carry_the_current_ids_and_a_cascade_is_never_removed() {
+        let attrs = [value!({ "id": "a1", "forward-identity": ["f1", "posts", "author"], "reverse-identity": ["r1", "users", "posts"] })];
+        let ident = Ident::new("posts", "author");
+        let rename = AttrChange { forward: Some(Ident::new("posts", "writer")), cardinality: Some("one"), ..AttrChange::default() };
+        let uncascade =
+            AttrChange { cardinality: Some("one"), on_delete: None, on_delete_reverse: Some(String::new()), ..AttrChange::default() };
+        let intents = [Intent::UpdateAttr(ident.clone(), rename), Intent::UpdateAttr(ident.clone(), uncascade), Intent::DeleteAttr(ident)];
+        let steps = convert_steps(&intents, &attrs, &mut || unreachable!()).unwrap();
+        assert_eq!(
+            steps,
+            [
+                value!(["update-attr", { "id": "a1", "forward-identity": ["a1", "posts", "writer"], "cardinality": "one" }]),
+                value!(["update-attr", { "id": "a1", "cardinality": "one" }]),
+                value!(["delete-attr", "a1"]),
+            ]
+        );
+        let missing = convert_steps(&[Intent::DeleteAttr(Ident::new("posts", "gone"))], &attrs, &mut || unreachable!()).unwrap_err();
+        assert_eq!(missing.message(), "invalid schema: Attribute posts.gone not found");
+    }
+
+    #[test]
+    fn a_new_required_unique_indexed_attribute_is_four_steps() {
+        let attr = value!({ "valueType": "number", "required": true, "isIndexed": true, "config": { "indexed": true, "unique": true } });
+        let intents = diff_schemas(
+            &posts(value!({}), value!({})),
+            &posts(value!({ "rank": (attr) }), value!({})),
+            &Renames::default(),
+            &SystemCatalog::default(),
+        );
+        let steps = convert_steps(&intents, &[], &mut || "n1".into()).unwrap();
+        let kinds: Vec<&str> = steps.iter().filter_map(|s| s.as_array()?.first()?.as_str()).collect();
+        assert_eq!(kinds, ["add-attr", "unique", "required", "index"]);
+        let added = steps[0].as_array().unwrap()[1].clone();
+        assert_eq!(added.get("checked-data-type"), Some(&Value::from("number")));
+        assert_eq!((added.get("unique?"), added.get("on-delete")), (Some(&Value::Bool(false)), None));
+    }
+
+    #[test]
+    fn what_the_diff_cannot_read_is_refused() {
+        let untyped = posts(value!({ "title": { "required": true } }), value!({}));
+        assert_eq!(validate_schema(&untyped, &SystemCatalog::default()).unwrap_err().kind(), "invalid-argument");
+        let bad_has = posts(value!({}), value!({ "l": (link(("posts", "some", "c"), ("comments", "one", "p"))) }));
+        assert_eq!(validate_schema(&bad_has, &SystemCatalog::default()).unwrap_err().kind(), "invalid-argument");
+        let dangling = posts(value!({}), value!({ "l": (link(("posts", "one", "c"), ("nowhere", "many", "p"))) }));
+        let error = validate_schema(&dangling, &SystemCatalog::default()).unwrap_err();
+        assert_eq!(
+            (error.kind(), error.message().as_str()),
+            ("schema-validation", "postsc -> nowherep connects to non existing entity \"nowhere\".")
+        );
+    }
 }

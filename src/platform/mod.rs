@@ -10,8 +10,8 @@
 use crate::prelude::*;
 use core::fmt;
 
-pub mod jobs;
 pub mod collate;
+pub mod jobs;
 pub mod migrate;
 pub mod oauth;
 pub mod schema_def;

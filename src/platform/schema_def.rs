@@ -4,16 +4,15 @@
 //! system catalog's identities. Pure.
 
 use crate::prelude::*;
-use alloc::collections::{BTreeMap, BTreeSet};
 
-use super::collate::{js_key_order, locale_compare};
+use super::collate::{insertion_sort, js_key_order, locale_compare};
 use crate::Value;
 
 /// An object's entries sorted as the official `sortedEntries` sorts them (`localeCompare`).
 fn sorted(object: Option<&Value>) -> Vec<(&str, &Value)> {
     let mut entries: Vec<(&str, &Value)> =
         object.and_then(Value::as_object).unwrap_or_default().iter().map(|(k, v)| (k.as_str(), v)).collect();
-    entries.sort_by(|(a, _), (b, _)| locale_compare(a, b));
+    insertion_sort(&mut entries, &|(a, _), (b, _)| locale_compare(a, b));
     entries
 }
 
@@ -42,10 +41,7 @@ fn ident_part<'a>(attr: &'a Value, key: &str, index: usize) -> Option<&'a str> {
 /// valueType `json`, without one), then `unique?`, `index?`, `required?`.
 fn attr_def(attr: &Value) -> Value {
     let checked = attr.get("checked-data-type").and_then(Value::as_str).filter(|t| !t.is_empty());
-    let value_type = match checked {
-        Some(t @ ("string" | "number" | "boolean" | "date" | "json")) => t,
-        _ => "json",
-    };
+    let value_type = checked.filter(|t| matches!(*t, "string" | "number" | "boolean" | "date" | "json")).unwrap_or("json");
     let derived = match checked {
         Some(t) => Value::object([("type", Value::from(t)), ("origin", Value::from("checked"))]),
         None => Value::object([("type", Value::from("any")), ("origin", Value::from("unknown"))]),
@@ -116,9 +112,10 @@ pub fn instant_schema(api: &Value) -> Value {
         let (reverse_on, reverse_label) = (ident_part(attr, "reverse-identity", 1), ident_part(attr, "reverse-identity", 2));
         let (has, reverse_has) = sides_has(attr);
         let cascade = |key: &str| attr.get(key).and_then(Value::as_str) == Some("cascade");
+        // The first letter upper-cased (ASCII: the Unicode tables would cost the npm wasm ~10 KB).
         let mut name = String::from(on.unwrap_or("undefined"));
         let mut rest = label.unwrap_or("undefined").chars();
-        name.extend(rest.next().into_iter().flat_map(char::to_uppercase));
+        name.extend(rest.next().map(|c| c.to_ascii_uppercase()));
         name.extend(rest);
         let forward = side(on, has, label, truthy(attr, "required?"), cascade("on-delete"));
         let reverse = side(reverse_on, reverse_has, reverse_label, false, cascade("on-delete-reverse"));
@@ -162,10 +159,10 @@ pub fn current_attrs(api: &Value) -> Vec<Value> {
     attrs
 }
 
-/// The identities (`etype` → labels) of the system catalog's attributes (`catalog: "system"`),
+/// The identities (`etype`, `label`) of the system catalog's attributes (`catalog: "system"`),
 /// both directions: what an overwrite push never touches.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SystemCatalog(BTreeMap<String, BTreeSet<String>>);
+pub struct SystemCatalog(Vec<(String, String)>);
 
 impl SystemCatalog {
     /// The system identities among `attrs` (the official `collectSystemCatalogIdentNames`).
@@ -177,11 +174,11 @@ impl SystemCatalog {
     /// assert!(catalog.has("$users", "email") && catalog.has_entity("$users") && !catalog.has("$users", "nick"));
     /// ```
     pub fn of(attrs: &[Value]) -> SystemCatalog {
-        let mut names: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut names = Vec::new();
         for attr in attrs.iter().filter(|attr| attr.get("catalog").and_then(Value::as_str) == Some("system")) {
             for key in ["forward-identity", "reverse-identity"] {
                 if let (Some(etype), Some(label)) = (ident_part(attr, key, 1), ident_part(attr, key, 2)) {
-                    names.entry(etype.to_owned()).or_default().insert(label.to_owned());
+                    names.push((etype.to_owned(), label.to_owned()));
                 }
             }
         }
@@ -190,11 +187,49 @@ impl SystemCatalog {
 
     /// Whether `etype.label` is a system identity.
     pub fn has(&self, etype: &str, label: &str) -> bool {
-        self.0.get(etype).is_some_and(|labels| labels.contains(label))
+        self.0.iter().any(|(e, l)| e == etype && l == label)
     }
 
     /// Whether `etype` is a system entity.
     pub fn has_entity(&self, etype: &str) -> bool {
-        self.0.contains_key(etype)
+        self.0.iter().any(|(e, _)| e == etype)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Value {
+        crate::json::to_value(&crate::parse::parse(text).unwrap())
+    }
+
+    #[test]
+    fn reads_an_api_schema_as_the_official_client_does() {
+        // An API schema and what `JSON.stringify(apiSchemaToInstantSchemaDef(it))` printed for it
+        // with @instantdb/platform 1.0.67 in Node 20: sorted by `localeCompare` (`todos` before
+        // `Users`, `2` first as an array index), types only from `checked-data-type`, link
+        // names `etype` + `Label`, entity links forward then reverse.
+        let api = parse(
+            r#"{"blobs":{"todos":{"2":{"forward-identity":["c","todos","2"]},"id":{"forward-identity":["a","todos","id"],"unique?":true,"index?":true},"Title":{"forward-identity":["b","todos","Title"],"checked-data-type":"string","required?":true,"index?":true},"n":{"forward-identity":["c","todos","n"],"unique?":true}},"$users":{"email":{"checked-data-type":"string","unique?":true}},"Users":{}},"refs":{"[\"todos\" \"owner\" \"$users\" \"todos\"]":{"forward-identity":["d","todos","owner"],"reverse-identity":["e","$users","todos"],"cardinality":"one","unique?":false,"on-delete":"cascade","required?":true},"[\"Users\" \"todos\" \"todos\" \"users\"]":{"forward-identity":["f","Users","todos"],"reverse-identity":["g","todos","users"],"cardinality":"many","unique?":true,"on-delete-reverse":"cascade"}}}"#,
+        );
+        let official = r#"{"entities":{"$users":{"attrs":{"email":{"valueType":"string","required":false,"isIndexed":false,"config":{"indexed":false,"unique":true},"metadata":{"derivedType":{"type":"string","origin":"checked"}}}},"links":{"todos":{"entityName":"todos","cardinality":"many"}}},"todos":{"attrs":{"2":{"valueType":"json","required":false,"isIndexed":false,"config":{"indexed":false,"unique":false},"metadata":{"derivedType":{"type":"any","origin":"unknown"}}},"n":{"valueType":"json","required":false,"isIndexed":false,"config":{"indexed":false,"unique":true},"metadata":{"derivedType":{"type":"any","origin":"unknown"}}},"Title":{"valueType":"string","required":true,"isIndexed":true,"config":{"indexed":true,"unique":false},"metadata":{"derivedType":{"type":"string","origin":"checked"}}}},"links":{"owner":{"entityName":"$users","cardinality":"one"},"users":{"entityName":"Users","cardinality":"one"}}},"Users":{"attrs":{},"links":{"todos":{"entityName":"todos","cardinality":"many"}}}},"links":{"todosOwner":{"forward":{"on":"todos","has":"one","label":"owner","required":true,"onDelete":"cascade"},"reverse":{"on":"$users","has":"many","label":"todos"}},"UsersTodos":{"forward":{"on":"Users","has":"many","label":"todos"},"reverse":{"on":"todos","has":"one","label":"users","onDelete":"cascade"}}},"rooms":{}}"#;
+        assert_eq!(instant_schema(&api).to_json(), official);
+        let attrs = current_attrs(&api);
+        let ids: Vec<&str> = attrs.iter().filter_map(|a| a.get("forward-identity")?.as_array()?.first()?.as_str()).collect();
+        assert_eq!(ids, ["c", "a", "b", "c", "d", "f"], "entities sorted, each entity's attributes as sent, then refs");
+    }
+
+    #[test]
+    fn the_system_catalog_is_what_the_server_marks_system() {
+        let attrs = [
+            parse(
+                r#"{"catalog":"system","forward-identity":["x","$users","linkedPrimaryUser"],"reverse-identity":["y","$users","linkedGuestUsers"]}"#,
+            ),
+            parse(r#"{"catalog":"user","forward-identity":["z","$users","nickname"]}"#),
+        ];
+        let catalog = SystemCatalog::of(&attrs);
+        assert!(catalog.has("$users", "linkedGuestUsers") && catalog.has("$users", "linkedPrimaryUser"));
+        assert!(!catalog.has("$users", "nickname") && !catalog.has_entity("posts"));
     }
 }
