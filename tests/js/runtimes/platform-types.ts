@@ -3,7 +3,7 @@
 import {
   PlatformApi, PlatformApiMissingAuthError, InstantAPIError, ProgressPromise, apiSchemaToInstantSchemaDef, i, id,
   type InProgressStepsSummary, type InstantAPISchemaPushResponse, type InstantBackgroundSchemaJob, type InstantRules,
-  OAuthHandler, InstantOAuthError, exchangeCodeForToken, exchangeRefreshToken, revokeToken, createAuthorizationUrl,
+  OAuthHandler, InstantOAuthError, SchemaValidationError, exchangeCodeForToken, exchangeRefreshToken, revokeToken, createAuthorizationUrl,
   type OAuthScope, type InstantDBOAuthAccessToken,
 } from 'instant-edge/platform';
 
@@ -36,8 +36,12 @@ async function usage(): Promise<void> {
   await api.updateApp(app.id, { title: 'Renamed' });
   const plan = await api.planSchemaPush(app.id, { schema });
   const descriptions: string[] = plan.steps.map((s) => s.friendlyDescription);
-  // @ts-expect-error: overwrite pushes are not supported
-  await api.planSchemaPush(app.id, { schema, overwrite: true });
+  await api.planSchemaPush(app.id, { schema, overwrite: true, renames: ['books.name:books.title'] });
+  // @ts-expect-error: renames only with overwrite: true
+  await api.planSchemaPush(app.id, { schema, renames: ['books.name:books.title'] });
+  // @ts-expect-error: a rename is `entity.label:entity.label`
+  await api.schemaPush(app.id, { schema, overwrite: true, renames: ['title'] });
+  const refused: Error = new SchemaValidationError('x');
   const push = api.schemaPush(app.id, { schema });
   const sub = push.subscribe({ next: (s: InProgressStepsSummary) => s.inProgressCount, error: (e: Error) => e.message });
   sub.unsubscribe();
