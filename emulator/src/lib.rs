@@ -98,6 +98,41 @@ pub struct Config {
     /// so `/platform/oauth/start` redirects with a code without a consent page; also after
     /// every reset. `None` shows the local consent page.
     pub oauth_consent_email: Option<String>,
+    /// Behaviours of the real server that are off by default (the fidelity switches); the
+    /// control surface can change them while running, `/__emulator/reset` restores these.
+    pub fidelity: Fidelity,
+}
+
+/// Fidelity switches: real-server behaviours the emulator imitates only when asked, because
+/// they are known with medium confidence or only break the official clients.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fidelity {
+    /// `POST /superadmin/apps/:id/perms` answers `{"rules": null}` when the pushed rules equal
+    /// the stored ones, as the server's upsert returns no row then (platform spec §3.8, §7
+    /// item 7). Off: the unchanged row, `{"rules": {"app_id", "code", "version"}}`.
+    pub identical_perms_null: bool,
+}
+
+impl Fidelity {
+    /// The wire form of the control surface: `{"identical-perms-null": bool}`.
+    pub fn to_wire(self) -> Value {
+        serde_json::json!({"identical-perms-null": self.identical_perms_null})
+    }
+
+    /// `self` with the keys of `body` (a JSON object of booleans) applied; unknown keys and
+    /// non-booleans are refused so a misspelt switch cannot silently do nothing.
+    pub fn updated(self, body: &Value) -> Result<Fidelity, String> {
+        let Some(fields) = body.as_object() else { return Err("the body must be a JSON object".into()) };
+        let mut fidelity = self;
+        for (key, value) in fields {
+            let Some(on) = value.as_bool() else { return Err(format!("`{key}` must be a boolean")) };
+            match key.as_str() {
+                "identical-perms-null" => fidelity.identical_perms_null = on,
+                other => return Err(format!("unknown fidelity switch `{other}`")),
+            }
+        }
+        Ok(fidelity)
+    }
 }
 
 /// The real server's SSE keep-alive interval (spec §4.1).
@@ -114,6 +149,7 @@ impl Default for Config {
             sse_keepalive_ms: DEFAULT_SSE_KEEPALIVE_MS,
             platform_tokens: Vec::new(),
             oauth_consent_email: None,
+            fidelity: Fidelity::default(),
         }
     }
 }
@@ -193,6 +229,7 @@ struct Inner {
     live: live::Live,
     faults: Mutex<faults::Faults>,
     requests: Mutex<request_log::RequestLog>,
+    fidelity: Mutex<Fidelity>,
     machine_id: Uuid,
 }
 
@@ -284,6 +321,7 @@ impl Emulator {
         Ok(Emulator {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),
+                fidelity: Mutex::new(config.fidelity),
                 config,
                 default_app: (app_id, admin_token),
                 platform_seed,
@@ -333,6 +371,17 @@ impl Emulator {
         self.inner.requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The fidelity switches in force now: the configured ones, as changed through
+    /// `/__emulator/fidelity` since the last reset.
+    pub fn fidelity(&self) -> Fidelity {
+        *self.inner.fidelity.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Replaces the fidelity switches in force (until the next reset).
+    pub fn set_fidelity(&self, fidelity: Fidelity) {
+        *self.inner.fidelity.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = fidelity;
+    }
+
     /// This emulator's `machine-id` (spec §4.2 `sse-init`): one per process, as one server
     /// machine holds every session.
     pub fn machine_id(&self) -> Uuid {
@@ -342,8 +391,8 @@ impl Emulator {
     /// Drops every app (with its auth settings, rate-limit buckets and presence rooms) and
     /// recreates the default one as it was at start, forgets every Instant user, org, token and
     /// OAuth client but those the configuration gives (the OAuth consent user goes back to the
-    /// configured one), disarms every fault and clears the request
-    /// log. Open subscriptions stay open and are refreshed with what they now see. The clock
+    /// configured one), disarms every fault, clears the request log and puts the fidelity
+    /// switches back as configured. Open subscriptions stay open and are refreshed with what they now see. The clock
     /// keeps its offset: time never runs backwards.
     pub fn reset(&self) -> Result<(), String> {
         let (app_id, admin_token) = self.inner.default_app;
@@ -363,6 +412,7 @@ impl Emulator {
         }
         self.faults().clear();
         self.requests().clear();
+        self.set_fidelity(self.inner.config.fidelity);
         self.inner.live.changed_all();
         Ok(())
     }

@@ -31,6 +31,10 @@ USAGE: instant-emulator [OPTIONS]
                        /platform/oauth/start redirects with a code instead of showing the local
                        consent page; kept across resets (POST /__emulator/platform/oauth-consent
                        changes it)
+  --fidelity-identical-perms-null
+                       answer an identical POST /superadmin/apps/{id}/perms with {\"rules\": null}
+                       as the real server does (medium confidence; the official client crashes on
+                       it); default: the unchanged rules. POST /__emulator/fidelity changes it
   -h, --help           this text
 
 Besides the Instant Admin routes, tests can drive the emulator under /__emulator/
@@ -49,6 +53,8 @@ Besides the Instant Admin routes, tests can drive the emulator under /__emulator
   POST   /__emulator/platform/oauth-clients     {\"app-name\", \"redirect-urls\", \"public\"?, \"granted-scopes\"?, \"owner-email\"?,
                                                 \"app-id\"?, \"support-email\"?}: an OAuth client, {\"client-id\", \"client-secret\"}
   POST   /__emulator/platform/oauth-consent     {\"email\" | null}: who /platform/oauth/start consents as
+  GET    /__emulator/fidelity               {\"identical-perms-null\"}: the fidelity switches in force
+  POST   /__emulator/fidelity               {\"identical-perms-null\"?}: change them (until a reset)
   POST   /__emulator/reset                      drop all data, rooms, faults, the request log and platform
                                                 users (but --platform-token's)
 ";
@@ -68,6 +74,10 @@ fn parse_args() -> Result<Args, String> {
         if flag == "-h" || flag == "--help" {
             print!("{USAGE}");
             std::process::exit(0);
+        }
+        if flag == "--fidelity-identical-perms-null" {
+            args.config.fidelity.identical_perms_null = true;
+            continue;
         }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let uuid = |v: &str| Uuid::parse_str(v.trim()).map_err(|_| format!("{flag}: not a UUID: {v}"));

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{auth, decode_json_body, ok_json, origin, truthy, Params};
 use crate::error::{ApiError, ApiResult};
+use crate::platform::Scope;
 use crate::store::App;
 use crate::{query as instaql, transact as instaml, Emulator, Store};
 
@@ -102,7 +103,7 @@ pub async fn query(
         let query = request.required("query", Value::is_object)?.clone();
         let inference = truthy(request.field("inference?"));
         let store = emulator.store();
-        let caller = auth::caller(&store, &request.headers, &request.params)?;
+        let caller = auth::caller(&store, &request.headers, &request.params, Scope::DataRead)?;
         let app = app_or_empty(&store, caller.app_id);
         let access = super::access(&app, &caller, store.now_ms(), &request.headers);
         instaql::run(&app, &query, inference, &access, &origin(&request.headers))
@@ -122,7 +123,7 @@ pub async fn transact(
         let steps = request.required("steps", |v| v.is_array() || v.is_object())?.clone();
         let throw_on_missing_attrs = truthy(request.field("throw-on-missing-attrs?"));
         let mut store = emulator.store();
-        let caller = auth::caller(&store, &request.headers, &request.params)?;
+        let caller = auth::caller(&store, &request.headers, &request.params, Scope::DataWrite)?;
         let tx_id = write_tx(&mut store, caller.app_id, |app, tx_id, now| {
             let access = super::access(app, &caller, now, &request.headers);
             instaml::apply(app, &steps, throw_on_missing_attrs, &access, now).map(|_| tx_id)

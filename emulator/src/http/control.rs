@@ -11,6 +11,8 @@
 //! | `GET /__emulator/apps/{app_id}/auth-settings` | — | the app's auth settings (below) |
 //! | `POST /__emulator/apps/{app_id}/auth-settings` | any of the settings' keys | the settings after the change |
 //! | `POST /__emulator/clock` | `{"advance-ms": n}` | `{"now-ms": <the emulator's now>}`: the clock moves forward `n` ms |
+//! | `GET /__emulator/fidelity` | — | `{"identical-perms-null": bool}`: the fidelity switches in force (below) |
+//! | `POST /__emulator/fidelity` | `{"identical-perms-null"?: bool}` | the switches after the change |
 //! | `GET /__emulator/apps/{app_id}/rules` | — | the app's permission rules document (`{}` when none) |
 //! | `POST /__emulator/apps/{app_id}/rules` | the rules document (spec §9.2), e.g. `{"$files": {"allow": {"view": "true"}}}` | the document as stored; it replaces the previous one |
 //! | `GET /__emulator/files/{app_id}/{location_id}` | — | an uploaded file's bytes (the `$files.url` target, `http/storage.rs`) |
@@ -50,6 +52,11 @@
 //! `proxy-authorization` read `"[redacted]"`. Both query parameters are optional; any other is
 //! refused.
 //!
+//! Fidelity (`crate::Fidelity`): real-server behaviours imitated only when switched on, at
+//! start (`--fidelity-identical-perms-null`) or here. `identical-perms-null`: an identical
+//! `POST /superadmin/apps/{id}/perms` answers `{"rules": null}` (platform spec §3.8). Unknown
+//! keys and non-booleans are refused; `/__emulator/reset` restores the switches as started.
+//!
 //! Presence (`crate::presence`): a room's peers replace the previous ones; a missing `peer-id`
 //! is generated, `data` defaults to `{}`, `user-id` may be null. `GET /admin/rooms/presence`
 //! looks the users up when it is asked. Rooms are keyed by `room-id` alone, as on the server.
@@ -80,6 +87,7 @@ pub fn routes() -> Router<Emulator> {
         .route("/__emulator/apps/{app_id}/outbox", get(outbox).fallback(not_found))
         .route("/__emulator/apps/{app_id}/auth-settings", get(get_auth_settings).post(set_auth_settings).fallback(not_found))
         .route("/__emulator/clock", post(advance_clock).fallback(not_found))
+        .route("/__emulator/fidelity", get(get_fidelity).post(set_fidelity).fallback(not_found))
         .route("/__emulator/apps/{app_id}/rules", get(get_rules).post(set_rules).fallback(not_found))
         .route("/__emulator/apps/{app_id}/presence", post(rooms::seed).fallback(not_found))
         .route("/__emulator/sse", get(stream_counts).fallback(not_found))
@@ -204,6 +212,22 @@ async fn set_schema(State(emulator): State<Emulator>, Path(app_id): Path<String>
 
 async fn reset(State(emulator): State<Emulator>) -> Response {
     answer(emulator.reset().map(|()| json!({"ok": true})).map_err(control_error))
+}
+
+/// `GET /__emulator/fidelity`: the fidelity switches in force.
+async fn get_fidelity(State(emulator): State<Emulator>) -> Response {
+    ok_json(emulator.fidelity().to_wire())
+}
+
+/// `POST /__emulator/fidelity` `{"identical-perms-null"?: bool}`: changes the given switches
+/// (until the next reset) and answers them all.
+async fn set_fidelity(State(emulator): State<Emulator>, body: Bytes) -> Response {
+    answer((|| {
+        let body = parse_body(&body)?;
+        let fidelity = emulator.fidelity().updated(&body).map_err(control_error)?;
+        emulator.set_fidelity(fidelity);
+        Ok(fidelity.to_wire())
+    })())
 }
 
 /// `POST /__emulator/clock`: moves the emulator's clock forward so tests can expire magic codes

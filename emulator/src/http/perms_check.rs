@@ -16,6 +16,7 @@ use super::admin::{app_or_empty, respond, JsonRequest};
 use super::{auth, origin, truthy, Params};
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::platform::Scope;
 use crate::rules::Access;
 use crate::ruleset::{document, Rules};
 use crate::{query as instaql, transact as instaml, Emulator};
@@ -23,8 +24,8 @@ use crate::{query as instaql, transact as instaml, Emulator};
 /// Both routes need the admin token *and* impersonation (`Cannot test perms as admin`).
 fn impersonated(emulator: &Emulator, request: &JsonRequest) -> ApiResult<Caller> {
     let store = emulator.store();
-    auth::app_id_authed(&store, &request.headers, &request.params)?;
-    let caller = auth::caller(&store, &request.headers, &request.params)?;
+    auth::app_id_authed(&store, &request.headers, &request.params, Scope::DataRead)?;
+    let caller = auth::caller(&store, &request.headers, &request.params, Scope::DataRead)?;
     if caller.admin {
         return Err(ApiError::validation_msg("non-admin", json!("non-admin"), "Cannot test perms as admin"));
     }

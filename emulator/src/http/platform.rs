@@ -387,8 +387,9 @@ async fn get_perms(State(emulator): State<Emulator>, Path(app_id): Path<String>,
 }
 
 /// `POST /superadmin/apps/{app_id}/perms` `{code}`: validated, stored, and the version bumped
-/// only when the code changed (`rule-model/put!`). An identical push answers the unchanged row;
-/// the server's `{"rules": null}` for that case (spec §3.8) is not imitated.
+/// only when the code changed (`rule-model/put!`). An identical push answers the unchanged row,
+/// or, with the `identical_perms_null` fidelity switch on, the server's `{"rules": null}`
+/// (its upsert returns no row then, spec §3.8, §7 item 7).
 async fn push_perms(
     State(emulator): State<Emulator>,
     Path(app_id): Path<String>,
@@ -405,9 +406,10 @@ async fn push_perms(
         let app_id = access.app_id;
         let current = store.platform.meta_or_default(app_id).effective_rules_version(app(&store, app_id)?);
         let app = store.apps.get_mut(&app_id).ok_or_else(|| app_not_found(app_id))?;
+        let identical = current.is_some() && json_eq(app.rules.document(), &code);
         let version = match current {
             None => 0,
-            Some(version) if json_eq(app.rules.document(), &code) => version,
+            Some(version) if identical => version,
             Some(version) => version + 1,
         };
         if current != Some(version) {
@@ -418,6 +420,9 @@ async fn push_perms(
         drop(store);
         // Rules decide what impersonated subscriptions see, though no data changed.
         emulator.live().changed_app(app_id);
+        if identical && emulator.fidelity().identical_perms_null {
+            return Ok(json!({"rules": null}));
+        }
         Ok(json!({"rules": {"app_id": app_id.to_string(), "code": stored, "version": version}}))
     })
 }

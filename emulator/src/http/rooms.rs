@@ -11,6 +11,7 @@ use super::admin::respond;
 use super::control::{answer, control_error, no_app, parse_app_id, parse_body};
 use super::{auth, required_text, Params};
 use crate::error::ApiError;
+use crate::platform::Scope;
 use crate::{presence, Emulator};
 
 /// `GET /admin/rooms/presence?room-type=&room-id=` (`presence-get`). Order: app id and admin
@@ -19,7 +20,7 @@ pub async fn presence(State(emulator): State<Emulator>, params: Result<Query<Par
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         let store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &headers, &params)?;
+        let app_id = auth::app_id_authed(&store, &headers, &params, Scope::DataRead)?;
         required_text(params.get("room-type").cloned(), &["params", "room-type"])?;
         let room_id = required_text(params.get("room-id").cloned(), &["params", "room-id"])?;
         let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::admin::respond;
 use super::{auth, Params};
 use crate::error::ApiError;
+use crate::platform::Scope;
 use crate::Emulator;
 
 /// `GET /admin/schema` (`schema-get`): `{"schema": {"blobs", "refs"}}`.
@@ -17,7 +18,7 @@ pub async fn schema(State(emulator): State<Emulator>, params: Result<Query<Param
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         let store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &headers, &params)?;
+        let app_id = auth::app_id_authed(&store, &headers, &params, Scope::AppsRead)?;
         let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;
         Ok(json!({"schema": crate::schema::admin_schema(app)}))
     })
@@ -32,7 +33,7 @@ pub async fn soft_deleted_attrs(
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         let store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &headers, &params)?;
+        let app_id = auth::app_id_authed(&store, &headers, &params, Scope::AppsRead)?;
         let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;
         Ok(crate::schema::soft_deleted_attrs(app, store.now_ms()))
     })

@@ -17,6 +17,7 @@ use super::admin::{respond, write, JsonRequest};
 use super::{auth, non_blank, origin, required_text, Params};
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::platform::Scope;
 use crate::storage::{self, Upload};
 use crate::Emulator;
 
@@ -53,7 +54,7 @@ fn assert_storage_permission(emulator: &Emulator, caller: &Caller, headers: &Hea
 /// byte of the body is read.
 fn check_upload(emulator: &Emulator, headers: &HeaderMap, params: &Params) -> ApiResult<(Caller, Upload)> {
     auth::app_id_untrusted(headers, params)?;
-    let caller = auth::caller(&emulator.store(), headers, params)?;
+    let caller = auth::caller(&emulator.store(), headers, params, Scope::StorageWrite)?;
     let path = required_text(header_text(headers, "path"), &["path"])?;
     // `coerce-content-type`: blank, "null" and "undefined" mean "none given".
     let content_type = header_text(headers, "content-type")
@@ -129,7 +130,7 @@ pub async fn delete_file(State(emulator): State<Emulator>, params: Result<Query<
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         auth::app_id_untrusted(&headers, &params)?;
-        let caller = auth::caller(&emulator.store(), &headers, &params)?;
+        let caller = auth::caller(&emulator.store(), &headers, &params, Scope::StorageWrite)?;
         let filename = required_text(params.get("filename").cloned(), &["params", "filename"])?;
         assert_storage_permission(&emulator, &caller, &headers, "delete", &filename)?;
         let mut store = emulator.store();
@@ -149,7 +150,7 @@ pub async fn delete_files(
     respond(|| {
         let request = JsonRequest::new(&emulator, headers, params, body)?;
         auth::app_id_untrusted(&request.headers, &request.params)?;
-        let caller = auth::caller(&emulator.store(), &request.headers, &request.params)?;
+        let caller = auth::caller(&emulator.store(), &request.headers, &request.params, Scope::StorageWrite)?;
         let filenames = request.required("filenames", Value::is_array)?.as_array().cloned().unwrap_or_default();
         for filename in &filenames {
             let path = filename.as_str().map(str::to_owned).unwrap_or_else(|| filename.to_string());
@@ -168,7 +169,7 @@ pub async fn list_files(State(emulator): State<Emulator>, params: Result<Query<P
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         let store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &headers, &params)?;
+        let app_id = auth::app_id_authed(&store, &headers, &params, Scope::StorageWrite)?;
         let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;
         let result = crate::query::run(app, &json!({"$files": {}}), false, &crate::rules::Access::admin(app), &origin(&headers))?;
         let files: Vec<Value> = result["$files"]
@@ -202,7 +203,7 @@ pub async fn signed_download_url(
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         let store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &headers, &params)?;
+        let app_id = auth::app_id_authed(&store, &headers, &params, Scope::StorageRead)?;
         let filename = required_text(params.get("filename").cloned(), &["params", "filename"])?;
         let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;
         let url = storage::file_by_path(app, &json!(filename))

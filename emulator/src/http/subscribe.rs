@@ -29,6 +29,7 @@ use super::{auth, origin, trace_id, truthy, Params};
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::live::Signals;
+use crate::platform::Scope;
 use crate::{query as instaql, Emulator};
 
 /// Frames buffered for a slow client before the session waits (changes keep coalescing
@@ -57,7 +58,7 @@ pub async fn subscribe_query(
         auth::app_id_untrusted(&request.headers, &request.params)?;
         let query = request.required("query", Value::is_object)?.clone();
         let inference = truthy(request.field("inference?"));
-        let caller = auth::caller(&emulator.store(), &request.headers, &request.params)?;
+        let caller = auth::caller(&emulator.store(), &request.headers, &request.params, Scope::DataRead)?;
         Ok(Subscription { query, inference, caller, origin: origin(&request.headers) })
     }));
     let subscription = match checked {

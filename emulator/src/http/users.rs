@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::admin::{respond, write, JsonRequest};
 use super::{auth, Params};
 use crate::error::{ApiError, ApiResult};
+use crate::platform::Scope;
 use crate::store::{App, OutboxMessage, RateLimitKind};
 use crate::{users, Emulator, Store};
 
@@ -59,7 +60,7 @@ pub async fn refresh_tokens(
     respond(|| {
         let request = JsonRequest::new(&emulator, headers, params, body)?;
         let mut store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &request.headers, &request.params)?;
+        let app_id = auth::app_id_authed(&store, &request.headers, &request.params, Scope::DataWrite)?;
         let email = request.field("email").map(|raw| email_in(raw, &["body", "email"])).transpose()?;
         let id = request.field("id").map(|raw| uuid_in(raw, &["body", "id"])).transpose()?;
         if email.is_none() && id.is_none() {
@@ -96,7 +97,7 @@ pub async fn get_user(State(emulator): State<Emulator>, params: Result<Query<Par
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         let store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &headers, &params)?;
+        let app_id = auth::app_id_authed(&store, &headers, &params, Scope::DataRead)?;
         let app = store.apps.get(&app_id).ok_or_else(ApiError::unknown)?;
         let user = user_from_params(app, &params)?;
         Ok(json!({"user": user.map(|u| users::record(app, u))}))
@@ -108,7 +109,7 @@ pub async fn delete_user(State(emulator): State<Emulator>, params: Result<Query<
     respond(|| {
         let params = params.map(|Query(p)| p).unwrap_or_default();
         let mut store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &headers, &params)?;
+        let app_id = auth::app_id_authed(&store, &headers, &params, Scope::DataWrite)?;
         write(&mut store, app_id, |app, now| {
             let Some(user) = user_from_params(app, &params)? else { return Ok(json!({"deleted": null})) };
             let record = users::record(app, user);
@@ -129,7 +130,7 @@ pub async fn sign_out(
     respond(|| {
         let request = JsonRequest::new(&emulator, headers, params, body)?;
         let mut store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &request.headers, &request.params)?;
+        let app_id = auth::app_id_authed(&store, &request.headers, &request.params, Scope::DataWrite)?;
         if let Some(raw) = request.field("id") {
             let id = uuid_in(raw, &["body", "id"])?;
             return write(&mut store, app_id, |app, now| users::sign_out_user(app, id, now)).map(|()| json!({"ok": true}));
@@ -169,7 +170,7 @@ fn magic_code(
     respond(|| {
         let request = JsonRequest::new(emulator, headers, params, body)?;
         let mut store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &request.headers, &request.params)?;
+        let app_id = auth::app_id_authed(&store, &request.headers, &request.params, Scope::DataWrite)?;
         let email = email_in(request.required("email", |_| true)?, &["body", "email"])?;
         if send {
             spend_token(&mut store, app_id, RateLimitKind::Create, &email)?;
@@ -217,7 +218,7 @@ pub async fn verify_magic_code(
     respond(|| {
         let request = JsonRequest::new(&emulator, headers, params, body)?;
         let mut store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &request.headers, &request.params)?;
+        let app_id = auth::app_id_authed(&store, &request.headers, &request.params, Scope::DataWrite)?;
         let email = email_in(request.required("email", |_| true)?, &["body", "email"])?;
         let code = request.required("code", Value::is_string)?.as_str().unwrap_or_default().trim().to_owned();
         let extra = extra_fields(&request)?;
@@ -270,7 +271,7 @@ pub async fn sign_in_guest(
     respond(|| {
         let request = JsonRequest::new(&emulator, headers, params, body)?;
         let mut store = emulator.store();
-        let app_id = auth::app_id_authed(&store, &request.headers, &request.params)?;
+        let app_id = auth::app_id_authed(&store, &request.headers, &request.params, Scope::DataWrite)?;
         let extra = extra_fields(&request)?;
         write(&mut store, app_id, |app, now| {
             let user = users::create_guest(app, &extra, now)?;

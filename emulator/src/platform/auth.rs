@@ -207,12 +207,7 @@ pub fn resolve_user_and_app(
 ///    its failure: 401 `Record not found: instant-user`.
 pub fn resolve_app(store: &Store, authorization: Option<&str>, app_id: &str, scope: Scope, min_role: Role) -> ApiResult<AppAccess> {
     let bearer = parse_bearer(authorization)?;
-    let user_token = match &bearer {
-        Bearer::Access(_) | Bearer::Personal(_) => true,
-        Bearer::Uuid(token) => store.platform.identity.user_by_personal_token(&token.to_string()).is_some(),
-        Bearer::Jwt => false,
-    };
-    if user_token {
+    if is_user_token(store, &bearer) {
         let user = user_for_bearer(store, &bearer, scope)?;
         let app_id = uuid_param("app_id", app_id)?;
         return app_with_role(store, &user, app_id, min_role);
@@ -236,6 +231,38 @@ pub fn resolve_app(store: &Store, authorization: Option<&str>, app_id: &str, sco
         message: "Record not found: instant-user".into(),
         hint: json!({"args": [{"auth?": true}], "record-type": "instant-user"}),
     })
+}
+
+/// Whether a token names an Instant user rather than an app: `pat_` and `per_` always (they
+/// fail as unknown users when they match nothing), a UUID only when it is a legacy PAT.
+pub fn is_user_token(store: &Store, bearer: &Bearer) -> bool {
+    match bearer {
+        Bearer::Access(_) | Bearer::Personal(_) => true,
+        Bearer::Uuid(token) => store.platform.identity.user_by_personal_token(&token.to_string()).is_some(),
+        Bearer::Jwt => false,
+    }
+}
+
+/// `Record not found: app` for a user token on `/admin/*` whose user did not create the app
+/// (`get-by-id-and-creator!`, an `assert-record!` with the lookup's params as `args`):
+/// collaborators, org members and strangers alike, and a missing or deleted app.
+pub fn not_creator(app_id: Uuid, user_id: Uuid) -> ApiError {
+    ApiError::record_not_found("app", json!({"args": [{"app-id": app_id.to_string(), "user-id": user_id.to_string()}]}))
+}
+
+/// For the Admin data API (`/admin/*`, `req->app-id-authed!` given a user token): the user
+/// behind a `pat_` token (unexpired, holding `scope`), a `per_` token or a legacy UUID PAT,
+/// who must be the **creator** of the live app `app_id` (platform spec §1.2, §1.3). Roles do
+/// not count: a collaborator, even an admin, is refused with [`not_creator`]. Admin tokens are
+/// the caller's business (they are checked against the app before this is tried).
+pub fn resolve_admin_api_user(store: &Store, bearer: &Bearer, app_id: Uuid, scope: Scope) -> ApiResult<User> {
+    let user = user_for_bearer(store, bearer, scope)?;
+    let created = live_app(store, app_id).is_some_and(|meta| meta.creator_id == Some(user.id));
+    if created {
+        Ok(user)
+    } else {
+        Err(not_creator(app_id, user.id))
+    }
 }
 
 /// The app whose admin token `token` is, and whether it is live: a deleted app's token still
@@ -368,5 +395,39 @@ mod tests {
         assert_eq!(expired.error_type(), Some("record-expired"));
         let unknown = resolve_user(&w.store, Some("Bearer pat_zzz"), Scope::AppsRead).unwrap_err();
         assert_eq!(unknown, ApiError::record_not_found("oauth-access-token", Value::Null));
+    }
+
+    #[test]
+    fn the_admin_data_api_takes_the_creators_tokens_only() {
+        let mut w = world();
+        let owner = w.store.platform.identity.user_by_personal_token(&w.owner_pat).unwrap().id;
+        let pat = Bearer::Personal(w.owner_pat.clone());
+        assert_eq!(resolve_admin_api_user(&w.store, &pat, w.app, Scope::StorageWrite).unwrap().id, owner, "PATs hold every scope");
+        let collaborator = w.store.platform.identity.ensure_user("c@x.co", None);
+        w.store.platform.identity.set_app_member(w.app, collaborator.id, Role::Admin);
+        let collaborator_pat = Bearer::Personal(w.store.platform.identity.create_personal_token(collaborator.id));
+        let refused = resolve_admin_api_user(&w.store, &collaborator_pat, w.app, Scope::DataRead).unwrap_err();
+        assert_eq!(refused, not_creator(w.app, collaborator.id));
+        assert_eq!(refused.error_type(), Some("record-not-found"));
+        let missing = resolve_admin_api_user(&w.store, &pat, Uuid::nil(), Scope::DataRead).unwrap_err();
+        assert_eq!(missing, not_creator(Uuid::nil(), owner));
+
+        let now = w.store.now_ms();
+        let read = AccessToken { user_id: owner, scopes: vec![Scope::DataRead], expires_at: now + 60_000 };
+        w.store.platform.identity.insert_access_token("pat_read", read);
+        let read = Bearer::Access("pat_read".into());
+        assert!(resolve_admin_api_user(&w.store, &read, w.app, Scope::DataRead).is_ok());
+        let write = resolve_admin_api_user(&w.store, &read, w.app, Scope::DataWrite).unwrap_err();
+        assert_eq!(write, missing_scope(Scope::DataWrite), "the scope is checked before the creator");
+        let write = AccessToken { user_id: owner, scopes: vec![Scope::DataWrite], expires_at: now + 60_000 };
+        w.store.platform.identity.insert_access_token("pat_write", write);
+        let write = Bearer::Access("pat_write".into());
+        assert!(resolve_admin_api_user(&w.store, &write, w.app, Scope::DataRead).is_ok(), "data-write satisfies data-read");
+        let stranger = resolve_admin_api_user(&w.store, &write, Uuid::nil(), Scope::DataRead).unwrap_err();
+        assert_eq!(stranger, not_creator(Uuid::nil(), owner));
+
+        assert!(!is_user_token(&w.store, &Bearer::Uuid(Uuid::new_v4())), "unknown UUIDs are left to the admin-token check");
+        assert!(!is_user_token(&w.store, &Bearer::Uuid(w.admin_token)));
+        assert!(is_user_token(&w.store, &Bearer::Access("pat_unknown".into())));
     }
 }
