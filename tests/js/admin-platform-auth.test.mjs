@@ -1,8 +1,9 @@
 // The Admin data API (`/admin/*`) called by the official @instantdb/admin client with an Instant
 // user's token in place of the app's admin token (platform §1.2 "Admin data API", §1.3 scopes):
 // the creator's personal access token works, collaborators are refused, `pat_` OAuth tokens need
-// the route's scope; and the `{"rules": null}` fidelity switch (platform §3.8, §7 item 7) through
-// the control surface. "platform §x" is shared/spec/instant-platform-api.md.
+// the route's scope. (The `{"rules": null}` fidelity switch is tested in
+// emulator/tests/admin_platform_auth.rs: it is process-wide, and test files here may run side by
+// side.) "platform §x" is shared/spec/instant-platform-api.md.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PlatformApi } from '@instantdb/platform';
@@ -113,31 +114,4 @@ test('expired and unknown OAuth tokens are refused as the server refuses them', 
     message: 'Record not found: oauth-access-token',
   });
   assert.deepEqual(missing.hint, { 'record-type': 'oauth-access-token' });
-});
-
-test('the {"rules": null} fidelity switch answers identical perms pushes with null (control surface)', async () => {
-  const owner = await user();
-  const app = await appOf(owner);
-  const perms = { goals: { allow: { view: 'true' } } };
-  const push = async () => {
-    const response = await fetch(`${apiURI}/superadmin/apps/${app.id}/perms`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.token}` },
-      body: JSON.stringify({ code: perms }),
-    });
-    assert.equal(response.status, 200);
-    return response.json();
-  };
-  assert.deepEqual(await control('/fidelity'), { 'identical-perms-null': false }, 'off by default');
-  assert.equal((await push()).rules.version, 0);
-  assert.deepEqual((await push()).rules.code, perms, 'off: the stored rules again');
-  try {
-    assert.deepEqual(await control('/fidelity', { 'identical-perms-null': true }), { 'identical-perms-null': true });
-    assert.deepEqual(await push(), { rules: null });
-    // the official client reads `.code` of it (platform §3.8): the crash the switch lets tools meet
-    const api = new PlatformApi({ auth: { token: owner.token }, apiURI });
-    await assert.rejects(api.pushPerms(app.id, { perms }), TypeError);
-  } finally {
-    await control('/fidelity', { 'identical-perms-null': false });
-  }
 });
