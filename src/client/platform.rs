@@ -334,6 +334,19 @@ impl<T: Transport> Platform<T> {
         mode: &PushMode,
         progress: &mut dyn FnMut(PushSummary),
     ) -> Result<(PushSummary, Value)> {
+        let summary = self.push_until_done(app_id, schema, mode, progress).await?;
+        Ok((summary, self.get_schema(app_id).await?))
+    }
+
+    /// A push up to its last job, without reading the schema after it (the JS export reads that
+    /// as host JSON).
+    pub(crate) async fn push_until_done(
+        &self,
+        app_id: &str,
+        schema: &Value,
+        mode: &PushMode,
+        progress: &mut dyn FnMut(PushSummary),
+    ) -> Result<PushSummary> {
         let (answer, attrs) = match mode {
             PushMode::Additive => (self.call(&|c| request::schema_push(c, app_id, schema, true)).await?, Vec::new()),
             PushMode::Overwrite { renames } => {
@@ -363,8 +376,7 @@ impl<T: Transport> Platform<T> {
                 }
             }
         }
-        let summary = jobs::summary(jobs::push_steps(&steps, &jobs, &names));
-        Ok((summary, self.get_schema(app_id).await?))
+        Ok(jobs::summary(jobs::push_steps(&steps, &jobs, &names)))
     }
 
     /// What the token can do and until when (OAuth access tokens only).

@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::{argument_node, is_absent, string_option, text_arg, to_js_error};
-use crate::client::platform::{self as client, Platform as Handle, PushEvent};
+use crate::client::platform::{self as client, Platform as Handle};
 use crate::host::wasm::{self as host, get, read_argument};
 use crate::host::Json;
 use crate::http::HttpRequest;
@@ -343,19 +343,13 @@ impl Platform {
         let handle = self.handle.clone();
         promise(async move {
             let (app_id, (schema, mode)) = (text_arg(&app_id, "appId")?, push_schema(&body)?);
-            let mut push = handle.schema_push_with(&app_id, &schema, mode);
-            while let Some(event) = push.next().await {
-                match event {
-                    PushEvent::Progress(summary) => {
-                        let _ = on_progress.call1(&JsValue::UNDEFINED, &summary_value(&summary));
-                    }
-                    PushEvent::Done(result) => {
-                        let (summary, schema) = result?;
-                        return Ok(js_sys::Array::of2(&summary_value(&summary), &host::from_value(&schema)).into());
-                    }
-                }
-            }
-            Err(Error::Aborted)
+            let report = &mut |summary: PushSummary| {
+                let _ = on_progress.call1(&JsValue::UNDEFINED, &summary_value(&summary));
+            };
+            let summary = handle.push_until_done(&app_id, &schema, &mode, report).await?;
+            // The schema after the push goes to JS as the host parsed it.
+            let schema = get(&handle.call(&|c| request::get_schema(c, &app_id)).await?, "schema")?;
+            Ok(js_sys::Array::of2(&summary_value(&summary), &schema).into())
         })
     }
 
