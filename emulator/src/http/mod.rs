@@ -18,6 +18,7 @@ mod sse;
 mod storage;
 mod subscribe;
 mod users;
+mod webhooks;
 
 use std::collections::HashMap;
 
@@ -69,6 +70,7 @@ pub fn router(emulator: Emulator) -> Router {
         .merge(platform::routes())
         .merge(platform_schema::routes())
         .merge(platform_oauth::routes())
+        .merge(webhooks::routes())
         .merge(control::routes())
         .merge(platform_control::routes())
         .fallback(not_found)
