@@ -142,7 +142,7 @@ impl Webhook {
 
     /// Whether `record` is one this webhook is subscribed to.
     pub fn wants(&self, record: &Record) -> bool {
-        self.namespaces.iter().any(|n| *n == record.namespace) && self.actions.iter().any(|a| a == record.action)
+        self.namespaces.contains(&record.namespace) && self.actions.iter().any(|a| a == record.action)
     }
 
     /// The duplicate test: same URL, same sets of namespaces and actions.
