@@ -427,7 +427,8 @@ impl Emulator {
     /// Drops every app (with its auth settings, rate-limit buckets and presence rooms) and
     /// recreates the default one as it was at start, forgets every Instant user, org, token and
     /// OAuth client but those the configuration gives (the OAuth consent user goes back to the
-    /// configured one), disarms every fault, clears the request log and puts the fidelity
+    /// configured one), drops every webhook with its events and the delivery log, disarms every
+    /// fault, clears the request log and puts the fidelity
     /// switches back as configured. Open subscriptions stay open and are refreshed with what they now see. The clock
     /// keeps its offset: time never runs backwards.
     pub fn reset(&self) -> Result<(), String> {
