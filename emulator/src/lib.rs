@@ -35,9 +35,9 @@
 //!   row, and who may manage which app;
 //! - [`platform_schema`]: the Platform API's schema pushes: the API schema, the server's plan,
 //!   applying steps and the background jobs they start;
-//! - [`live`], [`streams`], [`faults`], [`request_log`]: the subscriptions to refresh after
-//!   writes, the streams channel's sessions and in-memory streams, injected faults, and the log
-//!   of what reached the emulator;
+//! - [`live`], [`streams`], [`faults`], [`request_log`], [`webhooks`]: the subscriptions to
+//!   refresh after writes, the streams channel's sessions and in-memory streams, injected faults,
+//!   the log of what reached the emulator, and the webhooks that committed writes are delivered to;
 //! - [`http`]: routes, which derive a [`caller::Caller`] from the headers and render
 //!   [`error::ApiError`]s as the server does.
 #![forbid(unsafe_code)]
@@ -63,6 +63,7 @@ pub mod streams;
 pub mod transact;
 pub mod users;
 pub mod values;
+pub mod webhooks;
 
 /// The `$users`/`$files` catalog, part of the store; kept at its former path too.
 pub use store::system_catalog;
@@ -103,7 +104,18 @@ pub struct Config {
     /// Behaviours of the real server that are off by default (the fidelity switches); the
     /// control surface can change them while running, `/__emulator/reset` restores these.
     pub fidelity: Fidelity,
+    /// Waits before each webhook delivery retry, in ms: the n-th failed attempt waits the n-th
+    /// entry (the last one repeats). The real server waits 1 min, 5 min, 30 min, 2 h, 5 h, 10 h,
+    /// then 12 h.
+    pub webhook_retry_ms: Vec<u64>,
+    /// Delivery attempts per event before it is `failed` (the real server: 11).
+    pub webhook_max_attempts: u32,
+    /// The time limit of one delivery attempt, in ms (the real server: 20 s).
+    pub webhook_timeout_ms: u64,
 }
+
+/// The default webhook retry schedule: short, for tests.
+pub const DEFAULT_WEBHOOK_RETRY_MS: [u64; 3] = [200, 1_000, 5_000];
 
 /// Fidelity switches: real-server behaviours the emulator imitates only when asked, because
 /// they are known with medium confidence or only break the official clients.
@@ -152,6 +164,9 @@ impl Default for Config {
             platform_tokens: Vec::new(),
             oauth_consent_email: None,
             fidelity: Fidelity::default(),
+            webhook_retry_ms: DEFAULT_WEBHOOK_RETRY_MS.to_vec(),
+            webhook_max_attempts: DEFAULT_WEBHOOK_RETRY_MS.len() as u32 + 1,
+            webhook_timeout_ms: 20_000,
         }
     }
 }
@@ -166,6 +181,8 @@ pub struct Store {
     pub apps: HashMap<Uuid, App>,
     /// Instant users, orgs and tokens, and each app's `apps` row (the Platform API's view).
     pub platform: platform::Platform,
+    /// Every app's webhooks, their events and the records those are computed from.
+    pub webhooks: webhooks::Registry,
     last_tx_id: u64,
     last_tx_ms: i64,
     /// How far the emulator's clock runs ahead of the system's, so tests can expire magic codes
@@ -178,6 +195,7 @@ impl Store {
         Store {
             apps: HashMap::new(),
             platform: platform::Platform::new(&platform::Seed::default(), 0),
+            webhooks: webhooks::Registry::default(),
             last_tx_id: 0,
             last_tx_ms: 0,
             clock_offset_ms: 0,
@@ -234,15 +252,17 @@ struct Inner {
     requests: Mutex<request_log::RequestLog>,
     fidelity: Mutex<Fidelity>,
     machine_id: Uuid,
+    webhooks: webhooks::deliver::Sender,
 }
 
 /// The locked store. Releasing it hands the namespaces each app's writes changed to the live
-/// queries ([`live::Live::changed`]), so every committed write, whichever route made it,
-/// refreshes the subscriptions that read what it touched; a failed write changed only a copy
-/// and hands over nothing.
+/// queries ([`live::Live::changed`]) and to the app's webhooks ([`webhooks::Registry::committed`],
+/// whose new events are then sent), so every committed write, whichever route made it,
+/// refreshes the subscriptions that read what it touched and is delivered to the webhooks
+/// that want it; a failed write changed only a copy and hands over nothing.
 pub struct StoreGuard<'a> {
     store: MutexGuard<'a, Store>,
-    live: &'a live::Live,
+    emulator: &'a Emulator,
 }
 
 impl Deref for StoreGuard<'_> {
@@ -260,11 +280,18 @@ impl DerefMut for StoreGuard<'_> {
 
 impl Drop for StoreGuard<'_> {
     fn drop(&mut self) {
-        for app in self.store.apps.values_mut() {
+        let store: &mut Store = &mut self.store;
+        let now = store.now_ms();
+        let mut events = Vec::new();
+        for app in store.apps.values_mut() {
             let changed = app.take_changes();
             if !changed.is_empty() {
-                self.live.changed(app.id, &changed);
+                self.emulator.inner.live.changed(app.id, &changed);
+                events.extend(store.webhooks.committed(app, &changed, now));
             }
+        }
+        for event in events {
+            webhooks::deliver::spawn(self.emulator, event, 0);
         }
     }
 }
@@ -321,6 +348,8 @@ impl Emulator {
         for app in store.apps.values_mut() {
             app.take_changes();
         }
+        let sender =
+            webhooks::deliver::Sender::new(config.webhook_retry_ms.clone(), config.webhook_max_attempts, config.webhook_timeout_ms);
         Ok(Emulator {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),
@@ -333,6 +362,7 @@ impl Emulator {
                 faults: Mutex::new(faults::Faults::default()),
                 requests: Mutex::new(request_log::RequestLog::default()),
                 machine_id: Uuid::new_v4(),
+                webhooks: sender,
             }),
         })
     }
@@ -356,7 +386,12 @@ impl Emulator {
     /// copy first), so a poisoned lock is simply taken over.
     pub fn store(&self) -> StoreGuard<'_> {
         let store = self.inner.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        StoreGuard { store, live: &self.inner.live }
+        StoreGuard { store, emulator: self }
+    }
+
+    /// The webhook sender: signing key, origin, delivery log.
+    pub fn webhook_sender(&self) -> &webhooks::deliver::Sender {
+        &self.inner.webhooks
     }
 
     /// The open `subscribe-query` streams.
@@ -400,9 +435,10 @@ impl Emulator {
     /// Drops every app (with its auth settings, rate-limit buckets and presence rooms) and
     /// recreates the default one as it was at start, forgets every Instant user, org, token and
     /// OAuth client but those the configuration gives (the OAuth consent user goes back to the
-    /// configured one), disarms every fault, clears the request log and puts the fidelity
-    /// switches back as configured; every stream of the streams channel is forgotten (its sessions
-    /// stay open). Open subscriptions stay open and are refreshed with what they now see. The clock
+    /// configured one), drops every webhook with its events and the delivery log, disarms every
+    /// fault, clears the request log and puts the fidelity switches back as configured; every
+    /// stream of the streams channel is forgotten (its sessions stay open). Open subscriptions stay
+    /// open and are refreshed with what they now see. The clock
     /// keeps its offset: time never runs backwards.
     pub fn reset(&self) -> Result<(), String> {
         let (app_id, admin_token) = self.inner.default_app;
@@ -417,11 +453,13 @@ impl Emulator {
                 app.rules = start_rules(rules)?;
             }
             store.apps.clear();
+            store.webhooks.clear();
             store.apps.insert(app_id, app);
             store.platform = start_platform(&self.inner.platform_seed, app_id, store.now_ms());
         }
         self.faults().clear();
         self.requests().clear();
+        self.webhook_sender().clear_log();
         self.set_fidelity(self.inner.config.fidelity);
         self.inner.streams.reset();
         self.inner.live.changed_all();
@@ -434,7 +472,19 @@ impl Emulator {
     }
 
     /// Serves HTTP on `listener` until the process ends.
+    ///
+    /// The listener's address becomes the emulator's origin (`http://ADDR:PORT`, the base of
+    /// webhook `payloadUrl`s) unless one was set before ([`Emulator::webhook_sender`]).
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        if let Ok(addr) = listener.local_addr() {
+            let host = match addr.ip() {
+                std::net::IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_owned(),
+                std::net::IpAddr::V4(ip) => ip.to_string(),
+                std::net::IpAddr::V6(ip) if ip.is_unspecified() => "[::1]".to_owned(),
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            };
+            self.webhook_sender().set_origin(&format!("http://{host}:{}", addr.port()), false);
+        }
         axum::serve(listener, self.router()).await
     }
 }

@@ -35,6 +35,15 @@ USAGE: instant-emulator [OPTIONS]
                        answer an identical POST /superadmin/apps/{id}/perms with {\"rules\": null}
                        as the real server does (medium confidence; the official client crashes on
                        it); default: the unchanged rules. POST /__emulator/fidelity changes it
+  --webhook-retry-ms LIST
+                       comma-separated waits (ms) before each webhook delivery retry; the n-th
+                       failure waits the n-th, the last repeats (default 200,1000,5000; the real
+                       server: 1 min, 5 min, 30 min, 2 h, 5 h, 10 h, 12 h)
+  --webhook-max-attempts N
+                       delivery attempts per webhook event before it is failed (default 4; the
+                       real server: 11)
+  --webhook-timeout-ms N
+                       time limit of one delivery attempt (default 20000, as the real server)
   -h, --help           this text
 
 Besides the Instant Admin routes, tests can drive the emulator under /__emulator/
@@ -55,6 +64,9 @@ Besides the Instant Admin routes, tests can drive the emulator under /__emulator
   POST   /__emulator/platform/oauth-consent     {\"email\" | null}: who /platform/oauth/start consents as
   GET    /__emulator/fidelity               {\"identical-perms-null\"}: the fidelity switches in force
   POST   /__emulator/fidelity               {\"identical-perms-null\"?}: change them (until a reset)
+  GET    /__emulator/webhooks/deliveries    {\"deliveries\"}: every webhook delivery attempt (?app-id=)
+  DELETE /__emulator/webhooks/deliveries    clear that log
+  POST   /__emulator/webhooks/flush         wait until no delivery is in flight (?timeout-ms=, default 30000)
   POST   /__emulator/reset                      drop all data, rooms, faults, the request log and platform
                                                 users (but --platform-token's)
 ";
@@ -91,6 +103,19 @@ fn parse_args() -> Result<Args, String> {
             "--sse-keepalive-ms" => {
                 args.config.sse_keepalive_ms =
                     value.parse().ok().filter(|ms| *ms > 0).ok_or_else(|| format!("--sse-keepalive-ms: not a positive number {value}"))?
+            }
+            "--webhook-retry-ms" => {
+                let waits: Result<Vec<u64>, _> = value.split(',').map(|w| w.trim().parse::<u64>()).collect();
+                args.config.webhook_retry_ms =
+                    waits.ok().filter(|w| !w.is_empty()).ok_or_else(|| format!("--webhook-retry-ms: not a list of numbers {value}"))?
+            }
+            "--webhook-max-attempts" => {
+                args.config.webhook_max_attempts =
+                    value.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("--webhook-max-attempts: not a positive number {value}"))?
+            }
+            "--webhook-timeout-ms" => {
+                args.config.webhook_timeout_ms =
+                    value.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("--webhook-timeout-ms: not a positive number {value}"))?
             }
             "--max-body-bytes" => {
                 args.config.max_body_bytes = value.parse().map_err(|_| format!("--max-body-bytes: bad number {value}"))?

@@ -28,6 +28,7 @@
 //! | `POST /__emulator/bench/static` | — | those bytes as `application/json`: a bare handler on the same server stack, the baseline of `cargo xtask bench`'s throughput |
 //! | `POST /__emulator/apps/{app_id}/presence` | `{"room-type", "room-id", "peers": [{"peer-id"?, "user-id"?, "data"?}]}` | the room as stored, `{"room-type", "room-id", "peers": [{"peer-id", "user-id", "data"}]}` (`http/rooms.rs`) |
 //! | `POST /__emulator/platform/...` | | Instant users, orgs, app collaborators, OAuth tokens and clients, the OAuth consent user (`http/platform_control.rs`) |
+//! | `GET`/`DELETE /__emulator/webhooks/deliveries`, `POST /__emulator/webhooks/flush` | | the webhook delivery log and waiting for deliveries in flight (`http/webhooks.rs`) |
 //!
 //! Auth settings: `{"magic-code-expiry-minutes": 1440, "magic-code-rate-limit-per-hour": 20,
 //! "test-users": [{"email", "code"}]}` (defaults shown; a rate limit of 0 turns it off; posted

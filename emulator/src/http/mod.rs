@@ -19,6 +19,7 @@ mod storage;
 mod streams;
 mod subscribe;
 mod users;
+mod webhooks;
 
 use std::collections::HashMap;
 
@@ -72,6 +73,7 @@ pub fn router(emulator: Emulator) -> Router {
         .merge(platform::routes())
         .merge(platform_schema::routes())
         .merge(platform_oauth::routes())
+        .merge(webhooks::routes())
         .merge(control::routes())
         .merge(streams::routes())
         .merge(platform_control::routes())
