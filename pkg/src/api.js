@@ -39,8 +39,8 @@ export class TransactionValidationError extends Error {
 // The bundle's minifier renames the classes: their `name` (what an error prints as) is set here.
 for (const Class of [InstantError, InstantAPIError, QueryValidationError, TransactionValidationError])
   Object.defineProperty(Class, 'name', { value: new Class({}).name });
-// Errors of the wasm by `kind`: the schema's refusals get the official classes.
-const CLASSES = { 'query-validation': QueryValidationError, 'transaction-validation': TransactionValidationError };
+// Errors of the wasm by `kind`: the schema's refusals and the webhooks' get the official classes.
+const CLASSES = { 'query-validation': QueryValidationError, 'transaction-validation': TransactionValidationError, webhook: InstantError };
 
 const rethrow = (error) => {
   if (error instanceof Error && error.name === 'InstantAPIError') {
@@ -210,6 +210,60 @@ const live = (client, query, cb, opts, dates, log) => {
   };
 };
 
+// `db.webhooks` (area 5 of `call`; `validate` is the wasm's own export). The official shapes of
+// the manager's answers (camelCase, `Date`s) and the dispatch over JS handlers are made here.
+const date = (s) => (s ? new Date(s) : null);
+const info = (r) => ({ id: r.id, sink: r.sink, namespaces: r.namespaces ?? [], actions: r.actions, status: r.status,
+  disabledReason: r.disabled_reason ?? null, createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at) });
+const attempt = (a) => ({ attemptAt: date(a['attempt-at']), durationMs: a['duration-ms'] ?? null, success: a['success?'] ?? null,
+  statusCode: a['status-code'] ?? null, responseText: a['response-text'] ?? null, errorType: a['error-type'] ?? null,
+  errorMessage: a['error-message'] ?? null });
+const event = (r) => ({ isn: r.isn, status: r.status, attempts: r.attempts ? r.attempts.map(attempt) : null,
+  nextAttemptAfter: date(r.next_attempt_after), createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at) });
+const SHAPES = {
+  list: (r) => (r || []).map(info),
+  listEvents: (r) => ({ events: (r.events || []).map(event), pageInfo: { startCursor: r.pageInfo?.startCursor ?? null,
+    endCursor: r.pageInfo?.endCursor ?? null, hasNextPage: !!r.pageInfo?.hasNextPage } }),
+  getEvent: event,
+  resendEvent: event,
+  getPayload: (r) => r,
+};
+const helpers = () => ({
+  typedHandlers: (...args) => (args.length === 2 ? { $default: args[1] } : { [args[0]]: { [args[1]]: args[2] } }),
+  combineHandlers: (...entries) => {
+    const result = {};
+    for (const entry of entries)
+      for (const key of Object.keys(entry)) result[key] = key === '$default' ? entry.$default : { ...result[key], ...entry[key] };
+    return result;
+  },
+});
+const webhooks = (client) => {
+  const hook = (m, ...args) => client.call(5, m, args).catch(rethrow);
+  const validate = (header, body, opts, request) =>
+    client.validate(header, body, opts?.receivedAt ? +opts.receivedAt : undefined, opts?.tolerance ?? undefined, request).catch(rethrow);
+  const hooks = {
+    manager: Object.fromEntries(['create', 'update', 'delete', 'enable', 'disable', ...Object.keys(SHAPES)]
+      .map((m) => [m, (...args) => hook(m, ...args).then(SHAPES[m] ?? info)])),
+    fetchJwks: () => hook('fetchJwks'),
+    validate: (header, body, opts) => validate(header, body, opts, false),
+    validateRequest: async (req, opts) => validate(req.headers.get('instant-signature'), () => req.text(), opts, true),
+    fetchPayloads: (body) => hook('fetchPayloads', body),
+    processPayload: async (handlers, payload) => {
+      const results = [];
+      for (const record of payload.data) {
+        const { namespace, action } = record;
+        const handler = handlers?.[namespace]?.[action] || handlers?.[namespace]?.$default || handlers?.$default;
+        if (handler) results.push(handler(record));
+      }
+      await Promise.all(results);
+    },
+    processRequest: async (handlers, req, opts) =>
+      hooks.processPayload(handlers, await hooks.fetchPayloads(await hooks.validateRequest(req, opts))),
+    helpers,
+  };
+  return hooks;
+};
+
 // `dates`: converts `i.date()` attributes of results to `Date`s (`useDateObjects`), or undefined.
 const wrap = (client, dates, log) => {
   // A data call: what the schema refuses throws (as @instantdb/admin throws), the rest rejects.
@@ -230,6 +284,7 @@ const wrap = (client, dates, log) => {
     auth,
     storage: calls(client, 3, STORAGE),
     rooms: { getPresence: (type, id) => client.call(4, '', [type, id]).catch(rethrow) },
+    webhooks: webhooks(client),
     subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts, dates, log)),
     query: (query, opts) => data(0, query, opts).then(dates, rethrow),
     transact: (chunks, opts) => data(1, steps(chunks), opts).catch(rethrow),

@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 
 mod answer;
 mod live;
+mod webhooks;
 
 use super::{argument_node, is_absent, parse_text, string_option, text_arg, to_js_error};
 use crate::host::wasm::{self as host, get, Argument};
@@ -151,6 +152,12 @@ impl Client {
         })
     }
 
+    /// `db.webhooks.validate(header, body, { receivedAt, tolerance })` and, with `request`,
+    /// `validateRequest` (its header, and `() => req.text()`): `received_at` in ms.
+    pub fn validate(&self, header: JsValue, body: JsValue, received_at: JsValue, tolerance: JsValue, request: bool) -> Promise {
+        webhooks::validate(self.db.clone(), header, body, received_at, tolerance, request)
+    }
+
     /// `db.asUser({ email } | { token } | { guest: true })`.
     #[wasm_bindgen(js_name = asUser)]
     pub fn as_user(&self, opts: JsValue) -> Result<Client, JsValue> {
@@ -160,11 +167,12 @@ impl Client {
 }
 
 /// The call areas of [`Client::call`], as `pkg/src/api.js` numbers them (4, presence, is the
-/// rest).
+/// rest; 5 is `db.webhooks`).
 const QUERY: u32 = 0;
 const TRANSACT: u32 = 1;
 const AUTH: u32 = 2;
 const STORAGE: u32 = 3;
+const WEBHOOKS: u32 = 5;
 /// Added to `QUERY` / `TRANSACT`: their permission checks, `debugQuery` / `debugTransact`.
 const DEBUG: u32 = 8;
 const DEBUG_QUERY: u32 = QUERY | DEBUG;
@@ -273,6 +281,7 @@ fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue
         QUERY | TRANSACT | DEBUG_QUERY | DEBUG_TRANSACT => return data_request(db, area, arg),
         AUTH => return auth_request(db, method, arg),
         STORAGE => answer::storage_request(db, method, arg)?,
+        WEBHOOKS => webhooks::request(db, method, arg)?,
         _ => {
             let (config, kind, id) = (db.config(), arg(0), arg(1));
             (crate::rooms::presence_request(config, &text_arg(&kind, "roomType")?, &text_arg(&id, "roomId")?)?, Answer::Sessions)
