@@ -35,8 +35,9 @@
 //!   row, and who may manage which app;
 //! - [`platform_schema`]: the Platform API's schema pushes: the API schema, the server's plan,
 //!   applying steps and the background jobs they start;
-//! - [`live`], [`faults`], [`request_log`]: the subscriptions to refresh after writes, injected
-//!   faults, and the log of what reached the emulator;
+//! - [`live`], [`streams`], [`faults`], [`request_log`]: the subscriptions to refresh after
+//!   writes, the streams channel's sessions and in-memory streams, injected faults, and the log
+//!   of what reached the emulator;
 //! - [`http`]: routes, which derive a [`caller::Caller`] from the headers and render
 //!   [`error::ApiError`]s as the server does.
 #![forbid(unsafe_code)]
@@ -58,6 +59,7 @@ pub mod ruleset;
 pub mod schema;
 pub mod storage;
 pub mod store;
+pub mod streams;
 pub mod transact;
 pub mod users;
 pub mod values;
@@ -227,6 +229,7 @@ struct Inner {
     default_app: (Uuid, Uuid),
     platform_seed: platform::Seed,
     live: live::Live,
+    streams: streams::Streams,
     faults: Mutex<faults::Faults>,
     requests: Mutex<request_log::RequestLog>,
     fidelity: Mutex<Fidelity>,
@@ -326,6 +329,7 @@ impl Emulator {
                 default_app: (app_id, admin_token),
                 platform_seed,
                 live: live::Live::default(),
+                streams: streams::Streams::default(),
                 faults: Mutex::new(faults::Faults::default()),
                 requests: Mutex::new(request_log::RequestLog::default()),
                 machine_id: Uuid::new_v4(),
@@ -360,6 +364,11 @@ impl Emulator {
         &self.inner.live
     }
 
+    /// The streams channel's sessions and streams (`/admin/sse`, spec §4.3).
+    pub fn streams(&self) -> &streams::Streams {
+        &self.inner.streams
+    }
+
     /// The armed faults (`/__emulator/faults`).
     pub fn faults(&self) -> MutexGuard<'_, faults::Faults> {
         self.inner.faults.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -392,7 +401,8 @@ impl Emulator {
     /// recreates the default one as it was at start, forgets every Instant user, org, token and
     /// OAuth client but those the configuration gives (the OAuth consent user goes back to the
     /// configured one), disarms every fault, clears the request log and puts the fidelity
-    /// switches back as configured. Open subscriptions stay open and are refreshed with what they now see. The clock
+    /// switches back as configured; every stream of the streams channel is forgotten (its sessions
+    /// stay open). Open subscriptions stay open and are refreshed with what they now see. The clock
     /// keeps its offset: time never runs backwards.
     pub fn reset(&self) -> Result<(), String> {
         let (app_id, admin_token) = self.inner.default_app;
@@ -413,6 +423,7 @@ impl Emulator {
         self.faults().clear();
         self.requests().clear();
         self.set_fidelity(self.inner.config.fidelity);
+        self.inner.streams.reset();
         self.inner.live.changed_all();
         Ok(())
     }

@@ -228,12 +228,16 @@ pub fn validate_schema(schema: &Schema, catalog: &SystemCatalog) -> Result<()> {
         }
     }
     for link in &schema.links {
-        if [&link.forward.has, &link.reverse.has].iter().any(|has| !matches!(has.as_str(), "one" | "many")) {
+        let known = |has: &str| matches!(has, "one" | "many");
+        if !known(&link.forward.has) || !known(&link.reverse.has) {
             return Err(Error::invalid("schema", join(&["link ", &link.name, ": `has` must be \"one\" or \"many\" on both sides"])));
         }
     }
-    for entity in schema.entities.iter().filter(|entity| entity.name.starts_with('$')) {
+    for entity in &schema.entities {
         let etype = &entity.name;
+        if !etype.starts_with('$') {
+            continue;
+        }
         if !catalog.has_entity(etype) {
             let unprefixed = etype.strip_prefix('$').unwrap_or(etype);
             let message = [
@@ -245,7 +249,10 @@ pub fn validate_schema(schema: &Schema, catalog: &SystemCatalog) -> Result<()> {
             ];
             return Err(schema_error(join(&message)));
         }
-        if let Some(attr) = entity.attrs.iter().find(|attr| !catalog.has(etype, &attr.name) && attr.required) {
+        for attr in &entity.attrs {
+            if catalog.has(etype, &attr.name) || !attr.required {
+                continue;
+            }
             let (name, value_type) = (&attr.name, attr.value_type.as_deref().unwrap_or("json"));
             let message = [
                 "The '",
@@ -389,17 +396,26 @@ fn link_identity(link: &Link) -> String {
 /// assert!(matches!(&intents[..], [Intent::UpdateAttr(ident, _)] if ident.attr_name == "name"));
 /// ```
 pub fn diff_schemas(old: &Schema, new: &Schema, renames: &Renames, catalog: &SystemCatalog) -> Vec<Intent> {
+    // Plain loops: iterator adapters here cost the npm wasm a monomorphised copy each.
     let mut out = Vec::new();
-    for entity in old.entities.iter().filter(|entity| new.entity(&entity.name).is_none()) {
+    for entity in &old.entities {
+        if new.entity(&entity.name).is_some() {
+            continue;
+        }
         let etype = &entity.name;
-        for attr in entity.attrs.iter().filter(|attr| !catalog.has(etype, &attr.name)) {
-            out.push(Intent::DeleteAttr(Ident::new(etype, &attr.name)));
+        for attr in &entity.attrs {
+            if !catalog.has(etype, &attr.name) {
+                out.push(Intent::DeleteAttr(Ident::new(etype, &attr.name)));
+            }
         }
         if !catalog.has(etype, "id") {
             out.push(Intent::DeleteAttr(Ident::new(etype, "id")));
         }
     }
-    for entity in new.entities.iter().filter(|entity| old.entity(&entity.name).is_none()) {
+    for entity in &new.entities {
+        if old.entity(&entity.name).is_some() {
+            continue;
+        }
         let etype = &entity.name;
         if !catalog.has(etype, "id") {
             out.push(Intent::AddAttr(NewAttr {
@@ -414,22 +430,39 @@ pub fn diff_schemas(old: &Schema, new: &Schema, renames: &Renames, catalog: &Sys
                 checked_data_type: None,
             }));
         }
-        out.extend(entity.attrs.iter().filter(|attr| !catalog.has(etype, &attr.name)).map(|attr| new_attr(etype, attr)));
+        for attr in &entity.attrs {
+            if !catalog.has(etype, &attr.name) {
+                out.push(new_attr(etype, attr));
+            }
+        }
     }
     for old_entity in &old.entities {
         let Some(new_entity) = new.entity(&old_entity.name) else { continue };
         let etype = &old_entity.name;
-        let user = |attr: &&Attr| !catalog.has(etype, &attr.name);
-        let added = new_entity.attrs.iter().filter(user).filter(|a| old_entity.attr(&a.name).is_none()).map(|a| a.name.clone()).collect();
-        let removed = old_entity.attrs.iter().filter(user).filter(|a| new_entity.attr(&a.name).is_none()).map(|a| a.name.clone()).collect();
-        let resolved = resolve(added, removed, |created, missing| renames.attribute(etype, created, missing));
-        for old_attr in old_entity.attrs.iter().filter(user) {
-            if let Some(new_attr) = new_entity.attr(&old_attr.name) {
-                compare_attrs(&Ident::new(etype, &old_attr.name), old_attr, new_attr, &mut out);
+        let (mut added, mut removed) = (Vec::new(), Vec::new());
+        for attr in &new_entity.attrs {
+            if !catalog.has(etype, &attr.name) && old_entity.attr(&attr.name).is_none() {
+                added.push(attr.name.clone());
             }
         }
-        out.extend(resolved.deleted.iter().map(|name| Intent::DeleteAttr(Ident::new(etype, name))));
-        out.extend(resolved.created.iter().filter_map(|name| new_entity.attr(name)).map(|attr| new_attr(etype, attr)));
+        for old_attr in &old_entity.attrs {
+            if catalog.has(etype, &old_attr.name) {
+                continue;
+            }
+            match new_entity.attr(&old_attr.name) {
+                Some(new_attr) => compare_attrs(&Ident::new(etype, &old_attr.name), old_attr, new_attr, &mut out),
+                None => removed.push(old_attr.name.clone()),
+            }
+        }
+        let resolved = resolve(added, removed, |created, missing| renames.attribute(etype, created, missing));
+        for name in &resolved.deleted {
+            out.push(Intent::DeleteAttr(Ident::new(etype, name)));
+        }
+        for name in &resolved.created {
+            if let Some(attr) = new_entity.attr(name) {
+                out.push(new_attr(etype, attr));
+            }
+        }
         for (from, to) in &resolved.renamed {
             let (Some(old_attr), Some(new_attr)) = (old_entity.attr(from), new_entity.attr(to)) else { continue };
             let ident = Ident::new(etype, from);
@@ -444,12 +477,13 @@ pub fn diff_schemas(old: &Schema, new: &Schema, renames: &Renames, catalog: &Sys
 
 /// The link part of [`diff_schemas`].
 fn diff_links(old: &Schema, new: &Schema, renames: &Renames, catalog: &SystemCatalog, out: &mut Vec<Intent>) {
-    let user = |link: &&Link| !catalog.has(&link.forward.on, &link.forward.label);
-    let group_key = |link: &Link| join(&[&link.forward.on, "<->", &link.reverse.on]);
     let mut groups: Vec<(String, Vec<&Link>, Vec<&Link>)> = Vec::new();
     for (links, is_new) in [(&old.links, false), (&new.links, true)] {
-        for link in links.iter().filter(user) {
-            let key = group_key(link);
+        for link in links {
+            if catalog.has(&link.forward.on, &link.forward.label) {
+                continue;
+            }
+            let key = join(&[&link.forward.on, "<->", &link.reverse.on]);
             let index = match groups.iter().position(|(k, _, _)| *k == key) {
                 Some(index) => index,
                 None => {
@@ -469,20 +503,36 @@ fn diff_links(old: &Schema, new: &Schema, renames: &Renames, catalog: &SystemCat
         fn find<'a>(links: &[&'a Link], identity: &str) -> Option<&'a Link> {
             links.iter().copied().find(|link| link_identity(link) == identity)
         }
-        let old_ids: Vec<String> = old_links.iter().map(|link| link_identity(link)).collect();
-        let new_ids: Vec<String> = new_links.iter().map(|link| link_identity(link)).collect();
+        let (mut old_ids, mut new_ids) = (Vec::new(), Vec::new());
+        for link in old_links {
+            old_ids.push(link_identity(link));
+        }
+        for link in new_links {
+            new_ids.push(link_identity(link));
+        }
+        let (mut added, mut removed) = (Vec::new(), Vec::new());
         for (old_link, identity) in old_links.iter().zip(&old_ids) {
-            if let Some(new_link) = find(new_links, identity) {
-                compare_links(&Ident::new(&old_link.forward.on, &old_link.forward.label), old_link, new_link, out);
+            match find(new_links, identity) {
+                Some(new_link) => compare_links(&Ident::new(&old_link.forward.on, &old_link.forward.label), old_link, new_link, out),
+                None => removed.push(identity.clone()),
             }
         }
-        let added = new_ids.iter().filter(|id| !old_ids.contains(id)).cloned().collect();
-        let removed = old_ids.iter().filter(|id| !new_ids.contains(id)).cloned().collect();
-        let resolved = resolve(added, removed, |created, missing| renames.link(created, missing));
-        for link in resolved.deleted.iter().filter_map(|identity| find(old_links, identity)) {
-            out.push(Intent::DeleteAttr(Ident::new(&link.forward.on, &link.forward.label)));
+        for identity in &new_ids {
+            if !old_ids.contains(identity) {
+                added.push(identity.clone());
+            }
         }
-        out.extend(resolved.created.iter().filter_map(|identity| find(new_links, identity)).map(new_link));
+        let resolved = resolve(added, removed, |created, missing| renames.link(created, missing));
+        for identity in &resolved.deleted {
+            if let Some(link) = find(old_links, identity) {
+                out.push(Intent::DeleteAttr(Ident::new(&link.forward.on, &link.forward.label)));
+            }
+        }
+        for identity in &resolved.created {
+            if let Some(link) = find(new_links, identity) {
+                out.push(new_link(link));
+            }
+        }
         for (from, to) in &resolved.renamed {
             let (Some(old_link), Some(new_link)) = (find(old_links, from), find(new_links, to)) else { continue };
             let ident = Ident::new(&old_link.forward.on, &old_link.forward.label);

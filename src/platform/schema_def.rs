@@ -101,10 +101,15 @@ fn side(on: Option<&str>, has: Option<&str>, label: Option<&str>, required: bool
 /// assert_eq!(title.get("required"), Some(&true.into()));
 /// ```
 pub fn instant_schema(api: &Value) -> Value {
-    let mut entities = Vec::new();
+    let mut blobs = Vec::new();
     for (etype, attrs) in sorted(api.get("blobs")) {
-        let defs = sorted(Some(attrs)).into_iter().filter(|(label, _)| *label != "id").map(|(l, a)| (l.to_owned(), attr_def(a)));
-        entities.push((etype.to_owned(), defs.collect::<Vec<_>>()));
+        let mut defs = Vec::new();
+        for (label, attr) in sorted(Some(attrs)) {
+            if label != "id" {
+                defs.push((label.to_owned(), attr_def(attr)));
+            }
+        }
+        blobs.push((etype.to_owned(), defs));
     }
     let mut links = Vec::new();
     for (_, attr) in sorted(api.get("refs")) {
@@ -121,13 +126,11 @@ pub fn instant_schema(api: &Value) -> Value {
         let reverse = side(reverse_on, reverse_has, reverse_label, false, cascade("on-delete-reverse"));
         links.push((name, Value::object([("forward", forward), ("reverse", reverse)])));
     }
-    let entities = entities
-        .into_iter()
-        .map(|(etype, attrs)| {
-            let labels = entity_links(&etype, &links);
-            (etype, Value::object([("attrs", js_object(attrs)), ("links", labels)]))
-        })
-        .collect();
+    let mut entities = Vec::new();
+    for (etype, attrs) in blobs {
+        let labels = entity_links(&etype, &links);
+        entities.push((etype, Value::object([("attrs", js_object(attrs)), ("links", labels)])));
+    }
     Value::object([("entities", js_object(entities)), ("links", js_object(links)), ("rooms", Value::empty_object())])
 }
 

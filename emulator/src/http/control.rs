@@ -18,6 +18,7 @@
 //! | `GET /__emulator/files/{app_id}/{location_id}` | — | an uploaded file's bytes (the `$files.url` target, `http/storage.rs`) |
 //! | `GET /__emulator/sse` | — | `{"connections": n, "subscriptions": m}`: open `subscribe-query` streams, and those whose query is live |
 //! | `POST /__emulator/sse/drop` | `{"app-id"?}` | `{"dropped": n}`: every open stream (of that app) is cut off abruptly |
+//! | `GET /__emulator/streams?app-id=` | — | `{"sessions": n, "streams": [...]}`: `/admin/sse` sessions and streams (`http/streams.rs`) |
 //! | `POST /__emulator/faults` | `{"path-prefix", "status", "for-ms"?, "count"?, "method"?, "app-id"?, "type"?, "message"?}` | the fault as armed (below) |
 //! | `GET /__emulator/faults` | — | `{"faults": [...]}`: the faults still armed, `for-ms`/`count` being what is left |
 //! | `DELETE /__emulator/faults` | — | `{"cleared": n}` |

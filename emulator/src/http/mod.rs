@@ -16,6 +16,7 @@ mod rooms;
 mod schema;
 mod sse;
 mod storage;
+mod streams;
 mod subscribe;
 mod users;
 
@@ -48,6 +49,8 @@ pub fn router(emulator: Emulator) -> Router {
         .route("/admin/query", post(admin::query).fallback(not_found))
         .route("/admin/transact", post(admin::transact).fallback(not_found))
         .route("/admin/subscribe-query", post(subscribe::subscribe_query).fallback(not_found))
+        .route("/admin/sse", post(streams::open).fallback(not_found))
+        .route("/admin/sse/push", post(streams::push).fallback(not_found))
         .route("/admin/query_perms_check", post(perms_check::query_perms_check).fallback(not_found))
         .route("/admin/transact_perms_check", post(perms_check::transact_perms_check).fallback(not_found))
         .route("/admin/rooms/presence", get(rooms::presence).fallback(not_found))
@@ -70,6 +73,7 @@ pub fn router(emulator: Emulator) -> Router {
         .merge(platform_schema::routes())
         .merge(platform_oauth::routes())
         .merge(control::routes())
+        .merge(streams::routes())
         .merge(platform_control::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(emulator.clone(), faults::inject))
