@@ -152,12 +152,6 @@ impl Client {
         })
     }
 
-    /// `db.webhooks.validate(header, body, { receivedAt, tolerance })` and, with `request`,
-    /// `validateRequest` (its header, and `() => req.text()`): `received_at` in ms.
-    pub fn validate(&self, header: JsValue, body: JsValue, received_at: JsValue, tolerance: JsValue, request: bool) -> Promise {
-        webhooks::validate(self.db.clone(), header, body, received_at, tolerance, request)
-    }
-
     /// `db.asUser({ email } | { token } | { guest: true })`.
     #[wasm_bindgen(js_name = asUser)]
     pub fn as_user(&self, opts: JsValue) -> Result<Client, JsValue> {
