@@ -300,11 +300,104 @@ export interface DebugTransactResult {
   'check-results'?: DebugTransactCheckResult[];
 }
 
+/** A webhook as `db.webhooks.manager` answers it (`WebhookInfo`). */
+export interface WebhookInfo {
+  id: string;
+  sink: { url: string };
+  namespaces: string[];
+  actions: WebhookAction[];
+  status: 'active' | 'disabled';
+  disabledReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export type WebhookAction = 'create' | 'update' | 'delete';
+export type WebhookEventStatus = 'pending' | 'processing' | 'success' | 'error' | 'failed';
+export interface WebhookAttempt {
+  attemptAt: Date | null;
+  durationMs: number | null;
+  success: boolean | null;
+  statusCode: number | null;
+  responseText: string | null;
+  errorType: string | null;
+  errorMessage: string | null;
+}
+export interface WebhookEventInfo {
+  isn: string;
+  status: WebhookEventStatus;
+  attempts: WebhookAttempt[] | null;
+  nextAttemptAfter: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export interface WebhookEventsPage {
+  events: WebhookEventInfo[];
+  pageInfo: { startCursor: string | null; endCursor: string | null; hasNextPage: boolean };
+}
+/** A verified delivery's body. */
+export interface WebhookBody {
+  payloadUrl: string;
+  token: string;
+}
+export interface WebhookPayloadRecord {
+  namespace: string;
+  id: string;
+  action: WebhookAction;
+  before: Record<string, any> | null;
+  after: Record<string, any> | null;
+  idempotencyKey: string;
+}
+export interface WebhookPayload {
+  data: WebhookPayloadRecord[];
+  idempotencyKey: string;
+}
+export type WebhookHandlerFn = (record: WebhookPayloadRecord) => unknown;
+export type WebhookHandlers = { $default?: WebhookHandlerFn } & {
+  [namespace: string]: WebhookHandlerFn | Partial<Record<WebhookAction | '$default', WebhookHandlerFn>> | undefined;
+};
+export interface WebhookValidateOptions {
+  /** When the delivery arrived (default: now). */
+  receivedAt?: Date | null;
+  /** How old `t` may be, in seconds (default 300). */
+  tolerance?: number | null;
+}
+/**
+ * `db.webhooks`, as in @instantdb/admin 1.0.67: the manager and the receiver. Refusals are
+ * `InstantError`s with the official messages. Signing keys come from
+ * `<apiURI>/.well-known/webhooks/jwks.json` and are kept per (apiURI, kid) for the process.
+ */
+export interface Webhooks {
+  readonly manager: {
+    list(): Promise<WebhookInfo[]>;
+    create(params: { url: string; namespaces: string[]; actions: WebhookAction[] }): Promise<WebhookInfo>;
+    update(webhookId: string, params: { url?: string; namespaces?: string[]; actions?: WebhookAction[] }): Promise<WebhookInfo>;
+    delete(webhookId: string): Promise<WebhookInfo>;
+    enable(webhookId: string): Promise<WebhookInfo>;
+    disable(webhookId: string, opts?: { reason?: string | null } | null): Promise<WebhookInfo>;
+    listEvents(webhookId: string, opts?: { after?: string | null } | null): Promise<WebhookEventsPage>;
+    getEvent(webhookId: string, isn: string): Promise<WebhookEventInfo>;
+    getPayload(webhookId: string, isn: string): Promise<WebhookPayload>;
+    resendEvent(webhookId: string, isn: string): Promise<WebhookEventInfo>;
+  };
+  fetchJwks(): Promise<{ keys: Array<Record<string, string>> }>;
+  validate(signatureHeader: string, body: string | (() => string | Promise<string>), opts?: WebhookValidateOptions | null): Promise<WebhookBody>;
+  validateRequest(req: Request, opts?: WebhookValidateOptions | null): Promise<WebhookBody>;
+  fetchPayloads(body: WebhookBody): Promise<WebhookPayload>;
+  processPayload(handlers: WebhookHandlers, payload: WebhookPayload): Promise<void>;
+  processRequest(handlers: WebhookHandlers, req: Request, opts?: WebhookValidateOptions | null): Promise<void>;
+  helpers(): {
+    typedHandlers(namespace: '$default', handler: WebhookHandlerFn): WebhookHandlers;
+    typedHandlers(namespace: string, action: WebhookAction | '$default', handler: WebhookHandlerFn): WebhookHandlers;
+    combineHandlers(...entries: WebhookHandlers[]): WebhookHandlers;
+  };
+}
+
 /** The database `init` returns without a schema: queries and steps are not checked by types. */
 export interface UntypedAdminDatabase {
   readonly tx: TxChunk;
   readonly auth: Auth;
   readonly storage: Storage;
+  readonly webhooks: Webhooks;
   readonly rooms: {
     /** The sessions present in a room, by session id (`{}` when empty). */
     getPresence(roomType: string, roomId: string): Promise<Record<string, { 'peer-id': string; user: User | null; data: unknown }>>;

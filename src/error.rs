@@ -56,6 +56,15 @@ pub enum Error {
         /// The official message.
         message: String,
     },
+    /// A webhook delivery or signing key was refused ([`crate::webhooks`]), with the message
+    /// `@instantdb/admin`'s `InstantError` gives, word for word (`Webhook signature is too
+    /// old`, `Instant Signature did not validate`, ...): in JS an `InstantError`.
+    Webhook {
+        /// The official message.
+        message: String,
+        /// The official `hint` (`{ header, missingKeys }`, `{ kid }`, ...), or `null`.
+        hint: Value,
+    },
 }
 
 /// Which of the official client's checks refused a call: the JS error's class.
@@ -99,7 +108,7 @@ pub struct ApiError {
 
 impl Error {
     /// The JS-facing `kind`: `api`, `network`, `timeout`, `aborted`, `decode`, `invalid-argument`,
-    /// `query-validation`, `transaction-validation` or `schema-validation`.
+    /// `query-validation`, `transaction-validation`, `schema-validation` or `webhook`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Api(_) => "api",
@@ -111,6 +120,7 @@ impl Error {
             Error::Validation { class: ValidationClass::Query, .. } => "query-validation",
             Error::Validation { class: ValidationClass::Transaction, .. } => "transaction-validation",
             Error::Validation { class: ValidationClass::Schema, .. } => "schema-validation",
+            Error::Webhook { .. } => "webhook",
         }
     }
 
@@ -150,7 +160,7 @@ impl Error {
                 m
             }
             Error::Aborted => "the call was aborted".into(),
-            Error::Decode { message } | Error::Validation { message, .. } => message.clone(),
+            Error::Decode { message } | Error::Validation { message, .. } | Error::Webhook { message, .. } => message.clone(),
             Error::InvalidArgument { what, message, .. } => {
                 let mut m = String::from("invalid ");
                 m.push_str(what);

@@ -92,6 +92,8 @@ pub mod typed;
 pub mod uuid;
 pub mod validate;
 mod value;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 #[cfg(all(any(feature = "js", feature = "js-platform"), target_arch = "wasm32"))]
 mod js;

@@ -1,5 +1,5 @@
 // The @instantdb/admin names over the wasm client. Why it looks like this: ../HACKING.md.
-import { Client, id, lookup as encode } from '../dist/instant_edge.js';
+import { Client, id, lookup as encode, webhook } from '../dist/instant_edge.js';
 
 export { id };
 export { i } from './schema.js';
@@ -39,8 +39,8 @@ export class TransactionValidationError extends Error {
 // The bundle's minifier renames the classes: their `name` (what an error prints as) is set here.
 for (const Class of [InstantError, InstantAPIError, QueryValidationError, TransactionValidationError])
   Object.defineProperty(Class, 'name', { value: new Class({}).name });
-// Errors of the wasm by `kind`: the schema's refusals get the official classes.
-const CLASSES = { 'query-validation': QueryValidationError, 'transaction-validation': TransactionValidationError };
+// Errors of the wasm by `kind`: the schema's refusals and the webhooks' get the official classes.
+const CLASSES = { 'query-validation': QueryValidationError, 'transaction-validation': TransactionValidationError, webhook: InstantError };
 
 const rethrow = (error) => {
   if (error instanceof Error && error.name === 'InstantAPIError') {
@@ -210,8 +210,96 @@ const live = (client, query, cb, opts, dates, log) => {
   };
 };
 
+// `db.webhooks` (area 5 of `call`; `validate` is the wasm's own export). The official shapes of
+// the manager's answers (camelCase, `Date`s) and the dispatch over JS handlers are made here.
+const date = (s) => (s ? new Date(s) : null);
+const info = (r) => ({ id: r.id, sink: r.sink, namespaces: r.namespaces ?? [], actions: r.actions, status: r.status,
+  disabledReason: r.disabled_reason ?? null, createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at) });
+const attempt = (a) => ({ attemptAt: date(a['attempt-at']), durationMs: a['duration-ms'] ?? null, success: a['success?'] ?? null,
+  statusCode: a['status-code'] ?? null, responseText: a['response-text'] ?? null, errorType: a['error-type'] ?? null,
+  errorMessage: a['error-message'] ?? null });
+const event = (r) => ({ isn: r.isn, status: r.status, attempts: r.attempts ? r.attempts.map(attempt) : null,
+  nextAttemptAfter: date(r.next_attempt_after), createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at) });
+const SHAPES = {
+  list: (r) => (r || []).map(info),
+  listEvents: (r) => ({ events: (r.events || []).map(event), pageInfo: { startCursor: r.pageInfo?.startCursor ?? null,
+    endCursor: r.pageInfo?.endCursor ?? null, hasNextPage: !!r.pageInfo?.hasNextPage } }),
+  getEvent: event,
+  resendEvent: event,
+  getPayload: (r) => r,
+};
+const helpers = () => ({
+  typedHandlers: (...args) => (args.length === 2 ? { $default: args[1] } : { [args[0]]: { [args[1]]: args[2] } }),
+  combineHandlers: (...entries) => {
+    const result = {};
+    for (const entry of entries)
+      for (const key of Object.keys(entry)) result[key] = key === '$default' ? entry.$default : { ...result[key], ...entry[key] };
+    return result;
+  },
+});
+// Imported webhook signing keys, by `<apiURI>:<kid>`, for the life of the process.
+const signingKeys = new Map();
+const hexBytes = (hex) => Uint8Array.from(hex.match(/../g), (pair) => parseInt(pair, 16));
+
+const webhooks = (client, apiURI) => {
+  const hook = (m, ...args) => client.call(5, m, args).catch(rethrow);
+  // The official `validate` steps: header and age (wasm), the key (pinned, or from the key set
+  // fetched on a miss; imported by Web Crypto), the body (read only now), Ed25519 verify, the
+  // body's shape (wasm). Each refusal is the official InstantError.
+  const validate = async (header, body, opts, request) => {
+    try {
+      const [t, kid, v1] = webhook(0, header, [opts?.receivedAt ? +opts.receivedAt : NaN, opts?.tolerance ?? undefined], request);
+      const id = `${apiURI}:${kid}`;
+      let key = signingKeys.get(id);
+      if (!key) {
+        const x = webhook(1, apiURI, kid) ?? webhook(1, apiURI, kid, await hook('fetchJwks'));
+        try {
+          key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x }, { name: 'Ed25519' }, false, ['verify']);
+        } catch {
+          throw webhook(3, kid);
+        }
+        signingKeys.set(id, key);
+      }
+      let text = body;
+      try {
+        if (typeof body === 'function') text = await body();
+      } catch (cause) {
+        throw Object.assign(new InstantAPIError({ body: { type: 'invalid-argument', message: `invalid body: could not be read: ${cause?.message ?? cause}` } }), { status: 0, kind: 'invalid-argument', cause });
+      }
+      if (typeof text !== 'string')
+        throw Object.assign(new InstantAPIError({ body: { type: 'invalid-argument', message: 'invalid body: must be a string, or a function that returns one' } }), { status: 0, kind: 'invalid-argument' });
+      const signed = new TextEncoder().encode(`${t}.${text}`);
+      if (!/^[0-9a-fA-F]{128}$/.test(v1) || !(await crypto.subtle.verify('Ed25519', key, hexBytes(v1), signed))) throw webhook(2, header);
+      return webhook(4, text);
+    } catch (error) {
+      rethrow(error);
+    }
+  };
+  const hooks = {
+    manager: Object.fromEntries(['create', 'update', 'delete', 'enable', 'disable', ...Object.keys(SHAPES)]
+      .map((m) => [m, (...args) => hook(m, ...args).then(SHAPES[m] ?? info)])),
+    fetchJwks: () => hook('fetchJwks'),
+    validate: (header, body, opts) => validate(header, body, opts, false),
+    validateRequest: async (req, opts) => validate(req.headers.get('instant-signature'), () => req.text(), opts, true),
+    fetchPayloads: (body) => hook('fetchPayloads', body),
+    processPayload: async (handlers, payload) => {
+      const results = [];
+      for (const record of payload.data) {
+        const { namespace, action } = record;
+        const handler = handlers?.[namespace]?.[action] || handlers?.[namespace]?.$default || handlers?.$default;
+        if (handler) results.push(handler(record));
+      }
+      await Promise.all(results);
+    },
+    processRequest: async (handlers, req, opts) =>
+      hooks.processPayload(handlers, await hooks.fetchPayloads(await hooks.validateRequest(req, opts))),
+    helpers,
+  };
+  return hooks;
+};
+
 // `dates`: converts `i.date()` attributes of results to `Date`s (`useDateObjects`), or undefined.
-const wrap = (client, dates, log) => {
+const wrap = (client, dates, log, apiURI) => {
   // A data call: what the schema refuses throws (as @instantdb/admin throws), the rest rejects.
   const data = (area, arg, opts) => {
     let init;
@@ -230,13 +318,14 @@ const wrap = (client, dates, log) => {
     auth,
     storage: calls(client, 3, STORAGE),
     rooms: { getPresence: (type, id) => client.call(4, '', [type, id]).catch(rethrow) },
+    webhooks: webhooks(client, apiURI),
     subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts, dates, log)),
     query: (query, opts) => data(0, query, opts).then(dates, rethrow),
     transact: (chunks, opts) => data(1, steps(chunks), opts).catch(rethrow),
     debugQuery: (query, opts) =>
       data(8, query, opts).then((r) => ({ result: r?.result, checkResults: r?.['check-results'] }), rethrow),
     debugTransact: (chunks, opts) => data(9, steps(chunks), opts).catch(rethrow),
-    asUser: (who) => call(() => wrap(client.asUser(who), dates, log)),
+    asUser: (who) => call(() => wrap(client.asUser(who), dates, log, apiURI)),
   };
 };
 
@@ -256,5 +345,6 @@ export const init = (config = {}) =>
       client,
       config.useDateObjects === true ? dateConverter(config.schema) : undefined,
       config.verbose ? (config.logger ?? console) : undefined,
+      apiURI ?? 'https://api.instantdb.com',
     );
   });

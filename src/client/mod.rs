@@ -1,6 +1,6 @@
 //! [`Instant`]: the Rust API, and the one call loop every request goes through (timeout,
 //! cancellation, retries). Cheap to clone; [`Instant::as_user`] returns a new handle. Per area:
-//! [`auth`], [`storage`], [`rooms`], [`live`]; [`perms_check`] (`debug_query`, `debug_transact`).
+//! [`auth`], [`storage`], [`rooms`], [`live`], `webhooks`; [`perms_check`] (`debug_query`, `debug_transact`).
 
 use crate::prelude::*;
 pub mod attempts;
@@ -11,6 +11,8 @@ pub mod perms_check;
 pub mod platform;
 pub mod rooms;
 pub mod storage;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 use serde::de::DeserializeOwned;
 

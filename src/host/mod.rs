@@ -71,8 +71,12 @@ pub mod native;
 pub use native::mock::MockTransport as DefaultTransport;
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::{decode, epoch_ms, from_value, id, json_text, mock, parse, to_value, Canceller, Json, Signal};
+#[cfg(all(feature = "webhooks", not(target_arch = "wasm32")))]
+pub use native::{import_webhook_key, verify_webhook, webhook_key, WebhookKey};
 #[cfg(all(feature = "platform", not(target_arch = "wasm32")))]
 pub use native::{random_bytes, sha256};
+#[cfg(all(feature = "webhooks", target_arch = "wasm32"))]
+pub use wasm::{import_webhook_key, verify_webhook, webhook_key, WebhookKey};
 #[cfg(all(feature = "platform", target_arch = "wasm32"))]
 pub use wasm::{random_bytes, sha256};
 

@@ -40,6 +40,8 @@ fn text_arg(value: &JsValue, what: &'static str) -> Result<String, Error> {
 fn to_js_error(error: Error) -> JsValue {
     let (body, hint, trace_id) = match &error {
         Error::Api(api) => (host::text_of(&api.body), Some(host::text_of(&api.hint)), api.trace_id.as_deref()),
+        #[cfg(feature = "webhooks")]
+        Error::Webhook { hint, .. } => (webhook_body(&error), Some(host::text_of(hint)), None),
         other => {
             let mut body = String::from(r#"{"type":"#);
             crate::value::write_string(other.kind(), &mut body);
@@ -63,6 +65,15 @@ fn to_js_error(error: Error) -> JsValue {
         cause.as_ref().unwrap_or(&JsValue::UNDEFINED),
         cause.is_some(),
     )
+}
+
+/// `{"type": "webhook", "message": …}`.
+#[cfg(feature = "webhooks")]
+fn webhook_body(error: &Error) -> String {
+    let mut body = String::from(r#"{"type":"webhook","message":"#);
+    crate::value::write_string(&error.message(), &mut body);
+    body.push('}');
+    body
 }
 
 /// A JSON argument (see [`read_argument`]) as a [`Node`]. `JSON.stringify` wrote its text, so it

@@ -7,6 +7,7 @@ mod perms_check;
 mod storage;
 mod transact;
 mod user;
+pub mod webhook;
 
 pub use perms_check::{CheckBindings, CheckProgram, QueryCheckResult, QueryPermsCheck, TransactCheckResult, TransactPermsCheck};
 pub use storage::{StoredFile, Uploaded};

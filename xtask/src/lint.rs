@@ -34,6 +34,7 @@ const SRC_LAYERS: &[&[&str]] = &[
         "schema",
         "typed",
         "platform",
+        "webhooks",
         "tx",
         "uuid",
         "retry",

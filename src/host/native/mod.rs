@@ -78,6 +78,42 @@ pub async fn sha256(bytes: &[u8]) -> Result<Vec<u8>> {
     Ok(sha2::Sha256::digest(bytes).to_vec())
 }
 
+/// An imported webhook signing key: natively, its 32 bytes (checked to be a curve point).
+#[cfg(feature = "webhooks")]
+pub type WebhookKey = [u8; 32];
+
+/// The imported webhook signing keys of the process, by `<apiURI>:<kid>`.
+#[cfg(feature = "webhooks")]
+static WEBHOOK_KEYS: std::sync::Mutex<Vec<(String, WebhookKey)>> = std::sync::Mutex::new(Vec::new());
+
+/// The webhook key imported under `id` (`<apiURI>:<kid>`), if any.
+#[cfg(feature = "webhooks")]
+pub fn webhook_key(id: &str) -> Option<WebhookKey> {
+    let keys = WEBHOOK_KEYS.lock().ok()?;
+    keys.iter().find(|(key_id, _)| key_id == id).map(|(_, key)| *key)
+}
+
+/// Imports `key` under `id` for the life of the process: "Invalid webhook signing key" when
+/// its bytes are not an Ed25519 point.
+#[cfg(feature = "webhooks")]
+pub async fn import_webhook_key(id: &str, key: &crate::webhooks::jwks::PublicKey) -> Result<WebhookKey> {
+    ed25519_dalek::VerifyingKey::from_bytes(&key.bytes)
+        .map_err(|_| Error::Webhook { message: crate::webhooks::messages::INVALID_KEY.into(), hint: Value::Null })?;
+    if let Ok(mut keys) = WEBHOOK_KEYS.lock() {
+        keys.retain(|(key_id, _)| key_id != id);
+        keys.push((id.to_owned(), key.bytes));
+    }
+    Ok(key.bytes)
+}
+
+/// Whether `signature` is `key`'s Ed25519 signature (RFC 8032) of `message`.
+#[cfg(feature = "webhooks")]
+pub async fn verify_webhook(key: &WebhookKey, signature: &[u8; 64], message: &[u8]) -> bool {
+    use ed25519_dalek::Verifier;
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(key) else { return false };
+    key.verify(message, &ed25519_dalek::Signature::from_bytes(signature)).is_ok()
+}
+
 /// The wall clock: ms since the Unix epoch (expiries; the transport's clock is monotonic).
 pub fn epoch_ms() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)

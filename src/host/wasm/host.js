@@ -417,6 +417,23 @@ export async function sha256(bytes) {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }
 
+// Webhook signing keys imported by Web Crypto, by `<apiURI>:<kid>`, for the life of the process.
+const webhookKeys = new Map();
+
+/** The webhook key imported under `id`, or with `x` (a JWK's base64url Ed25519 key) a promise of
+ * it imported and kept. */
+export function webhookKey(id, x) {
+  if (x === undefined) return webhookKeys.get(id);
+  return crypto.subtle
+    .importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x }, { name: 'Ed25519' }, false, ['verify'])
+    .then((key) => (webhookKeys.set(id, key), key));
+}
+
+/** Whether `signature` is `key`'s Ed25519 signature of `message`: resolves to a boolean. */
+export function verifyEd25519(key, signature, message) {
+  return crypto.subtle.verify('Ed25519', key, signature, message);
+}
+
 export function randomId() {
   if (typeof crypto?.randomUUID === 'function') return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));

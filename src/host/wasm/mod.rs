@@ -79,6 +79,42 @@ pub async fn sha256(bytes: &[u8]) -> Result<Vec<u8>> {
     Ok((0..digest.length()).map(|i| digest.get_index(i)).collect())
 }
 
+#[cfg(feature = "webhooks")]
+#[wasm_bindgen(module = "/src/host/wasm/host.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = webhookKey)]
+    fn webhook_key_js(id: &str, x: Option<String>) -> JsValue;
+    #[wasm_bindgen(js_name = verifyEd25519)]
+    fn verify_ed25519_js(key: &JsValue, signature: &[u8], message: &[u8]) -> Promise;
+}
+
+/// An imported webhook signing key: a Web Crypto `CryptoKey`.
+#[cfg(feature = "webhooks")]
+pub type WebhookKey = JsValue;
+
+/// The webhook key imported under `id` (`<apiURI>:<kid>`), if any (a `Map` in host.js, for the
+/// life of the process).
+#[cfg(feature = "webhooks")]
+pub fn webhook_key(id: &str) -> Option<WebhookKey> {
+    let key = webhook_key_js(id, None);
+    (!key.is_undefined()).then_some(key)
+}
+
+/// Imports `key` by Web Crypto (`importKey('jwk', {kty: 'OKP', crv: 'Ed25519', x}, {name:
+/// 'Ed25519'}, false, ['verify'])`) under `id`: "Invalid webhook signing key" when the host
+/// refuses it.
+#[cfg(feature = "webhooks")]
+pub async fn import_webhook_key(id: &str, key: &crate::webhooks::jwks::PublicKey) -> Result<WebhookKey> {
+    let imported = Promise::resolve(&webhook_key_js(id, Some(key.x.clone())));
+    JsFuture::from(imported).await.map_err(|_| Error::Webhook { message: crate::webhooks::messages::INVALID_KEY.into(), hint: Value::Null })
+}
+
+/// Whether `signature` is `key`'s Ed25519 signature of `message` (Web Crypto `verify`).
+#[cfg(feature = "webhooks")]
+pub async fn verify_webhook(key: &WebhookKey, signature: &[u8; 64], message: &[u8]) -> bool {
+    JsFuture::from(verify_ed25519_js(key, signature, message)).await.is_ok_and(|ok| ok.is_truthy())
+}
+
 #[wasm_bindgen]
 extern "C" {
     /// `Reflect.set` on an object this crate made: it cannot throw, so no exception wrapper.

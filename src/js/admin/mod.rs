@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 
 mod answer;
 mod live;
+mod webhooks;
 
 use super::{argument_node, is_absent, parse_text, string_option, text_arg, to_js_error};
 use crate::host::wasm::{self as host, get, Argument};
@@ -160,11 +161,12 @@ impl Client {
 }
 
 /// The call areas of [`Client::call`], as `pkg/src/api.js` numbers them (4, presence, is the
-/// rest).
+/// rest; 5 is `db.webhooks`).
 const QUERY: u32 = 0;
 const TRANSACT: u32 = 1;
 const AUTH: u32 = 2;
 const STORAGE: u32 = 3;
+const WEBHOOKS: u32 = 5;
 /// Added to `QUERY` / `TRANSACT`: their permission checks, `debugQuery` / `debugTransact`.
 const DEBUG: u32 = 8;
 const DEBUG_QUERY: u32 = QUERY | DEBUG;
@@ -273,6 +275,7 @@ fn prepare(db: &Instant, area: u32, method: &str, arg: &dyn Fn(usize) -> JsValue
         QUERY | TRANSACT | DEBUG_QUERY | DEBUG_TRANSACT => return data_request(db, area, arg),
         AUTH => return auth_request(db, method, arg),
         STORAGE => answer::storage_request(db, method, arg)?,
+        WEBHOOKS => webhooks::request(db, method, arg)?,
         _ => {
             let (config, kind, id) = (db.config(), arg(0), arg(1));
             (crate::rooms::presence_request(config, &text_arg(&kind, "roomType")?, &text_arg(&id, "roomId")?)?, Answer::Sessions)
