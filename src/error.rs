@@ -58,7 +58,9 @@ pub enum Error {
     },
     /// A webhook delivery or signing key was refused ([`crate::webhooks`]), with the message
     /// `@instantdb/admin`'s `InstantError` gives, word for word (`Webhook signature is too
-    /// old`, `Instant Signature did not validate`, ...): in JS an `InstantError`.
+    /// old`, `Instant Signature did not validate`, ...): in JS an `InstantError`. Only with the
+    /// `webhooks` feature: the platform entry's wasm, built without it, pays nothing for it.
+    #[cfg(feature = "webhooks")]
     Webhook {
         /// The official message.
         message: String,
@@ -120,6 +122,7 @@ impl Error {
             Error::Validation { class: ValidationClass::Query, .. } => "query-validation",
             Error::Validation { class: ValidationClass::Transaction, .. } => "transaction-validation",
             Error::Validation { class: ValidationClass::Schema, .. } => "schema-validation",
+            #[cfg(feature = "webhooks")]
             Error::Webhook { .. } => "webhook",
         }
     }
@@ -160,7 +163,9 @@ impl Error {
                 m
             }
             Error::Aborted => "the call was aborted".into(),
-            Error::Decode { message } | Error::Validation { message, .. } | Error::Webhook { message, .. } => message.clone(),
+            Error::Decode { message } | Error::Validation { message, .. } => message.clone(),
+            #[cfg(feature = "webhooks")]
+            Error::Webhook { message, .. } => message.clone(),
             Error::InvalidArgument { what, message, .. } => {
                 let mut m = String::from("invalid ");
                 m.push_str(what);
