@@ -56,6 +56,13 @@ pub enum Error {
         /// The official message.
         message: String,
     },
+    /// A stream (`db.streams`) failed on the client's side or was aborted by its writer, with
+    /// the official client's message (`Stream is closed.`, `Stream is corrupted.`, ...) or the
+    /// writer's abort reason.
+    Stream {
+        /// The message.
+        message: String,
+    },
 }
 
 /// Which of the official client's checks refused a call: the JS error's class.
@@ -99,7 +106,7 @@ pub struct ApiError {
 
 impl Error {
     /// The JS-facing `kind`: `api`, `network`, `timeout`, `aborted`, `decode`, `invalid-argument`,
-    /// `query-validation`, `transaction-validation` or `schema-validation`.
+    /// `query-validation`, `transaction-validation`, `schema-validation` or `stream`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Api(_) => "api",
@@ -111,6 +118,7 @@ impl Error {
             Error::Validation { class: ValidationClass::Query, .. } => "query-validation",
             Error::Validation { class: ValidationClass::Transaction, .. } => "transaction-validation",
             Error::Validation { class: ValidationClass::Schema, .. } => "schema-validation",
+            Error::Stream { .. } => "stream",
         }
     }
 
@@ -150,7 +158,7 @@ impl Error {
                 m
             }
             Error::Aborted => "the call was aborted".into(),
-            Error::Decode { message } | Error::Validation { message, .. } => message.clone(),
+            Error::Decode { message } | Error::Validation { message, .. } | Error::Stream { message } => message.clone(),
             Error::InvalidArgument { what, message, .. } => {
                 let mut m = String::from("invalid ");
                 m.push_str(what);

@@ -38,6 +38,7 @@ const SRC_LAYERS: &[&[&str]] = &[
         "uuid",
         "retry",
         "sse",
+        "streams",
         "request",
         "response",
     ],
