@@ -8,9 +8,12 @@
 use crate::prelude::*;
 use alloc::collections::VecDeque;
 
+use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::http::{HttpRequest, Payload};
 use crate::json::{JsonView, Kind};
 use crate::parse::{parse, Node};
+use crate::request::Impersonation;
 use crate::value::{push_number, write_string};
 
 /// The channel's session, from `sse-init`: what every push must name.
@@ -308,6 +311,29 @@ pub fn push_body(session: &ChannelSession, messages: &[String]) -> String {
     out.push_str(&messages.join(","));
     out.push_str("]}");
     out
+}
+
+/// `POST /admin/sse?app_id=`: opens the channel (an event stream) with the admin headers
+/// (impersonation honoured) and `{"inference?", "versions"}`, as the official client does.
+pub fn channel_request(config: &Config, who: Option<&Impersonation>) -> Result<HttpRequest> {
+    let headers = crate::request::headers(config, who)?;
+    let mut request = HttpRequest::new("POST", crate::request::admin_url(config, "sse"), headers);
+    let version = crate::Value::from(crate::request::CLIENT_VERSION);
+    let versions = crate::Value::object([("@instantdb/admin", version.clone()), ("@instantdb/core", version)]);
+    request.body = Some(Payload::Object(vec![
+        ("inference?", Payload::Value(crate::Value::Bool(config.has_schema))),
+        ("versions", Payload::Value(versions)),
+    ]));
+    Ok(request)
+}
+
+/// `POST /admin/sse/push?app_id=` with `body` ([`push_body`]): only a content type, as the
+/// official client sends it (the `sse-token` is the capability; no admin token travels).
+pub fn push_request(config: &Config, body: String) -> HttpRequest {
+    let mut request =
+        HttpRequest::new("POST", crate::request::admin_url(config, "sse/push"), vec![("content-type", "application/json".into())]);
+    request.body = Some(Payload::Text(body));
+    request
 }
 
 /// The channel's reconnect wait after `drops` consecutive drops: 0 ms, 1 s, 2 s, 4 s, 8 s, then
