@@ -393,11 +393,47 @@ export interface Webhooks {
 }
 
 /** The database `init` returns without a schema: queries and steps are not checked by types. */
+/** A `WritableStream<string>` of `db.streams.createWriteStream`; `close()` resolves once the server confirmed the end. */
+export interface InstantWritableStream<T = string> extends WritableStream<T> {
+  /** The server's stream id, once the stream started; rejects with the stream's error. */
+  streamId(): Promise<string>;
+}
+
+/** A `ReadableStream<string>` of `db.streams.createReadStream`; an aborted stream errors with the abort reason as the message. */
+export interface InstantReadableStream<T = string> extends ReadableStream<T> {
+  /** The server's stream id, from the first data; rejects with `Stream is closed.` if it ends first. */
+  streamId(): Promise<string>;
+}
+
+export interface CreateWriteStreamOptions {
+  /** Your name for the stream (unique per app). */
+  clientId: string;
+  /** Called once with a promise that settles when the stream is finished (keeps a serverless function alive). */
+  waitUntil?: (promise: Promise<any>) => void;
+  ruleParams?: Record<string, any>;
+}
+
+/** One of `streamId` or `clientId` is required. */
+export interface CreateReadStreamOptions {
+  clientId?: string;
+  streamId?: string;
+  /** Start at this UTF-8 byte offset (default 0). */
+  byteOffset?: number;
+  ruleParams?: Record<string, any>;
+}
+
+export interface Streams {
+  createWriteStream(opts: CreateWriteStreamOptions): InstantWritableStream<string>;
+  createReadStream(opts: CreateReadStreamOptions): InstantReadableStream<string>;
+}
+
 export interface UntypedAdminDatabase {
   readonly tx: TxChunk;
   readonly auth: Auth;
   readonly storage: Storage;
   readonly webhooks: Webhooks;
+  /** Durable text streams (`db.streams`), as @instantdb/admin's. */
+  readonly streams: Streams;
   readonly rooms: {
     /** The sessions present in a room, by session id (`{}` when empty). */
     getPresence(roomType: string, roomId: string): Promise<Record<string, { 'peer-id': string; user: User | null; data: unknown }>>;

@@ -67,6 +67,13 @@ pub enum Error {
         /// The official `hint` (`{ header, missingKeys }`, `{ kid }`, ...), or `null`.
         hint: Value,
     },
+    /// A stream (`db.streams`) failed on the client's side or was aborted by its writer, with
+    /// the official client's message (`Stream is closed.`, `Stream is corrupted.`, ...) or the
+    /// writer's abort reason.
+    Stream {
+        /// The message.
+        message: String,
+    },
 }
 
 /// Which of the official client's checks refused a call: the JS error's class.
@@ -110,7 +117,7 @@ pub struct ApiError {
 
 impl Error {
     /// The JS-facing `kind`: `api`, `network`, `timeout`, `aborted`, `decode`, `invalid-argument`,
-    /// `query-validation`, `transaction-validation`, `schema-validation` or `webhook`.
+    /// `query-validation`, `transaction-validation`, `schema-validation`, `webhook` or `stream`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Api(_) => "api",
@@ -124,6 +131,7 @@ impl Error {
             Error::Validation { class: ValidationClass::Schema, .. } => "schema-validation",
             #[cfg(feature = "webhooks")]
             Error::Webhook { .. } => "webhook",
+            Error::Stream { .. } => "stream",
         }
     }
 
@@ -166,6 +174,7 @@ impl Error {
             Error::Decode { message } | Error::Validation { message, .. } => message.clone(),
             #[cfg(feature = "webhooks")]
             Error::Webhook { message, .. } => message.clone(),
+            Error::Stream { message } => message.clone(),
             Error::InvalidArgument { what, message, .. } => {
                 let mut m = String::from("invalid ");
                 m.push_str(what);

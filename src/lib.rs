@@ -87,6 +87,7 @@ pub mod response;
 pub mod retry;
 pub mod schema;
 pub mod sse;
+pub mod streams;
 pub mod tx;
 pub mod typed;
 pub mod uuid;

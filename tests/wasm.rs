@@ -543,3 +543,41 @@ async fn platform_oauth_pkce_and_secret_flows_from_rust() {
     let after = writer.get_apps(Include::default()).await.unwrap_err();
     assert_eq!(after.status(), 400, "the access token went with its refresh token, and refreshing fails: {after:?}");
 }
+
+#[wasm_bindgen_test]
+async fn streams_write_then_read_from_rust() {
+    use instant_edge::client::streams::StreamRef;
+    let db = db();
+    let client_id = format!("wasm-stream-{}", id());
+    let writer = db.streams().create_write_stream(&client_id).await.unwrap();
+    let stream_id = writer.stream_id().to_owned();
+    let mut live = db.streams().create_read_stream(StreamRef::StreamId(stream_id.clone()), 0);
+    let pieces = ["héllo ", "✓ wörld ", "🙂"];
+    for piece in pieces {
+        writer.append(piece).await.unwrap();
+    }
+    writer.finish().await.unwrap();
+    let expected: String = pieces.concat();
+    let mut got = String::new();
+    while let Some(text) = live.next().await {
+        got.push_str(&text.unwrap());
+    }
+    assert_eq!(got, expected);
+    // From an offset, by client id, after the end.
+    let mut rest = db.streams().create_read_stream(StreamRef::ClientId(client_id.clone()), 3);
+    let mut tail = String::new();
+    while let Some(text) = rest.next().await {
+        tail.push_str(&text.unwrap());
+    }
+    assert_eq!(tail, "llo ✓ wörld 🙂");
+    // An abort reaches readers as the error.
+    let aborted = db.streams().create_write_stream(&format!("{client_id}-abort")).await.unwrap();
+    aborted.append("x").await.unwrap();
+    aborted.abort("stopped").await.unwrap();
+    let mut reader = db.streams().create_read_stream(StreamRef::ClientId(format!("{client_id}-abort")), 0);
+    assert_eq!(reader.next().await.unwrap().unwrap(), "x");
+    match reader.next().await {
+        Some(Err(Error::Stream { message })) => assert_eq!(message, "stopped"),
+        other => panic!("{other:?}"),
+    }
+}

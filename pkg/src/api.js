@@ -4,6 +4,7 @@ import { Client, id, lookup as encode, webhook } from '../dist/instant_edge.js';
 export { id };
 export { i } from './schema.js';
 import { dateConverter } from './dates.js';
+import { streamsOf } from './streams.js';
 // For the entries (pkg/*.js), which each get the compiled wasm as their runtime allows; not part
 // of the package's API (the entries re-export only the @instantdb/admin names).
 export { initSync } from '../dist/instant_edge.js';
@@ -49,6 +50,15 @@ const rethrow = (error) => {
     error.name = Class.name;
   }
   throw error;
+};
+
+// An error of the wasm with its class (see `rethrow`), returned.
+const fix = (error) => {
+  try {
+    rethrow(error);
+  } catch (fixed) {
+    return fixed;
+  }
 };
 
 const call = (f) => {
@@ -317,6 +327,7 @@ const wrap = (client, dates, log, apiURI) => {
     tx,
     auth,
     storage: calls(client, 3, STORAGE),
+    streams: streamsOf(client, { InstantError, InstantAPIError, fix, id }),
     rooms: { getPresence: (type, id) => client.call(4, '', [type, id]).catch(rethrow) },
     webhooks: webhooks(client, apiURI),
     subscribeQuery: (query, cb, opts) => call(() => live(client, query, cb, opts, dates, log)),

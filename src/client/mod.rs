@@ -11,6 +11,7 @@ pub mod perms_check;
 pub mod platform;
 pub mod rooms;
 pub mod storage;
+pub mod streams;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 

@@ -39,6 +39,7 @@ const SRC_LAYERS: &[&[&str]] = &[
         "uuid",
         "retry",
         "sse",
+        "streams",
         "request",
         "response",
     ],

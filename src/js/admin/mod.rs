@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 
 mod answer;
 mod live;
+mod streams;
 mod webhooks;
 
 use super::{argument_node, is_absent, parse_text, string_option, text_arg, to_js_error};
