@@ -13,6 +13,8 @@ const runtimes = [
   ['deno', `${here}node_modules/@deno/linux-x64-glibc/deno`, ['run', '-A', 'run-deno.mjs']],
   ['bun', `${here}node_modules/.bin/bun`, ['run-bun.mjs']],
   ['workerd', process.execPath, ['run-workerd.mjs']],
+  // A webhook receiver Worker fed by the emulator's real deliveries.
+  ['workerd-webhooks', process.execPath, ['run-workerd-webhooks.mjs']],
   ['chromium', process.execPath, ['run-chromium.mjs']],
   ['types', process.execPath, ['run-types.mjs']],
 ];
