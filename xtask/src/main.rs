@@ -329,8 +329,8 @@ fn wasm_layer(root: &Path, chromium: bool) -> Layer {
 
 /// Layer 5: the built package imported by name in Node, Deno, Bun, workerd and Chromium.
 fn runtimes_layer(root: &Path) -> Layer {
-    println!("==> tests/js/runtimes: the package by name in Node, Deno, Bun, workerd, Chromium");
-    let mut layer = Layer::new("runtimes", "tests/js/runtimes: instant-edge by name in 5 runtimes vs emulator");
+    println!("==> tests/js/runtimes: the package by name in Node, Deno, Bun, workerd (and a webhook receiver Worker), Chromium");
+    let mut layer = Layer::new("runtimes", "tests/js/runtimes: instant-edge by name in 5 runtimes and a webhook receiver Worker vs emulator");
     let dir = root.join("tests/js/runtimes");
     if !dir.join("run-all.mjs").is_file() {
         return layer.skip("tests/js/runtimes/run-all.mjs missing".into());
@@ -339,6 +339,9 @@ fn runtimes_layer(root: &Path) -> Layer {
         require_node()?;
         package::build(root)?; // up to date in a second when the wasm did not change
         npm_ci(&dir)?;
+        // The webhook receiver Worker's check compares with the official `@instantdb/admin`,
+        // installed in tests/js: without it that comparison would be skipped.
+        npm_ci(&root.join("tests/js"))?;
         let binary = Emulator::build(root)?;
         let emulator = Emulator::start(root, &binary, &[])?;
         let mut node = Command::new("node");

@@ -116,7 +116,7 @@ try {
     const header = delivery.headers['Instant-Signature'];
     const expected = JSON.parse(delivery.body);
     equal(await db.webhooks.validate(header, delivery.body), expected, 'instant-edge (Node)');
-    if (!official) return officialMissing;
+    if (!official) throw new Error(officialMissing); // cargo xtask test runtimes installs it
     equal(await official.webhooks.validate(header, delivery.body), expected, '@instantdb/admin');
     equal(await official.webhooks.fetchPayloads(expected), await db.webhooks.fetchPayloads(expected), 'fetchPayloads');
   });
