@@ -2,7 +2,7 @@
 // webhook-worker.mjs as wrangler would (conditions workerd, worker, browser; the .wasm a separate
 // CompiledWasm module), serve it on a loopback port, register a webhook to it, transact, flush,
 // then read the emulator's delivery log: the Worker answered 200 with its verdict, and the
-// official @instantdb/admin (from tests/js/node_modules, when installed) accepts the same logged
+// official @instantdb/admin (from tests/js/node_modules, which `cargo xtask test runtimes` installs) accepts the same logged
 // delivery. Prints the checks and `workerd-webhooks: N passed, M failed` (run-all.mjs reads it).
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
