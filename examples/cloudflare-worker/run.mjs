@@ -2,7 +2,8 @@
 // platform token INSTANT_PLATFORM_TOKEN (the worker makes its own app), prints what it answers,
 // and exits 0 only on a 200. The worker is bundled as wrangler does it: `instant-edge` and
 // `instant-edge/platform` resolved through their `workerd` exports, each .wasm kept as a separate
-// module that workerd compiles.
+// module that workerd compiles. Miniflare listens on a free loopback port, and the transcript
+// is asked for at that address, so the Worker knows where webhooks can reach it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,9 +38,14 @@ try {
     compatibilityDate: '2026-04-20',
     cf: false,
     bindings: env,
+    // Listening on loopback, so that the emulator can deliver the transcript's webhook to the
+    // Worker's `/hook` (the Worker registers its own URL, which it reads from the request).
+    host: '127.0.0.1',
+    port: 0,
   });
   try {
-    const response = await mf.dispatchFetch('http://localhost/');
+    const url = await mf.ready;
+    const response = await mf.dispatchFetch(url.href);
     const text = await response.text();
     console.log(`\nworkerd answered ${response.status}:\n\n${text}`);
     process.exitCode = response.status === 200 ? 0 : 1;

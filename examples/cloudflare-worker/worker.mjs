@@ -2,7 +2,9 @@
 // @instantdb/platform: only the imports change. The API's URL and a platform token arrive as
 // bindings (wrangler vars/secrets). It makes a fresh app, pushes its schema and perms as a deploy
 // script would, then uses it. It answers a short transcript of what it did: 200 when every step
-// gave what it should, 500 otherwise (`cargo xtask demo` fails then).
+// gave what it should, 500 otherwise (`cargo xtask demo` fails then). It is also the app's
+// webhook receiver: `POST /hook?app=<app id>` checks the delivery's signature and fetches its
+// records (the transcript registers a webhook pointing at this Worker's own URL).
 import { init, id, InstantAPIError } from 'instant-edge';
 import { PlatformApi } from 'instant-edge/platform';
 import schema from '../demo-schema.json';
@@ -10,6 +12,8 @@ import perms from '../demo-rules.json';
 
 export default {
   async fetch(request, env) {
+    const url = new URL(request.url);
+    if (request.method === 'POST' && url.pathname === '/hook') return receiveWebhook(request, env, url.searchParams.get('app'));
     const lines = [];
     const say = (text = '') => lines.push(text);
     let unexpected = 0;
@@ -20,7 +24,7 @@ export default {
       }
     };
     try {
-      await demo(env, say, expect);
+      await demo(env, say, expect, url);
     } catch (error) {
       unexpected += 1;
       say(`UNEXPECTED ${error?.name ?? 'error'} (kind ${error?.kind}): ${error?.message ?? error}`);
@@ -31,6 +35,25 @@ export default {
     });
   },
 };
+
+/**
+ * A webhook receiver: the `Instant-Signature` header must verify (Ed25519, with the key from
+ * the API's `/.well-known/webhooks/jwks.json`, kept for the isolate's life) before the records
+ * are fetched with the delivery's token. No admin token needed. Anything else is a 400, so the
+ * sender retries. It answers what it verified (the sender keeps the first 256 bytes of the answer
+ * on the event's attempt, where the transcript reads them back).
+ */
+async function receiveWebhook(request, env, appId) {
+  const db = init({ appId, apiURI: env.INSTANT_API_URI });
+  try {
+    const body = await db.webhooks.validateRequest(request); // { payloadUrl, token }
+    const { data } = await db.webhooks.fetchPayloads(body); // { data: [records], idempotencyKey }
+    const records = data.map(({ namespace, action, id: entity, after }) => `${namespace} ${action} ${entity.slice(0, 8)}… "${after?.title}"`);
+    return new Response(`verified: ${records.join('; ')}`);
+  } catch (error) {
+    return new Response(`refused: ${error.message}`, { status: 400 });
+  }
+}
 
 /** A fresh app with the demo's schema and perms, set up through the Platform API. */
 async function freshApp(env, say, expect) {
@@ -50,7 +73,7 @@ async function freshApp(env, say, expect) {
   return app;
 }
 
-async function demo(env, say, expect) {
+async function demo(env, say, expect, self) {
   const app = await freshApp(env, say, expect);
   const db = init({ appId: app.id, adminToken: app.adminToken, apiURI: env.INSTANT_API_URI });
 
@@ -192,4 +215,39 @@ async function demo(env, say, expect) {
   const end = await updates.next();
   say(`  closed: isClosed=${live.isClosed}, iterator done=${end.done}`);
   expect(live.isClosed && end.done, 'closing should end the iterator');
+
+  // Webhooks: register one pointing at this Worker's own `/hook`, write a goal, and wait for the
+  // event's attempt (the manager's public API, no test-only route). The Worker's receiver above
+  // verified the delivery and answered the records it fetched.
+  const sink = new URL(`/hook?app=${app.id}`, self).href;
+  const webhook = await db.webhooks.manager.create({ url: sink, namespaces: ['goals'], actions: ['create', 'update', 'delete'] });
+  say(`webhooks: registered ${webhook.id.slice(0, 8)}… → ${new URL(sink).pathname} of this Worker, for goals ${webhook.actions.join('/')}`);
+  const goalId = id();
+  await db.transact(db.tx.goals[goalId].update({ title: 'Ship webhooks', priority: 4 }));
+  let event;
+  for (let waited = 0; waited < 10000 && !['success', 'failed'].includes(event?.status); waited += 50) {
+    if (waited) await new Promise((resolve) => setTimeout(resolve, 50));
+    [event] = (await db.webhooks.manager.listEvents(webhook.id)).events;
+  }
+  const attempt = event?.attempts?.at(-1);
+  say(`  wrote a goal; event ${event?.isn}: ${event?.status} after ${event?.attempts?.length} attempt(s), the Worker answered ${attempt?.statusCode}`);
+  say(`  its /hook answered: ${attempt?.responseText}`);
+  expect(
+    event?.status === 'success' && attempt?.responseText === `verified: goals create ${goalId.slice(0, 8)}… "Ship webhooks"`,
+    'the Worker should verify the delivery and see the new goal',
+  );
+  // A forged delivery (a signature that is not the key's) is refused before anything is fetched.
+  const { keys } = await db.webhooks.fetchJwks();
+  const forged = await receiveWebhook(
+    new Request(sink, {
+      method: 'POST',
+      headers: { 'instant-signature': `t=${Math.floor(Date.now() / 1000)},kid=${keys[0].kid},v1=${'00'.repeat(64)}` },
+      body: JSON.stringify({ payloadUrl: `${env.INSTANT_API_URI}/webhooks/payload/x`, token: 'forged' }),
+    }),
+    env,
+    app.id,
+  );
+  say(`  a forged delivery (kid ${keys[0].kid}, a zero signature) → ${forged.status} ${await forged.text()}`);
+  expect(forged.status === 400, 'a forged delivery should be refused');
+  await db.webhooks.manager.delete(webhook.id);
 }

@@ -40,7 +40,8 @@ usage: cargo xtask <command>
   pkg              build pkg/dist/ (the admin and platform wasms: wasm-bindgen --target web, wasm-opt -Oz)
   size             print what each package entry loads; fail over pkg/size-budget.json
   bench [NAME...]  benchmarks side by side against the emulator (never run by the tests):
-                   calls, upload, live, cold, throughput, rules, platform (default: all)";
+                   calls, upload, live, cold, throughput, rules, platform, webhooks,
+                   streams (default: all)";
 
 /// The test layers, in the order they run (DESIGN.md "Tests"); lint first, as it is the
 /// quickest to fail.
@@ -503,7 +504,7 @@ fn bench(only: &[&str]) -> Result<()> {
     npm_ci(&root.join("xtask/bench"))?; // the official client, pinned
     let out = target_dir(&root).join("bench");
     fs::create_dir_all(&out).map_err(|e| format!("creating {}: {e}", out.display()))?;
-    let all_names = ["calls", "upload", "live", "cold", "throughput", "rules", "platform"];
+    let all_names = ["calls", "upload", "live", "cold", "throughput", "rules", "platform", "webhooks", "streams"];
     if let Some(unknown) = only.iter().find(|name| !all_names.contains(name)) {
         return Err(format!("no benchmark `{unknown}`; there are: {}", all_names.join(", ")));
     }
