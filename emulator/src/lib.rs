@@ -112,6 +112,9 @@ pub struct Config {
     pub webhook_max_attempts: u32,
     /// The time limit of one delivery attempt, in ms (the real server: 20 s).
     pub webhook_timeout_ms: u64,
+    /// Disable a webhook once this many of its events in a row ended `failed` (0: never, as the
+    /// real server, which disables only on a 410).
+    pub webhook_disable_after: u32,
 }
 
 /// The default webhook retry schedule: short, for tests.
@@ -167,6 +170,7 @@ impl Default for Config {
             webhook_retry_ms: DEFAULT_WEBHOOK_RETRY_MS.to_vec(),
             webhook_max_attempts: DEFAULT_WEBHOOK_RETRY_MS.len() as u32 + 1,
             webhook_timeout_ms: 20_000,
+            webhook_disable_after: 0,
         }
     }
 }
@@ -348,8 +352,12 @@ impl Emulator {
         for app in store.apps.values_mut() {
             app.take_changes();
         }
-        let sender =
-            webhooks::deliver::Sender::new(config.webhook_retry_ms.clone(), config.webhook_max_attempts, config.webhook_timeout_ms);
+        let sender = webhooks::deliver::Sender::new(
+            config.webhook_retry_ms.clone(),
+            config.webhook_max_attempts,
+            config.webhook_timeout_ms,
+            config.webhook_disable_after,
+        );
         Ok(Emulator {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),

@@ -44,6 +44,9 @@ USAGE: instant-emulator [OPTIONS]
                        real server: 11)
   --webhook-timeout-ms N
                        time limit of one delivery attempt (default 20000, as the real server)
+  --webhook-disable-after N
+                       disable a webhook after N of its events in a row failed, with the reason
+                       (default 0: never; the real server disables only on a 410 answer)
   -h, --help           this text
 
 Besides the Instant Admin routes, tests can drive the emulator under /__emulator/
@@ -112,6 +115,9 @@ fn parse_args() -> Result<Args, String> {
             "--webhook-max-attempts" => {
                 args.config.webhook_max_attempts =
                     value.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("--webhook-max-attempts: not a positive number {value}"))?
+            }
+            "--webhook-disable-after" => {
+                args.config.webhook_disable_after = value.parse().map_err(|_| format!("--webhook-disable-after: not a number {value}"))?
             }
             "--webhook-timeout-ms" => {
                 args.config.webhook_timeout_ms =

@@ -446,3 +446,30 @@ async fn manager_validation_and_errors() {
     let mismatch = s.send(Method::GET, &format!("/dash/apps/{}/webhooks", s.app_id), &[("authorization", &other.bearer())]).await;
     assert_eq!(mismatch.body["hint"]["reason"], "admin-token-mismatch");
 }
+
+#[tokio::test]
+async fn repeated_failed_events_disable_the_webhook_when_asked() {
+    // Events: failed, success (which resets the count), failed, failed. Off by default (the real
+    // server disables only on a 410); with 2, the second failure in a row disables.
+    let disabled = Value::from("Disabled after 2 failed events in a row.");
+    for (disable_after, expected) in
+        [(0, [Value::Null, Value::Null, Value::Null, Value::Null]), (2, [Value::Null, Value::Null, Value::Null, disabled])]
+    {
+        let config =
+            Config { webhook_retry_ms: vec![10], webhook_max_attempts: 1, webhook_disable_after: disable_after, ..Config::default() };
+        let s = server(config).await;
+        let receiver = Receiver::start(&[500, 200, 500, 500]).await;
+        create(&s, &receiver.url, json!(["create", "update"])).await;
+        for (title, reason) in ["a", "b", "c", "d"].into_iter().zip(expected) {
+            s.transact(json!([["update", "goals", "66666666-6666-4666-8666-666666666666", {"title": title}]])).await;
+            flush(&s).await;
+            let row = call(&s, Method::GET, "", None).await.body["webhooks"][0].clone();
+            let status = if reason.is_null() { "active" } else { "disabled" };
+            assert_eq!(
+                (row["status"].clone(), row["disabled_reason"].clone()),
+                (Value::from(status), reason),
+                "after {title}, {disable_after}"
+            );
+        }
+    }
+}

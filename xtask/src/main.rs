@@ -331,7 +331,8 @@ fn wasm_layer(root: &Path, chromium: bool) -> Layer {
 /// Layer 5: the built package imported by name in Node, Deno, Bun, workerd and Chromium.
 fn runtimes_layer(root: &Path) -> Layer {
     println!("==> tests/js/runtimes: the package by name in Node, Deno, Bun, workerd (and a webhook receiver Worker), Chromium");
-    let mut layer = Layer::new("runtimes", "tests/js/runtimes: instant-edge by name in 5 runtimes and a webhook receiver Worker vs emulator");
+    let mut layer =
+        Layer::new("runtimes", "tests/js/runtimes: instant-edge by name in 5 runtimes and a webhook receiver Worker vs emulator");
     let dir = root.join("tests/js/runtimes");
     if !dir.join("run-all.mjs").is_file() {
         return layer.skip("tests/js/runtimes/run-all.mjs missing".into());

@@ -256,6 +256,7 @@ async fn create(
             disabled_reason: None,
             created_at,
             updated_at: created_at,
+            failed_in_a_row: 0,
         };
         hooks.track(app, &webhook.namespaces);
         let row = webhook.to_wire();
@@ -342,6 +343,7 @@ async fn enable(
         let webhook = hooks.webhook_mut(id).ok_or_else(webhook_not_found)?;
         webhook.status = Status::Active;
         webhook.disabled_reason = None;
+        webhook.failed_in_a_row = 0;
         webhook.updated_at = now;
         Ok(json!({"webhook": webhook.to_wire()}))
     })

@@ -37,11 +37,13 @@ pub struct Sender {
     busy: AtomicUsize,
     retry_ms: Vec<u64>,
     max_attempts: usize,
+    disable_after: u32,
 }
 
 impl Sender {
     /// A sender with a fresh key; `timeout_ms` bounds each whole attempt (the server: 20 s).
-    pub fn new(retry_ms: Vec<u64>, max_attempts: u32, timeout_ms: u64) -> Sender {
+    /// `disable_after` failed events in a row disable the webhook (0: never).
+    pub fn new(retry_ms: Vec<u64>, max_attempts: u32, timeout_ms: u64, disable_after: u32) -> Sender {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_millis(timeout_ms.max(1)))
@@ -56,6 +58,7 @@ impl Sender {
             busy: AtomicUsize::new(0),
             retry_ms: if retry_ms.is_empty() { vec![0] } else { retry_ms },
             max_attempts: max_attempts.max(1) as usize,
+            disable_after,
         }
     }
 
@@ -278,6 +281,11 @@ fn classify(error: &reqwest::Error, url: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// Why `--webhook-disable-after` disabled a webhook.
+fn failures_reason(count: u32) -> String {
+    format!("Disabled after {count} failed events in a row.")
+}
+
 /// `record-attempt!`: appends the attempt and sets the event's status; a 410 disables the
 /// webhook. The delay before the next attempt when one is due.
 fn record(emulator: &Emulator, sender: &Sender, event: NewEvent, attempt: Attempt) -> Option<u64> {
@@ -300,10 +308,22 @@ fn record(emulator: &Emulator, sender: &Sender, event: NewEvent, attempt: Attemp
     stored.next_attempt_after = None;
     if success {
         stored.status = EventStatus::Success;
+        if let Some(webhook) = hooks.webhook_mut(event.webhook_id) {
+            webhook.failed_in_a_row = 0;
+        }
         return None;
     }
     if gone || disabled || stored.attempts.len() >= sender.max_attempts {
         stored.status = EventStatus::Failed;
+        // `--webhook-disable-after N`: N failed events in a row disable the webhook, with why.
+        if let Some(webhook) = hooks.webhook_mut(event.webhook_id) {
+            webhook.failed_in_a_row += 1;
+            if sender.disable_after > 0 && webhook.failed_in_a_row >= sender.disable_after && webhook.status == Status::Active {
+                webhook.status = Status::Disabled;
+                webhook.disabled_reason = Some(failures_reason(webhook.failed_in_a_row));
+                webhook.updated_at = now;
+            }
+        }
         return None;
     }
     let delay = sender.delay_ms(stored.attempts.len() - 1);

@@ -123,6 +123,8 @@ pub struct Webhook {
     pub disabled_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Events that ended `failed` since the last success (`--webhook-disable-after`).
+    pub failed_in_a_row: u32,
 }
 
 impl Webhook {
