@@ -31,6 +31,10 @@ enum Role {
 struct Shared {
     role: Role,
     session: Option<ChannelSession>,
+    /// A reader's append with stored parts, for [`drive`] to fetch before what follows.
+    files: Option<proto::Append>,
+    /// Stored parts that could not be read, in a row.
+    file_failures: u32,
     error: Option<Error>,
     /// The writer's end was confirmed, or the reader's stream ended.
     ended: bool,
@@ -111,19 +115,20 @@ impl Shared {
                     return self.connected();
                 }
                 if !append.files.is_empty() {
-                    // Stored parts are read by URL; this client reads inline content only.
-                    failed = Some(Error::Stream { message: "Unable to process stream.".into() });
-                } else {
-                    match state.content(append.offset, append.content.as_deref().unwrap_or("")) {
-                        Ok(text) if !text.is_empty() => texts.push_back(text),
-                        Ok(_) => {}
-                        Err(error) => failed = Some(error),
-                    }
-                    match proto::append_end(&append) {
-                        Ok(true) => self.ended = true,
-                        Ok(false) => {}
-                        Err(error) => failed = Some(error),
-                    }
+                    // Stored parts are read by URL first: `drive` fetches them, then calls
+                    // `files_read`.
+                    self.files = Some(append);
+                    return out;
+                }
+                match state.content(append.offset, append.content.as_deref().unwrap_or("")) {
+                    Ok(text) if !text.is_empty() => texts.push_back(text),
+                    Ok(_) => {}
+                    Err(error) => failed = Some(error),
+                }
+                match proto::append_end(&append) {
+                    Ok(true) => self.ended = true,
+                    Ok(false) => {}
+                    Err(error) => failed = Some(error),
                 }
                 self.wake();
             }
@@ -134,6 +139,53 @@ impl Shared {
         }
         out
     }
+}
+
+impl Shared {
+    /// An append's stored parts were fetched (`None`: one could not be): their bytes, then its
+    /// content and end as any append's. More than 10 failures in a row end the read ("Unable
+    /// to process stream.", as the official reader); fewer subscribe again at the offset.
+    fn files_read(&mut self, mut append: proto::Append, parts: Option<Vec<Vec<u8>>>) -> Vec<String> {
+        let Some(parts) = parts else {
+            self.file_failures += 1;
+            if self.file_failures > 10 {
+                self.fail(Error::Stream { message: "Unable to process stream.".into() });
+                return Vec::new();
+            }
+            return self.connected();
+        };
+        self.file_failures = 0;
+        let mut failed = None;
+        if let Role::Reader { state, texts, .. } = &mut self.role {
+            let mut offset = append.offset;
+            for (bytes, file) in parts.iter().zip(&append.files) {
+                match state.bytes(offset, bytes) {
+                    Ok(text) if !text.is_empty() => texts.push_back(text),
+                    Ok(_) => {}
+                    Err(error) => failed = Some(error),
+                }
+                offset += file.size;
+            }
+            append.offset = offset;
+            append.files.clear();
+        }
+        if let Some(error) = failed {
+            self.fail(error);
+            return Vec::new();
+        }
+        self.event(Event::Append(append))
+    }
+}
+
+/// The bytes of a stored part (a `$files` object of the stream), by its URL.
+async fn file_bytes<T: Transport>(db: &Instant<T>, url: &str, control: &CallControl) -> Option<Vec<u8>> {
+    let request = crate::http::HttpRequest::new("GET", url.to_owned(), Vec::new());
+    let Ok(Opened::Stream(mut body)) = db.transport().open(&request, control).await else { return None };
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next_chunk().await {
+        bytes.extend_from_slice(&chunk.ok()?);
+    }
+    Some(bytes)
 }
 
 /// Sends `messages` on the session; a failure is left to the reconnect.
@@ -181,6 +233,25 @@ async fn drive<T: Transport>(db: Instant<T>, shared: Handle, control: CallContro
                                     other => s.event(other),
                                 };
                                 (s.session.clone(), out)
+                            };
+                            // An append with stored parts: fetched here, in order, before
+                            // anything that follows it is read.
+                            let files = shared.borrow_mut().files.take();
+                            let out = match files {
+                                Some(append) => {
+                                    let mut parts = Some(Vec::new());
+                                    for file in &append.files {
+                                        let bytes = file_bytes(&db, &file.url, &control).await;
+                                        parts = parts.zip(bytes).map(|(mut parts, bytes)| {
+                                            parts.push(bytes);
+                                            parts
+                                        });
+                                    }
+                                    let mut more = out;
+                                    more.extend(shared.borrow_mut().files_read(append, parts));
+                                    more
+                                }
+                                None => out,
                             };
                             if let Some(session) = session {
                                 push(&db, &session, &out).await;
@@ -232,7 +303,8 @@ pub struct StreamReader {
 }
 
 fn start<T: Transport>(db: &Instant<T>, role: Role) -> (Handle, Canceller) {
-    let shared = Rc::new(RefCell::new(Shared { role, session: None, error: None, ended: false, waker: None }));
+    let shared =
+        Rc::new(RefCell::new(Shared { role, session: None, files: None, file_failures: 0, error: None, ended: false, waker: None }));
     let canceller = Canceller::new();
     let control = CallControl { timeout_ms: 0, signal: Some(canceller.signal()) };
     db.transport().spawn(Box::pin(drive(db.clone(), shared.clone(), control)));
@@ -411,5 +483,64 @@ impl<T: Transport> Instant<T> {
     /// Durable text streams (`db.streams`): see [`Streams`].
     pub fn streams(&self) -> Streams<T> {
         Streams { db: self.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::streams::{Append, StreamFile};
+
+    fn reader(seen: u64) -> Shared {
+        let role = Role::Reader {
+            state: ReaderState::at(seen),
+            stream: StreamRef::StreamId("s1".into()),
+            event_id: "e1".into(),
+            texts: VecDeque::new(),
+        };
+        Shared { role, session: None, files: None, file_failures: 0, error: None, ended: false, waker: None }
+    }
+
+    fn texts(shared: &Shared) -> Vec<String> {
+        match &shared.role {
+            Role::Reader { texts, .. } => texts.iter().cloned().collect(),
+            Role::Writer { .. } => Vec::new(),
+        }
+    }
+
+    fn finished(files: &[(&str, u64)], content: &str) -> Append {
+        Append {
+            event_id: "e1".into(),
+            stream_id: "s1".into(),
+            offset: 0,
+            files: files.iter().map(|(url, size)| StreamFile { url: (*url).into(), size: *size }).collect(),
+            content: Some(content.into()),
+            done: true,
+            ..Append::default()
+        }
+    }
+
+    #[test]
+    fn stored_parts_are_read_before_the_content_and_what_was_seen_is_skipped() {
+        // A stored part "héllo" (6 bytes) and inline " world"; the reader had seen "hé" (3 bytes).
+        let mut shared = reader(3);
+        let append = finished(&[("https://files/0", 6)], " world");
+        assert!(shared.event(Event::Append(append.clone())).is_empty());
+        let pending = shared.files.take().expect("the parts are fetched by drive");
+        assert!(shared.files_read(pending, Some(vec!["héllo".as_bytes().to_vec()])).is_empty());
+        assert_eq!(texts(&shared).concat(), "llo world");
+        assert!(shared.ended && shared.error.is_none());
+    }
+
+    #[test]
+    fn parts_that_cannot_be_read_resubscribe_then_give_up() {
+        let mut shared = reader(0);
+        let append = finished(&[("https://files/0", 5)], "");
+        for _ in 0..10 {
+            let again = shared.files_read(append.clone(), None);
+            assert!(again.iter().any(|m| m.contains("subscribe-stream")), "resubscribes: {again:?}");
+        }
+        assert!(shared.files_read(append, None).is_empty());
+        assert_eq!(shared.error.as_ref().map(Error::message).as_deref(), Some("Unable to process stream."));
     }
 }
