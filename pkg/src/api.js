@@ -238,6 +238,23 @@ const SHAPES = {
   resendEvent: event,
   getPayload: (r) => r,
 };
+// The manager's requests (docs/webhooks.md §a), each one generic request of the wasm (area 5,
+// which checks the segments, builds the URL and adds the admin token and the official headers):
+// [method, the path's segments after /dash/apps/<appId>/webhooks (after /webhooks/payload/<appId>
+// when `payloadRoute`), the answer's field (none: the whole JSON), the body (a POST's), the
+// options holding `after`, payloadRoute].
+const MANAGER = {
+  create: (params) => ['POST', [], 'webhook', params],
+  update: (id, params) => ['POST', [id], 'webhook', params],
+  delete: (id) => ['DELETE', [id], 'webhook'],
+  enable: (id) => ['POST', [id, 'enable'], 'webhook', {}],
+  disable: (id, opts) => ['POST', [id, 'disable'], 'webhook', opts?.reason ? { reason: opts.reason } : {}],
+  list: () => ['GET', [], 'webhooks'],
+  listEvents: (id, opts) => ['GET', [id, 'events'], , , opts],
+  getEvent: (id, isn) => ['GET', [id, 'events', isn], 'event'],
+  resendEvent: (id, isn) => ['POST', [id, 'events', isn], 'event', {}],
+  getPayload: (id, isn) => ['GET', [id, isn], , , , true],
+};
 const helpers = () => ({
   typedHandlers: (...args) => (args.length === 2 ? { $default: args[1] } : { [args[0]]: { [args[1]]: args[2] } }),
   combineHandlers: (...entries) => {
@@ -286,8 +303,9 @@ const webhooks = (client, apiURI) => {
     }
   };
   const hooks = {
-    manager: Object.fromEntries(['create', 'update', 'delete', 'enable', 'disable', ...Object.keys(SHAPES)]
-      .map((m) => [m, (...args) => hook(m, ...args).then(SHAPES[m] ?? info)])),
+    // Async: what reading the arguments throws rejects, as the official methods do.
+    manager: Object.fromEntries(Object.keys(MANAGER)
+      .map((m) => [m, async (...args) => hook(...MANAGER[m](...args)).then(SHAPES[m] ?? info)])),
     fetchJwks: () => hook('fetchJwks'),
     validate: (header, body, opts) => validate(header, body, opts, false),
     validateRequest: async (req, opts) => validate(req.headers.get('instant-signature'), () => req.text(), opts, true),

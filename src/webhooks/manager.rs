@@ -18,24 +18,54 @@ fn versions(headers: &mut Vec<(&'static str, String)>) {
     headers.push(("Instant-Core-Version", CLIENT_VERSION.to_owned()));
 }
 
-/// `{base}/dash/apps/{appId}/webhooks{rest}`: `rest`'s segments encoded one by one, their `/`
-/// kept (an ISN is `0/328/5307A1A0`: the official client pastes it as is, which is the same for
-/// every ISN and a broken URL for anything with `?` or `#`).
-fn url(config: &Config, rest: &[&str]) -> String {
+/// Any manager request of the table (docs/webhooks.md §a), the one path the npm admin wasm
+/// takes for all of them (`pkg/src/api.js` holds the table): `method` on
+/// `{base}/dash/apps/{appId}/webhooks{rest}`, or with `payload_route` on
+/// `{base}/webhooks/payload/{appId}{rest}`; `rest[0]`, when there is one, is the webhook id
+/// (must not be empty); `?after=<encoded>` when `after` is not empty; `body` as given.
+///
+/// `rest`'s segments are encoded one by one, their `/` kept (an ISN is `0/328/5307A1A0`: the
+/// official client pastes it as is, which is the same for every ISN and a broken URL for
+/// anything with `?` or `#`).
+///
+/// ```
+/// use instant_edge::{webhooks::manager, Config};
+/// let config = Config::new("8aa64e4c-64f9-472e-8a61-3fa28870e6cb", "http://127.0.0.1:8888").unwrap()
+///     .with_admin_token("0c2a3f6e-7a6f-4a41-9d64-9d0e3ad2c1f0").unwrap();
+/// let req = manager::manager_request(&config, "GET", false, &["w1", "events", "0/1/2"], None, None).unwrap();
+/// assert!(req.url.ends_with("/dash/apps/8aa64e4c-64f9-472e-8a61-3fa28870e6cb/webhooks/w1/events/0/1/2"));
+/// assert!(manager::manager_request(&config, "DELETE", false, &[""], None, None).is_err());
+/// ```
+pub fn manager_request<S: AsRef<str>>(
+    config: &Config,
+    method: &'static str,
+    payload_route: bool,
+    rest: &[S],
+    after: Option<&str>,
+    body: Option<Payload>,
+) -> Result<HttpRequest> {
+    if rest.first().is_some_and(|id| id.as_ref().is_empty()) {
+        return Err(Error::invalid("webhookId", "must not be empty"));
+    }
     let mut url = String::from(config.api_uri());
-    url.push_str("/dash/apps/");
-    url.push_str(config.app_id());
-    url.push_str("/webhooks");
+    if payload_route {
+        url.push_str("/webhooks/payload/");
+        url.push_str(config.app_id());
+    } else {
+        url.push_str("/dash/apps/");
+        url.push_str(config.app_id());
+        url.push_str("/webhooks");
+    }
     for part in rest {
-        for segment in part.split('/') {
+        for segment in part.as_ref().split('/') {
             url.push('/');
             encode_uri_component(segment, &mut url);
         }
     }
-    url
-}
-
-fn request(config: &Config, method: &'static str, url: String, body: Option<Payload>) -> Result<HttpRequest> {
+    if let Some(after) = after.filter(|after| !after.is_empty()) {
+        url.push_str("?after=");
+        encode_uri_component(after, &mut url);
+    }
     let token = config.admin_token.as_ref().ok_or_else(|| error(messages::TOKEN_REQUIRED, []))?;
     let mut authorization = String::from("Bearer ");
     authorization.push_str(token.expose());
@@ -47,14 +77,17 @@ fn request(config: &Config, method: &'static str, url: String, body: Option<Payl
     Ok(request)
 }
 
-fn id_arg(id: &str) -> Result<&str> {
-    if id.is_empty() {
-        return Err(Error::invalid("webhookId", "must not be empty"));
-    }
-    Ok(id)
+/// A `/dash/apps/{appId}/webhooks` request of the table, without `?after`.
+fn dash(config: &Config, method: &'static str, rest: &[&str], body: Option<Payload>) -> Result<HttpRequest> {
+    manager_request(config, method, false, rest, None, body)
 }
 
-fn object_arg<J: JsonView>(params: &J, what: &'static str) -> Result<Payload> {
+fn empty_object() -> Option<Payload> {
+    Some(Payload::Value(Value::empty_object()))
+}
+
+/// The params of `create` / `update` (and the npm wasm's bodies): a JSON object.
+pub(crate) fn object_arg<J: JsonView>(params: &J, what: &'static str) -> Result<Payload> {
     if params.kind() != Kind::Object {
         return Err(Error::invalid(what, "must be an object"));
     }
@@ -73,27 +106,27 @@ fn object_arg<J: JsonView>(params: &J, what: &'static str) -> Result<Payload> {
 /// assert!(req.body.is_none());
 /// ```
 pub fn list_request(config: &Config) -> Result<HttpRequest> {
-    request(config, "GET", url(config, &[]), None)
+    dash(config, "GET", &[], None)
 }
 
 /// `create({url, namespaces, actions})`: `POST …/webhooks` with the params as given → `{"webhook": row}`.
 pub fn create_request<J: JsonView>(config: &Config, params: &J) -> Result<HttpRequest> {
-    request(config, "POST", url(config, &[]), Some(object_arg(params, "params")?))
+    dash(config, "POST", &[], Some(object_arg(params, "params")?))
 }
 
 /// `update(id, {url?, namespaces?, actions?})`: `POST …/webhooks/{id}` with the params as given.
 pub fn update_request<J: JsonView>(config: &Config, id: &str, params: &J) -> Result<HttpRequest> {
-    request(config, "POST", url(config, &[id_arg(id)?]), Some(object_arg(params, "params")?))
+    dash(config, "POST", &[id], Some(object_arg(params, "params")?))
 }
 
 /// `delete(id)`: `DELETE …/webhooks/{id}` → `{"webhook": row}` (as it was).
 pub fn delete_request(config: &Config, id: &str) -> Result<HttpRequest> {
-    request(config, "DELETE", url(config, &[id_arg(id)?]), None)
+    dash(config, "DELETE", &[id], None)
 }
 
 /// `enable(id)`: `POST …/webhooks/{id}/enable` with `{}`.
 pub fn enable_request(config: &Config, id: &str) -> Result<HttpRequest> {
-    request(config, "POST", url(config, &[id_arg(id)?, "enable"]), Some(Payload::Value(Value::empty_object())))
+    dash(config, "POST", &[id, "enable"], empty_object())
 }
 
 /// `disable(id, {reason})`: `POST …/webhooks/{id}/disable` with `{"reason": r}` when `reason`
@@ -112,7 +145,7 @@ pub fn disable_request<J: JsonView>(config: &Config, id: &str, reason: Option<&J
         Some(reason) => Payload::Object(vec![("reason", reason.payload())]),
         None => Payload::Value(Value::empty_object()),
     };
-    request(config, "POST", url(config, &[id_arg(id)?, "disable"]), Some(body))
+    dash(config, "POST", &[id, "disable"], Some(body))
 }
 
 /// `listEvents(id, {after})`: `GET …/webhooks/{id}/events`, `?after=<encoded>` when `after` is
@@ -126,12 +159,7 @@ pub fn disable_request<J: JsonView>(config: &Config, id: &str, reason: Option<&J
 /// assert!(req.url.ends_with("/webhooks/w1/events?after=a%2Bb%2Fc"));
 /// ```
 pub fn list_events_request(config: &Config, id: &str, after: Option<&str>) -> Result<HttpRequest> {
-    let mut url = url(config, &[id_arg(id)?, "events"]);
-    if let Some(after) = after.filter(|after| !after.is_empty()) {
-        url.push_str("?after=");
-        encode_uri_component(after, &mut url);
-    }
-    request(config, "GET", url, None)
+    manager_request(config, "GET", false, &[id, "events"], after, None)
 }
 
 /// `getEvent(id, isn)`: `GET …/webhooks/{id}/events/{isn}` → `{"event": ev}`.
@@ -144,12 +172,12 @@ pub fn list_events_request(config: &Config, id: &str, after: Option<&str>) -> Re
 /// assert!(req.url.ends_with("/webhooks/w1/events/0/328/5307A1A0"));
 /// ```
 pub fn get_event_request(config: &Config, id: &str, isn: &str) -> Result<HttpRequest> {
-    request(config, "GET", url(config, &[id_arg(id)?, "events", isn]), None)
+    dash(config, "GET", &[id, "events", isn], None)
 }
 
 /// `resendEvent(id, isn)`: `POST …/webhooks/{id}/events/{isn}` with `{}` → `{"event": ev}`.
 pub fn resend_event_request(config: &Config, id: &str, isn: &str) -> Result<HttpRequest> {
-    request(config, "POST", url(config, &[id_arg(id)?, "events", isn]), Some(Payload::Value(Value::empty_object())))
+    dash(config, "POST", &[id, "events", isn], empty_object())
 }
 
 /// `getPayload(id, isn)`: `GET /webhooks/payload/{appId}/{id}/{isn}` (not under `/dash`), with
@@ -163,16 +191,7 @@ pub fn resend_event_request(config: &Config, id: &str, isn: &str) -> Result<Http
 /// assert_eq!(req.url, "http://127.0.0.1:8888/webhooks/payload/8aa64e4c-64f9-472e-8a61-3fa28870e6cb/w1/0/1/2");
 /// ```
 pub fn get_payload_request(config: &Config, id: &str, isn: &str) -> Result<HttpRequest> {
-    let mut url = String::from(config.api_uri());
-    url.push_str("/webhooks/payload/");
-    url.push_str(config.app_id());
-    for part in [id_arg(id)?, isn] {
-        for segment in part.split('/') {
-            url.push('/');
-            encode_uri_component(segment, &mut url);
-        }
-    }
-    request(config, "GET", url, None)
+    manager_request(config, "GET", true, &[id, isn], None, None)
 }
 
 /// The receiver's `fetchJwks()`: `GET <apiURI>/.well-known/webhooks/jwks.json`, no auth.

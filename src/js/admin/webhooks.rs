@@ -6,6 +6,7 @@
 
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::answer::Answer;
 use super::{is_absent, string_option, text_arg};
@@ -15,42 +16,42 @@ use crate::http::HttpRequest;
 use crate::webhooks::{self, body, jwks, manager as requests, signature};
 use crate::{Error, Instant, Value};
 
+/// The answers' fields the manager's table names (docs/webhooks.md §a); any other: the whole JSON.
+const FIELDS: [&str; 3] = ["webhooks", "webhook", "event"];
+
 /// The request of a manager method, `fetchJwks` or `fetchPayloads`, and what it answers.
-// Never inlined: inlined into `prepare`, its twelve requests doubled the admin wasm's growth.
-#[inline(never)]
+///
+/// The manager's methods are one generic request ([`requests::manager_request`]): `pkg/src/api.js`
+/// holds the table and passes `method` (`GET`, `POST` or `DELETE`) and `[segments, field, body,
+/// opts, payloadRoute]`: the path's segments after `…/webhooks` (the webhook id first, a string
+/// not empty; the ISN last, a string), the answer's field (else the whole JSON), the body of a
+/// `POST` (a JSON object, read here), `opts.after` (the `?after` of `listEvents`) and whether
+/// the path is the payload route. The admin token never leaves the wasm.
 pub(super) fn request(db: &Instant, method: &str, arg: &dyn Fn(usize) -> JsValue) -> Result<(HttpRequest, Answer), Error> {
     let config = db.config();
-    let id = || text_arg(&arg(0), "webhookId");
-    let isn = || text_arg(&arg(1), "isn");
-    Ok(match method {
-        "list" => (requests::list_request(config)?, Answer::Field("webhooks")),
-        "create" => {
-            (requests::create_request(config, &super::argument_node(&read_argument(&arg(0), "params")?))?, Answer::Field("webhook"))
-        }
-        "update" => {
-            let params = read_argument(&arg(1), "params")?;
-            (requests::update_request(config, &id()?, &super::argument_node(&params))?, Answer::Field("webhook"))
-        }
-        "delete" => (requests::delete_request(config, &id()?)?, Answer::Field("webhook")),
-        "enable" => (requests::enable_request(config, &id()?)?, Answer::Field("webhook")),
-        "disable" => {
-            // `{reason}` when truthy, as `reason ? {reason} : {}`.
-            let reason = super::get(&arg(1), "reason")?;
-            let reason = if reason.is_truthy() { Some(read_argument(&reason, "reason")?) } else { None };
-            let reason = reason.as_ref().map(super::argument_node);
-            (requests::disable_request(config, &id()?, reason.as_ref())?, Answer::Field("webhook"))
-        }
-        "listEvents" => {
-            let after = string_option(&arg(1), "after")?;
-            (requests::list_events_request(config, &id()?, after.as_deref())?, Answer::Whole)
-        }
-        "getEvent" => (requests::get_event_request(config, &id()?, &isn()?)?, Answer::Field("event")),
-        "resendEvent" => (requests::resend_event_request(config, &id()?, &isn()?)?, Answer::Field("event")),
-        "getPayload" => (requests::get_payload_request(config, &id()?, &isn()?)?, Answer::Whole),
-        "fetchJwks" => (requests::jwks_request(config), Answer::Whole),
-        "fetchPayloads" => (requests::payload_request(&body_of(&arg(0))?)?, Answer::Whole),
+    let method = match method {
+        "GET" => "GET",
+        "POST" => "POST",
+        "DELETE" => "DELETE",
+        "fetchJwks" => return Ok((requests::jwks_request(config), Answer::Whole)),
+        "fetchPayloads" => return Ok((requests::payload_request(&body_of(&arg(0))?)?, Answer::Whole)),
         _ => return Err(Error::invalid("webhooks", "unknown webhooks method")),
-    })
+    };
+    // The params first, then `after`, then the segments: the order in which the per-method
+    // dispatch read them.
+    let body = match method {
+        "POST" => Some(requests::object_arg(&super::argument_node(&read_argument(&arg(2), "params")?), "params")?),
+        _ => None,
+    };
+    let after = string_option(&arg(3), "after")?;
+    let segments: js_sys::Array = arg(0).unchecked_into();
+    let mut rest = Vec::new();
+    for i in 0..segments.length() {
+        rest.push(text_arg(&segments.get(i), if i == 0 { "webhookId" } else { "isn" })?);
+    }
+    let field = arg(1).as_string();
+    let answer = FIELDS.into_iter().find(|name| Some(*name) == field.as_deref()).map_or(Answer::Whole, Answer::Field);
+    Ok((requests::manager_request(config, method, arg(4).is_truthy(), &rest, after.as_deref(), body)?, answer))
 }
 
 /// The pure steps of `validate` (spec: docs/webhooks.md §b), one export for all: the JS side
