@@ -1,7 +1,8 @@
 // `db.streams` (docs/streams.md): one channel per client handle, `POST /admin/sse` read here and
-// `POST /admin/sse/push` sent here; the wasm `Channel` makes the request and reads the events
-// (`src/js/admin/streams.rs`). Writers and readers keep their byte offsets here, where their
-// strings are: nothing is copied into wasm memory to be resent.
+// `POST /admin/sse/push` sent here; the wasm `Channel` makes the request and reads the events but
+// `stream-append`s, which are read here with the SSE text (`src/js/admin/streams.rs`). Writers and
+// readers keep their byte offsets here, where their strings are: nothing is copied into wasm
+// memory to be resent.
 // Unlike @instantdb/admin (README "Departures"): a writer's `close()`/`abort()` while the channel
 // is down is sent after the reconnect; `close()` resolves when the server confirmed the end;
 // readers see an abort as an error whose message is the reason; a read without an id fails at
@@ -10,6 +11,69 @@
 const encoder = new TextEncoder();
 const utf8Length = (s) => encoder.encode(s).length;
 const FATAL = [400, 401, 403, 404];
+// Whether UTF-8 bytes ending in `tail` (at least their last 3) stop inside a character.
+const partial = (tail) => {
+  for (let i = tail.length - 1, k = 0; i >= 0 && k < 3; i -= 1, k += 1) {
+    const b = tail[i];
+    if ((b & 0xc0) !== 0x80) return k < (b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : b >= 0xc0 ? 1 : 0);
+  }
+  return false;
+};
+
+// UTF-8 byte lengths without allocating (one scratch buffer, grown as needed).
+let scratch = new Uint8Array(0);
+const utf8Bytes = (s) => {
+  if (scratch.length < s.length * 3) scratch = new Uint8Array(s.length * 3);
+  return encoder.encodeInto(s, scratch).written;
+};
+
+// The channel's SSE text, decoded here rather than in the wasm (src/js/admin/streams.rs says
+// why; the Rust API keeps src/sse.rs): the same rules, only `data:` kept. `push(bytes)` returns
+// the data of the events those bytes completed.
+class Sse {
+  decoder = new TextDecoder();
+  parts = []; // of the line being read: a long event (a whole stream) comes in many pieces, joined once
+  cr = false; // the text so far ends in CR: a leading LF belongs to it
+  data = undefined;
+
+  push(bytes) {
+    let text = this.decoder.decode(bytes, { stream: true });
+    if (!text) return [];
+    if (this.cr && text[0] === '\n') text = text.slice(1);
+    this.cr = text.endsWith('\r');
+    if (!/[\r\n]/.test(text)) {
+      this.parts.push(text);
+      return [];
+    }
+    const lines = (this.parts.join('') + text).split(/\r\n?|\n/);
+    this.parts = [lines.pop()];
+    const out = [];
+    for (const line of lines) {
+      if (!line) {
+        if (this.data !== undefined) out.push(this.data);
+        this.data = undefined;
+      } else if (/^data(:|$)/.test(line)) {
+        const value = line.slice(line[5] === ' ' ? 6 : 5);
+        this.data = this.data === undefined ? value : `${this.data}\n${value}`;
+      }
+    }
+    return out;
+  }
+}
+
+const str = (v) => (typeof v === 'string' ? v : null);
+const count = (v) => (typeof v === 'number' && v >= 0 ? Math.floor(v) : 0);
+
+// One event's data as the wasm `Channel.data` arrays; a `stream-append` read here.
+const eventsOf = (channel, data) => {
+  let m;
+  try {
+    m = JSON.parse(data);
+  } catch {}
+  if (m?.op !== 'stream-append') return channel.data(data); // or its error
+  const files = Array.isArray(m.files) ? m.files.map((f) => [str(f?.url) ?? '', count(f?.size)]) : [];
+  return [[4, str(m['client-event-id']) ?? '', count(m.offset), str(m.content), files, !!m.done, str(m['abort-reason']), !!m.error, !!m.retry, str(m['stream-id']) ?? '']];
+};
 
 class Channel {
   constructor(client, kit) {
@@ -89,12 +153,12 @@ class Channel {
               break;
             }
           } else {
-            channel.opened();
+            const sse = new Sse();
             const reader = response.body.getReader();
             while (this.users.size) {
               const { done, value } = await reader.read();
               if (done) break;
-              for (const event of channel.chunk(value)) {
+              for (const event of sse.push(value).flatMap((data) => eventsOf(channel, data))) {
                 if (event[0] === 0) {
                   backoff = 0;
                   this.queue = [];
@@ -247,6 +311,9 @@ class Writer {
 class Reader {
   constructor(channel, ref, byteOffset, ruleParams) {
     Object.assign(this, { channel, ref, seen: byteOffset, ruleParams, decoder: new TextDecoder(), work: Promise.resolve(), failures: 0 });
+    // `clean`: the decoder was fed and holds no partial character (so its byte order mark check
+    // is past); `tail`: the last bytes it was fed while not clean.
+    Object.assign(this, { clean: false, tail: [] });
     this.id = deferred();
   }
 
@@ -281,6 +348,10 @@ class Reader {
     this.seen += fresh.length;
     const text = this.decoder.decode(fresh, { stream: true });
     if (text) this.controller.enqueue(text);
+    // The decoder holds nothing once what it was fed ends in a whole character.
+    const tail = [...this.tail, ...fresh.subarray(-3)];
+    this.clean = !partial(tail);
+    this.tail = this.clean ? [] : tail.slice(-3);
   }
 
   async append([, , offset, content, files, done, reason, error, retry, streamId]) {
@@ -301,7 +372,11 @@ class Reader {
         offset += size;
       }
       this.failures = 0;
-      if (content != null) this.bytes(offset, encoder.encode(content));
+      if (content != null && this.clean && offset === this.seen) {
+        // The common case, nothing seen twice and no character split: the text as it came.
+        this.seen += utf8Bytes(content);
+        if (content) this.controller.enqueue(content);
+      } else if (content != null) this.bytes(offset, encoder.encode(content));
       if (done) {
         const rest = this.decoder.decode();
         if (rest) this.controller.enqueue(rest);
