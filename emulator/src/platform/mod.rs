@@ -116,7 +116,12 @@ impl Platform {
     }
 
     /// Records the `apps` row data of a new app.
-    pub fn register_app(&mut self, app_id: Uuid, meta: AppMeta) {
+    pub fn register_app(&mut self, app_id: Uuid, mut meta: AppMeta) {
+        // Creation times never repeat, so "oldest first" lists are in creation order even for
+        // apps made within one millisecond (the ids that break ties are random).
+        if let Some(latest) = self.apps.values().map(|other| other.created_at).max() {
+            meta.created_at = meta.created_at.max(latest + 1);
+        }
         self.apps.insert(app_id, meta);
     }
 
