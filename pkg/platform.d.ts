@@ -111,6 +111,9 @@ export type InstantAPISchemaPushBody = { schema: AnySchema; overwrite?: false } 
 
 /** A schema an overwrite push refuses before anything is sent (a new `$` entity, a required
  * attribute on a system entity, a cascade on a `many` side, a link to a missing entity). */
+/** Turns the package's warnings on or off (both entries: one switch). */
+export declare function setInstantWarningsEnabled(enabled: boolean): void;
+
 export declare class SchemaValidationError extends Error {
   readonly name: 'SchemaValidationError';
 }

@@ -1,6 +1,6 @@
 // Browsers, Deno and Bun: the wasm compiled as it streams in (from its bytes when it is not
 // served as application/wasm).
-export { ProgressPromise, PlatformApiMissingAuthError, apiSchemaToInstantSchemaDef, OAuthHandler, InstantOAuthError, SchemaValidationError } from '../dist/platform.js';
+export { ProgressPromise, PlatformApiMissingAuthError, apiSchemaToInstantSchemaDef, OAuthHandler, InstantOAuthError, SchemaValidationError, setInstantWarningsEnabled } from '../dist/platform.js';
 export { exchangeCodeForToken, exchangeRefreshToken, revokeToken, createAuthorizationUrl } from '../dist/platform.js';
 import { initSync } from '../dist/platform.js';
 const response = await fetch(new URL('../dist/platform_bg.wasm', import.meta.url));

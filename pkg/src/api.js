@@ -156,14 +156,15 @@ const fetchInit = (opts, log) => {
 const LOG = Symbol.for('instant-edge.log');
 
 // Warnings (`setInstantWarningsEnabled(false)` silences them), each once per process.
-let warnings = true;
-const warned = new Set();
+// One switch and one record of what was said for both entries (`instant-edge` and
+// `instant-edge/platform` are separate bundles): a global under a `Symbol.for` key.
+const WARNINGS = (globalThis[Symbol.for('instant-edge.warnings')] ??= { enabled: true, said: new Set() });
 export const setInstantWarningsEnabled = (enabled) => {
-  warnings = !!enabled;
+  WARNINGS.enabled = !!enabled;
 };
 const warn = (text) => {
-  if (warnings && !warned.has(text)) {
-    warned.add(text);
+  if (WARNINGS.enabled && !WARNINGS.said.has(text)) {
+    WARNINGS.said.add(text);
     console.warn(`instant-edge: ${text}`);
   }
 };

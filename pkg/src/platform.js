@@ -65,15 +65,20 @@ const env = (name) => {
     return globalThis.process?.env?.[name] ?? globalThis.Deno?.env?.get(name);
   } catch {} // Deno without --allow-env
 };
-let warned = false;
+// The admin entry's switch and record of warnings, shared through a global (see api.js).
+const WARNINGS = (globalThis[Symbol.for('instant-edge.warnings')] ??= { enabled: true, said: new Set() });
+export const setInstantWarningsEnabled = (enabled) => {
+  WARNINGS.enabled = !!enabled;
+};
+const CLOUD = 'no apiURI or INSTANT_API_URI: using Instant Cloud, which closes on 2027-08-31';
 
 // The API base: given, else INSTANT_API_URI, else the official default, kept for drop-in users
 // and said out loud, as Instant Cloud closes.
 const base = (apiURI) => {
   apiURI ??= env('INSTANT_API_URI');
-  if (apiURI == null && !warned) {
-    warned = true;
-    console.warn('instant-edge: no apiURI or INSTANT_API_URI: using Instant Cloud, which closes on 2027-08-31');
+  if (apiURI == null && WARNINGS.enabled && !WARNINGS.said.has(CLOUD)) {
+    WARNINGS.said.add(CLOUD);
+    console.warn(`instant-edge: ${CLOUD}`);
   }
   return apiURI ?? 'https://api.instantdb.com';
 };
