@@ -31,31 +31,6 @@ async fn post(s: &Server, path: &str, token: &str, body: Value) -> Answer {
     call(s, Method::POST, path, Some(token), Some(body)).await
 }
 
-fn ok(answer: Answer) -> Value {
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    answer.body
-}
-
-/// A control-route call that must succeed.
-async fn control(s: &Server, path: &str, body: Value) -> Value {
-    ok(s.post_raw(path, &[JSON], &body.to_string()).await)
-}
-
-/// A new Instant user: `(id, personal access token)`.
-async fn user(s: &Server, email: &str) -> (String, String) {
-    let made = control(s, "/__emulator/platform/users", json!({ "email": email })).await;
-    (made["id"].as_str().unwrap().to_owned(), made["personal-access-token"].as_str().unwrap().to_owned())
-}
-
-/// A `pat_` OAuth token of `email` with these scopes.
-async fn oauth(s: &Server, email: &str, scopes: &str, expires_in_s: Option<u64>) -> String {
-    let mut body = json!({"email": email, "scopes": scopes});
-    if let Some(seconds) = expires_in_s {
-        body["expires-in-s"] = json!(seconds);
-    }
-    control(s, "/__emulator/platform/oauth-tokens", body).await["access-token"].as_str().unwrap().to_owned()
-}
-
 /// `POST /superadmin/apps` that must succeed; the `app` object.
 async fn create(s: &Server, token: &str, body: Value) -> Value {
     ok(post(s, "/superadmin/apps", token, body).await)["app"].clone()

@@ -38,12 +38,6 @@ async fn raw(s: &Server, method: Method, path: &str, headers: &[(&str, &str)], b
     answer(request.send().await.expect("send")).await
 }
 
-async fn control(s: &Server, path: &str, body: Value) -> Value {
-    let a = s.post_raw(path, &[JSON], &body.to_string()).await;
-    assert_eq!(a.status, 200, "{}", a.body);
-    a.body
-}
-
 /// A new OAuth client: `(client_id, client_secret)`.
 async fn register(s: &Server, body: Value) -> (String, String) {
     let made = control(s, "/__emulator/platform/oauth-clients", body).await;
@@ -117,11 +111,6 @@ async fn code_for(s: &Server, client_id: &str, scope: &str, pkce: bool) -> Strin
 
 async fn token(s: &Server, body: Value) -> Answer {
     raw(s, Method::POST, "/platform/oauth/token", &[JSON], Some(body.to_string())).await
-}
-
-fn ok(a: Answer) -> Value {
-    assert_eq!(a.status, 200, "{}", a.body);
-    a.body
 }
 
 /// The PKCE exchange of a code for an access token.

@@ -320,3 +320,29 @@ pub async fn seeded() -> Server {
 pub const USERS_ID_ATTR: &str = "96653230-13ff-ffff-a4b4-81ffffffffff";
 /// `$users.email` system attr id (platform §4.4 check value).
 pub const USERS_EMAIL_ATTR: &str = "96653230-13ff-ffff-a4b4-46010bffffff";
+
+/// The body of an answer that must be a 200.
+pub fn ok(answer: Answer) -> Value {
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body
+}
+
+/// A control-route call that must succeed.
+pub async fn control(s: &Server, path: &str, body: Value) -> Value {
+    ok(s.post_raw(path, &[JSON], &body.to_string()).await)
+}
+
+/// A new Instant user: `(id, personal access token)`.
+pub async fn user(s: &Server, email: &str) -> (String, String) {
+    let made = control(s, "/__emulator/platform/users", json!({ "email": email })).await;
+    (made["id"].as_str().unwrap().to_owned(), made["personal-access-token"].as_str().unwrap().to_owned())
+}
+
+/// A `pat_` OAuth token of `email` with these scopes.
+pub async fn oauth(s: &Server, email: &str, scopes: &str, expires_in_s: Option<u64>) -> String {
+    let mut body = json!({"email": email, "scopes": scopes});
+    if let Some(seconds) = expires_in_s {
+        body["expires-in-s"] = json!(seconds);
+    }
+    control(s, "/__emulator/platform/oauth-tokens", body).await["access-token"].as_str().unwrap().to_owned()
+}
