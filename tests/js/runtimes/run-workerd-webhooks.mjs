@@ -2,15 +2,13 @@
 // webhook-worker.mjs as wrangler would (conditions workerd, worker, browser; the .wasm a separate
 // CompiledWasm module), serve it on a loopback port, register a webhook to it, transact, flush,
 // then read the emulator's delivery log: the Worker answered 200 with its verdict, and the
-// official @instantdb/admin (from tests/js/node_modules, which `cargo xtask test runtimes` installs) accepts the same logged
-// delivery. Prints the checks and `workerd-webhooks: N passed, M failed` (run-all.mjs reads it).
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// official @instantdb/admin (from tests/js/node_modules, which `cargo xtask test runtimes`
+// installs) accepts the same logged delivery. Prints the checks and `workerd-webhooks: N passed, M failed` (run-all.mjs reads it).
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
-import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { bundleWorker } from './bundle-worker.mjs';
 import { broken, freshApp, report } from './host.mjs';
 
 const RUNTIME = 'workerd-webhooks';
@@ -34,21 +32,12 @@ function equal(actual, expected, what) {
 
 const sha16 = (text) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
-const out = mkdtempSync(join(tmpdir(), 'instant-edge-workerd-webhooks-'));
+let out;
 let ok = false;
 let mf;
 try {
-  await build({
-    entryPoints: [fileURLToPath(new URL('./webhook-worker.mjs', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    loader: { '.wasm': 'copy' },
-    outdir: out,
-    logLevel: 'warning',
-  });
-  const files = readdirSync(out);
+  let files;
+  ({ out, files } = await bundleWorker('./webhook-worker.mjs', 'instant-edge-workerd-webhooks-'));
   if (files.filter((f) => f.endsWith('.wasm')).length !== 1) throw new Error(`the bundle has not one separate .wasm module: ${files}`);
   const app = await freshApp(apiURI);
   mf = new Miniflare({
@@ -146,6 +135,6 @@ try {
   ok = broken(RUNTIME, error);
 } finally {
   await mf?.dispose();
-  rmSync(out, { recursive: true, force: true });
+  if (out) rmSync(out, { recursive: true, force: true });
 }
 process.exit(ok ? 0 : 1);

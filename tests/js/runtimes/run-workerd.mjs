@@ -1,29 +1,18 @@
 // workerd through Miniflare: bundle worker.mjs as wrangler would (conditions workerd, worker,
 // browser; the .wasm stays a separate module, imported as a CompiledWasm), run it, and read the
 // suite's outcome back as JSON.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { bundleWorker } from './bundle-worker.mjs';
 import { broken, freshApp, hangingServer, platformToken, report } from './host.mjs';
 
-const out = mkdtempSync(join(tmpdir(), 'instant-edge-workerd-'));
+let out;
 const hang = await hangingServer();
 let ok = false;
 try {
-  await build({
-    entryPoints: [fileURLToPath(new URL('./worker.mjs', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    loader: { '.wasm': 'copy' },
-    outdir: out,
-    logLevel: 'warning',
-  });
-  const files = readdirSync(out);
+  let files;
+  ({ out, files } = await bundleWorker('./worker.mjs', 'instant-edge-workerd-'));
   // One per entry (admin and platform), each its own module.
   if (files.filter((f) => f.endsWith('.wasm')).length !== 2) throw new Error(`the bundle has not two separate .wasm modules: ${files}`);
   const app = await freshApp(process.env.INSTANT_API_URI);
@@ -57,6 +46,6 @@ try {
   ok = broken('workerd', error);
 } finally {
   hang.close();
-  rmSync(out, { recursive: true, force: true });
+  if (out) rmSync(out, { recursive: true, force: true });
 }
 process.exit(ok ? 0 : 1);
